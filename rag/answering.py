@@ -1,0 +1,312 @@
+"""From retrieved passages to a cited, checked answer, streamed.
+
+    for event in answer_stream(question, hits, generator, settings, embedder=e):
+        event.kind == "token"   -> a piece of the model's reply, as it arrives
+        event.kind == "answer"  -> last event: the final Answer
+
+Steps, each cheap next to generation:
+1. context: the top `context_k` hits, numbered [1]..[k]; for a language model each
+   passage is trimmed to its question-relevant sentences, because on this CPU the
+   prompt's length decides the wait for the first token;
+2. refuse before generating when the passages cannot hold the answer (the
+   question's key terms are missing, or it asks for a figure and no sentence near
+   its terms holds one). This saves ~10 s of generation and is where the small
+   model would otherwise invent "10亿元";
+3. stream the model's reply;
+4. check the reply: the model saying "not mentioned", figures absent from the
+   passages, or content the passages do not hold turn it into a refusal; a reply
+   with no text (a bare "[1]") is replaced by the best passage sentence;
+5. resolve and support-check the citations (rag.citations).
+
+Every decision is written into Answer.warnings ("refused: ..." / "note: ...")
+so a report or a user can see why.
+
+The streamed tokens are the model's raw reply; Answer.text is the checked
+result and may differ (markers normalised, or a refusal replacing an invented
+answer). Front ends show Answer.text once it arrives.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import citations, evidence, prompts, relevance
+from .config import Settings
+from .generators.base import Generator
+from .generators.extractive import pick_sentences
+from .types import Answer, Hit, StreamEvent
+
+Passage = tuple[int, str, str]  # (n, section, text)
+
+# The model's own ways of saying the passages do not answer the question.
+_MODEL_REFUSES = re.compile(
+    r"(没有|未|并未|并没有)(明确|具体)?(提到|提及|说明|给出|指出|涉及|透露|介绍|披露|包含|记载)"
+    r"|(资料|文中|文章|材料)(中|里)?(没有|并无|未)"
+    r"|无法(回答|确定|得知|判断)|不(清楚|确定)|没有(相关|具体)(信息|数据|内容)"
+    r"|\b(do(es)?|did) not (mention|specify|provide|contain|say|state|include|give|indicate)"
+    r"|\bnot (mentioned|specified|provided|stated|given|available)\b|\bno (information|mention|data)\b"
+    r"|\b(cannot|can't|unable to) (be )?(determine|answer|find)",
+    re.IGNORECASE,
+)
+_SNIPPET_CHARS = 60
+
+
+@dataclass
+class Check:
+    """What the checks found; `refuse` holds the reasons to refuse (empty = answer stands)."""
+
+    refuse: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- context
+def context_passages(hits: Sequence[Hit], settings: Settings) -> list[Passage]:
+    return [(n, h.chunk.section, h.chunk.text) for n, h in enumerate(hits[: settings.context_k], 1)]
+
+
+def trim_passage(question: str, text: str, budget: int, embedder=None) -> str:
+    """The passage cut down to its sentences that best match the question, in their
+    original order, within `budget` characters ("…" marks the cuts)."""
+    if len(text) <= budget:
+        return text
+    sents = evidence.split_sentences(text)
+    # tiny position term: among equal scores prefer earlier sentences (they set the topic)
+    scores = [sc - 0.001 * i for i, sc in enumerate(relevance.scores(question, sents, embedder))]
+    keep: set[int] = set()
+    used = 0
+    for i in sorted(range(len(sents)), key=lambda i: -scores[i]):
+        if used + len(sents[i]) <= budget:
+            keep.add(i)
+            used += len(sents[i])
+        elif not keep:  # the best sentence alone is too long: keep its best stretch
+            return _window(question, sents[i], budget)
+    out, last = [], -1
+    for i in sorted(keep):
+        if last >= 0 and i != last + 1:
+            out.append("…")
+        out.append(sents[i])
+        last = i
+    return "".join(out)
+
+
+def _window(question: str, sentence: str, budget: int) -> str:
+    """The budget-long stretch of a sentence holding the most question units."""
+    terms = evidence.question_terms(question)
+    best, best_start = -1, 0
+    for start in range(0, max(1, len(sentence) - budget + 1), 5):
+        score = len(terms & evidence.units(sentence[start : start + budget]))
+        if score > best:
+            best, best_start = score, start
+    return sentence[best_start : best_start + budget]
+
+
+def _sentences(passages: Sequence[Passage]) -> list[tuple[int, str]]:
+    out = []
+    for n, section, text in passages:
+        if section:
+            out.append((n, section))  # titles answer questions too ("从四个方面着力")
+        out.extend((n, s) for s in evidence.split_sentences(text))
+    return out
+
+
+def relevant_sentences(question: str, passages: Sequence[Passage], embedder=None, top: int = 3) -> list[tuple[int, str]]:
+    """The passage sentences (and titles) closest to the question, best first."""
+    return [(n, sent) for _, n, sent in relevance.ranked(question, _sentences(passages), embedder)[:top]]
+
+
+# ---------------------------------------------------------------------- refusal, before generation
+def check_context(question: str, passages: Sequence[Passage], settings: Settings, embedder=None) -> Check:
+    """Can these passages hold the answer at all?"""
+    check = Check()
+    if not passages:
+        check.refuse.append("refused: no passage was retrieved")
+        return check
+    english = not evidence.is_cjk(question)
+    pool = set().union(*(evidence.units(f"{s} {t}") for _, s, t in passages))
+    if not english:
+        cov = evidence.coverage(question, pool)
+        check.notes.append(f"note: the passages hold {cov:.0%} of the question's key terms")
+        if cov < settings.refuse_min_coverage:
+            check.refuse.append(
+                f"refused: the passages hold only {cov:.0%} of the question's key terms "
+                f"(needs {settings.refuse_min_coverage:.0%})"
+            )
+            return check
+    elif embedder is None:
+        return check  # an English question over Chinese text cannot be judged without meaning
+    if evidence.asks_quantity(question):
+        near = relevant_sentences(question, passages, embedder, top=settings.figure_window)
+        if english:
+            # sentence embeddings rank long fact-dense sentences low: also look at the whole
+            # best passage, which retrieval already matched to the question
+            near += [(1, s) for s in evidence.split_sentences(passages[0][2])]
+        asked = evidence.numbers(question)
+        years = evidence.asks_year(question)
+        figures = [
+            q for _, s in near for q in evidence.quantities(s, years=years) if not evidence.numbers(q) <= asked
+        ]
+        if not figures:
+            check.refuse.append(
+                "refused: the question asks for a figure, but none of the "
+                f"{len(near)} passage sentences closest to it holds one"
+            )
+    return check
+
+
+# ---------------------------------------------------------------------- refusal, after generation
+def check_reply(question: str, reply: str, passages: Sequence[Passage], settings: Settings) -> Check:
+    """Does the reply answer from the passages? (citations are checked separately)"""
+    check = Check()
+    body = evidence.strip_markers(reply).strip()
+    if _MODEL_REFUSES.search(body):
+        check.refuse.append("refused: the model said the passages do not give the answer")
+        return check
+    context = " ".join(f"{s} {t}" for _, s, t in passages)
+    ctx_numbers = evidence.numbers(context) | evidence.numbers(question)
+    invented = [q for q in evidence.quantities(body) if evidence.numbers(q) and not evidence.numbers(q) <= ctx_numbers]
+    if invented:
+        check.refuse.append(
+            f"refused: the answer's figure(s) {', '.join(dict.fromkeys(invented))} do not appear in the passages"
+        )
+        return check
+    if evidence.asks_quantity(question) and not (evidence.numbers(body) & evidence.numbers(context)):
+        check.refuse.append("refused: the question asks for a figure and the answer gives none from the passages")
+        return check
+    if evidence.is_cjk(body):
+        # share of the answer's own content (question words removed) found in the passages
+        pool = evidence.units(context)
+        own = evidence.content_units(body) - evidence.units(question)
+        if len(own) >= 4:  # too few units to judge: a short answer restating the question
+            share = len(own & pool) / len(own)
+            check.notes.append(f"note: {share:.0%} of the answer's new content is in the passages")
+            if share < settings.answer_min_support:
+                check.refuse.append(
+                    f"refused: only {share:.0%} of what the answer adds to the question is in the passages "
+                    f"(needs {settings.answer_min_support:.0%})"
+                )
+    return check
+
+
+def _has_content(reply: str) -> bool:
+    return bool(re.search(r"[\w\u3400-\u9fff]", evidence.strip_markers(reply)))
+
+
+# ---------------------------------------------------------------------- the stream
+def answer_stream(
+    question: str,
+    hits: Sequence[Hit],
+    generator: Generator,
+    settings: Settings,
+    embedder=None,
+) -> Iterator[StreamEvent]:
+    english = not evidence.is_cjk(question)
+    passages = context_passages(hits, settings)
+    context = citations.number_context(hits[: settings.context_k])
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+
+    def finish(text: str, refused: bool, cites=()) -> StreamEvent:
+        return StreamEvent(
+            "answer",
+            answer=Answer(
+                text=text,
+                refused=refused,
+                citations=tuple(cites),
+                hits=tuple(hits),
+                warnings=tuple(warnings),
+                timings=timings,
+                question=question,
+                generator=generator.name,
+            ),
+        )
+
+    t0 = time.perf_counter()
+    pre = check_context(question, passages, settings, embedder)
+    warnings += pre.notes + pre.refuse
+    timings["check_context"] = time.perf_counter() - t0
+    if pre.refuse:
+        text = _refusal(question, passages, embedder)
+        yield StreamEvent("token", text=text)
+        yield finish(text, True)
+        return
+
+    shown = passages
+    if not getattr(generator, "wants_full_passages", False):
+        shown = [(n, s, trim_passage(question, t, settings.passage_chars, embedder)) for n, s, t in passages]
+    messages = prompts.build_messages(question, shown, english)
+    timings["prompt_chars"] = float(sum(len(m["content"]) for m in messages))
+
+    pieces: list[str] = []
+    t_gen = time.perf_counter()
+    t_first = None
+    for piece in generator.stream(messages, max_tokens=settings.max_tokens, temperature=settings.temperature):
+        if not piece:
+            continue
+        if t_first is None:
+            t_first = time.perf_counter()
+        pieces.append(piece)
+        yield StreamEvent("token", text=piece)
+    t_end = time.perf_counter()
+    reply = "".join(pieces).strip()
+    n_tokens = _token_count(generator, len(pieces))
+    timings["first_token"] = (t_first or t_end) - t_gen
+    timings["generate"] = t_end - t_gen
+    timings["answer_tokens"] = float(n_tokens)
+    decode = t_end - (t_first or t_end)
+    timings["tokens_per_s"] = (n_tokens - 1) / decode if n_tokens > 1 and decode > 0 else 0.0
+
+    t_check = time.perf_counter()
+    if not _has_content(reply):
+        picked = pick_sentences(question, passages, embedder=embedder if english else None, limit=1)
+        warnings.append(
+            f"note: the model gave no answer text ({reply!r}); showing the passage sentence that best matches"
+        )
+        reply = "".join(f"{s.rstrip('。；;')}[{n}]。" for _, n, s in picked)
+        if english and reply:
+            reply = prompts.EXTRACTIVE_EN_LEAD + reply
+    post = check_reply(question, reply, passages, settings)
+    warnings += post.notes + post.refuse
+    if post.refuse:
+        timings["check"] = time.perf_counter() - t_check
+        yield finish(_refusal(question, passages, embedder), True)
+        return
+
+    text = citations.drop_invalid_markers(reply, list(context))
+    cites, cite_warnings = citations.resolve(reply, context, embedder=embedder, min_support=settings.support_min_overlap)
+    warnings += cite_warnings
+    if not cites and context:
+        text, cites = _attribute(text, context, embedder, settings)
+        if cites:
+            warnings.append(
+                f"note: the model cited nothing; added [{cites[0].n}], the passage that best supports the answer"
+            )
+    timings["check"] = time.perf_counter() - t_check
+    yield finish(text, False, cites)
+
+
+def _attribute(text: str, context: dict[int, Hit], embedder, settings: Settings):
+    """Cite the passage that best supports an answer the model left uncited."""
+    best_n = max(context, key=lambda n: citations.support_score(text, context[n].chunk.text, embedder))
+    cited = text.rstrip() + f"[{best_n}]"
+    cites, _ = citations.resolve(cited, context, embedder=embedder, min_support=settings.support_min_overlap)
+    return (cited, cites) if cites and cites[0].supported else (text, [])
+
+
+def _token_count(generator: Generator, pieces: int) -> int:
+    usage = getattr(generator, "last_usage", None) or {}
+    return int(usage.get("completion_tokens") or pieces)
+
+
+def _refusal(question: str, passages: Sequence[Passage], embedder=None) -> str:
+    english = not evidence.is_cjk(question)
+    near = relevant_sentences(question, passages, embedder, top=1)
+    if not near:
+        return prompts.refusal_text(english)
+    n, sentence = near[0]
+    section = next((s for m, s, _ in passages if m == n), "")
+    snippet = sentence if len(sentence) <= _SNIPPET_CHARS else sentence[: _SNIPPET_CHARS - 1] + "…"
+    return prompts.refusal_text(english, section, snippet)

@@ -1,0 +1,102 @@
+"""Okapi BM25 over jieba tokens.
+
+jieba's search mode cuts long words into their sub-words too ("两江新区" ->
+"两江", "新区", "两江新区"), which suits recall. The corpus' own coined terms
+("人工智能+", "东数西算", quoted slogans) are added to a private jieba
+dictionary so they stay whole; that word list is saved with the index so a
+query is cut exactly as the documents were.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+
+import numpy as np
+
+# Terms that must survive segmentation intact: domain names jieba's default dictionary splits.
+BASE_TERMS = [
+    "两江新区", "人工智能+", "东数西算", "疆算入渝", "算力券", "智改数转", "渝快办", "渝策汇",
+    "数字经济", "数字产业集群", "平台经济", "大模型", "智能算力", "公共数据", "数据要素",
+    "成渝地区双城经济圈", "西部（重庆）科学城", "重庆经开区", "智能网联汽车", "工业互联网",
+    "隐私计算", "联邦学习", "数据脱敏", "可用不可见", "数据标注", "超算中心", "车路云一体化",
+    "低空制造", "飞行汽车", "人形机器人", "脑机接口", "数字渝商", "渝商出海", "数字口岸",
+]
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,10})[”\"]")
+_STOP = set(
+    "的 了 和 与 及 是 在 等 为 对 将 把 被 从 以 其 之 也 都 而 或 并 向 中 上 下 个 一 这 那 有 要 "
+    "吗 呢 么 什么 哪些 哪个 如何 怎么 怎样 多少 是否 方面 问题 "
+    "the a an of to in on for and or is are was were be by with as at from that this what which who "
+    "how does do did it its about".split()
+)
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff+#]", re.UNICODE)
+
+
+def corpus_terms(texts: list[str]) -> list[str]:
+    """BASE_TERMS plus short quoted phrases from the corpus ("智改数转", "一脑统管")."""
+    found = {m.group(1).strip() for t in texts for m in _QUOTED.finditer(t)}
+    found = {w for w in found if 2 <= len(w) <= 10 and not re.search(r"[，。、\s]", w)}
+    return sorted(set(BASE_TERMS) | found)
+
+
+class Tokenizer:
+    """A private jieba instance (jieba's global one is shared process-wide state)."""
+
+    def __init__(self, user_words: list[str]):
+        self.user_words = list(user_words)
+        self._jieba = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        with self._lock:
+            if self._jieba is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # jieba prints dictionary-loading chatter otherwise
+                tk = jieba.Tokenizer()
+                for w in self.user_words:
+                    tk.add_word(w, freq=200000)  # high frequency: prefer the whole term over its parts
+                tk.initialize()
+                self._jieba = tk
+        return self._jieba
+
+    def tokens(self, text: str) -> list[str]:
+        out = []
+        for tok in self._get().cut_for_search(text.lower()):
+            tok = tok.strip()
+            if tok and tok not in _STOP and _WORDLIKE.search(tok):
+                out.append(tok)
+        return out
+
+
+class BM25:
+    def __init__(self, docs_tokens: list[list[str]], k1: float = 1.5, b: float = 0.75):
+        self.docs_tokens = docs_tokens
+        self.k1, self.b = k1, b
+        self.doc_len = np.array([len(d) for d in docs_tokens], dtype=np.float32)
+        self.avgdl = float(self.doc_len.mean()) if len(docs_tokens) else 0.0
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, toks in enumerate(docs_tokens):
+            for term, tf in Counter(toks).items():
+                self.postings.setdefault(term, []).append((i, tf))
+        n = len(docs_tokens)
+        # BM25+-style floor keeps idf positive for terms in most documents
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        s = np.zeros(len(self.docs_tokens), dtype=np.float32)
+        if not len(self.docs_tokens):
+            return s
+        norm = self.k1 * (1 - self.b + self.b * self.doc_len / max(self.avgdl, 1e-9))
+        for term in set(query_tokens):
+            for i, tf in self.postings.get(term, ()):
+                s[i] += self.idf[term] * tf * (self.k1 + 1) / (tf + norm[i])
+        return s
+
+    def top(self, query_tokens: list[str], n: int) -> list[tuple[int, float]]:
+        s = self.scores(query_tokens)
+        order = np.argsort(-s, kind="stable")[:n]
+        return [(int(i), float(s[i])) for i in order if s[i] > 0]

@@ -1,0 +1,39 @@
+"""Argument helpers shared by the subcommands."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..config import Settings
+
+
+def add_retrieval_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", type=int, default=None, help="number of passages to retrieve (default from settings: 5)")
+    p.add_argument("--retrieval", choices=["dense", "bm25", "hybrid"], default=None, help="retrieval mode")
+    p.add_argument("--corpus", default=None, help="corpus folder (default seeds/)")
+    p.add_argument("--index", dest="index_dir", default=None, help="index folder (default index/)")
+    p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or stale index")
+
+
+def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+    overrides = {
+        "corpus_dir": getattr(args, "corpus", None),
+        "index_dir": getattr(args, "index_dir", None),
+        "retrieval": getattr(args, "retrieval", None),
+        "generator": getattr(args, "generator", None),
+    }
+    if getattr(args, "no_rebuild", False):
+        overrides["auto_rebuild"] = False
+    overrides.update(extra)
+    return Settings.load(getattr(args, "config", None)).replace(**overrides)
+
+
+def print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def log_stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

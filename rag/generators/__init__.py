@@ -1,0 +1,32 @@
+"""Generator registry: backends are chosen by name and imported only when asked for."""
+from __future__ import annotations
+
+import importlib
+
+from ..config import Settings
+from ..errors import ConfigError
+from .base import Generator, Message
+
+# name -> "module:Class"; modules import their heavy dependencies lazily
+REGISTRY: dict[str, str] = {
+    "llama-cpp": "rag.generators.llama_cpp:LlamaCppGenerator",
+    "transformers": "rag.generators.transformers_backend:TransformersGenerator",
+    "openai": "rag.generators.openai_compat:OpenAICompatGenerator",
+    "extractive": "rag.generators.extractive:ExtractiveGenerator",
+}
+
+
+def available() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def make_generator(name: str, settings: Settings) -> Generator:
+    target = REGISTRY.get(name)
+    if target is None:
+        raise ConfigError(f"Unknown generator {name!r}. Choose one of: {', '.join(available())}.")
+    module_name, cls_name = target.split(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    return cls(settings)
+
+
+__all__ = ["Generator", "Message", "REGISTRY", "available", "make_generator"]

@@ -1,0 +1,113 @@
+"""The default generator: a GGUF model run in-process by llama-cpp-python.
+
+With no `model_path` it uses the embedded Qwen2.5-Coder-1.5B-Instruct Q4_K_M,
+assembled from PyPI part packages by rag.model_store. Any other GGUF file with
+a chat template works through `settings.model_path`.
+
+One llama.cpp context can run one generation at a time: a second caller would
+corrupt the first one's KV cache. A per-model lock makes concurrent callers
+(UI sessions, server threads) queue instead. The lock is held for the whole
+stream, and released when the stream ends or its consumer closes it.
+
+The context keeps the previous prompt's tokens, and llama-cpp-python re-evaluates
+only the part of a new prompt after the longest shared prefix; the fixed system
+prompt (rag.prompts.SYSTEM) is therefore paid for once per process.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import ConfigError, DependencyError, ModelError
+from .base import Generator, Message
+
+
+class LlamaCppGenerator(Generator):
+    name = "llama-cpp"
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        if settings.llama_threads < 1 or settings.llama_ctx < 256:
+            raise ConfigError("llama_threads must be >= 1 and llama_ctx >= 256.")
+        if settings.model_path and not Path(settings.model_path).expanduser().is_file():
+            raise ConfigError(
+                f"model_path {settings.model_path!r} is not a file. Point it at a .gguf model, "
+                "or leave it empty to use the embedded Qwen2.5-Coder-1.5B-Instruct."
+            )
+        self._llm = None
+        self._path: Path | None = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()  # one generation at a time per loaded model
+        self._usage = threading.local()  # per calling thread: concurrent callers each see their own
+
+    @property
+    def last_usage(self) -> dict[str, int]:
+        """Token counts of this thread's last generation (completion_tokens, context_tokens)."""
+        return getattr(self._usage, "value", {})
+
+    @property
+    def model_file(self) -> Path:
+        if self._path is None:
+            if self.settings.model_path:
+                self._path = Path(self.settings.model_path).expanduser()
+            else:
+                from ..model_store import ensure_model
+
+                self._path = ensure_model(self.settings)
+        return self._path
+
+    @property
+    def description(self) -> str:
+        return f"llama-cpp: {self._path.name if self._path else (self.settings.model_path or 'Qwen2.5-Coder-1.5B-Instruct Q4_K_M (embedded)')}"
+
+    def warm_up(self) -> None:
+        with self._load_lock:
+            if self._llm is not None:
+                return
+            try:
+                from llama_cpp import Llama
+            except ImportError as e:
+                raise DependencyError("llama-cpp-python", extra="llama", purpose="the llama-cpp generator") from e
+            path = self.model_file
+            try:
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=self.settings.llama_ctx,
+                    n_threads=self.settings.llama_threads,
+                    n_batch=512,
+                    verbose=bool(os.environ.get("RAG_LLAMA_VERBOSE")),
+                )
+            except (ValueError, RuntimeError, OSError) as e:
+                raise ModelError(f"llama.cpp could not load {path}: {e}. Is it a valid GGUF file?") from e
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> Iterator[str]:
+        self.warm_up()
+        with self._run_lock:
+            llm = self._llm
+            chunks = llm.create_chat_completion(
+                messages=messages,
+                max_tokens=max_tokens or self.settings.max_tokens,
+                temperature=self.settings.temperature if temperature is None else temperature,
+                stop=stop,
+                stream=True,
+            )
+            produced: list[str] = []
+            try:
+                for chunk in chunks:
+                    piece = chunk["choices"][0].get("delta", {}).get("content")
+                    if piece:
+                        produced.append(piece)
+                        yield piece
+            finally:
+                chunks.close()  # a consumer that stops early must not leave llama.cpp mid-generation
+                completion = len(llm.tokenize("".join(produced).encode("utf-8"), add_bos=False, special=True)) if produced else 0
+                self._usage.value = {"completion_tokens": completion, "context_tokens": int(llm.n_tokens)}

@@ -1,0 +1,110 @@
+"""Plain value types passed between the stages of the pipeline.
+
+All are frozen dataclasses so a Hit or an Answer handed to a caller cannot be
+changed behind the library's back; `to_dict()` gives the JSON shapes that the
+CLI's `--json` output and the eval reports use (see DESIGN.md).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage: a paragraph (or a sentence-aligned slice of a long one)."""
+
+    id: str
+    text: str
+    source: str  # file path relative to the corpus folder
+    section: str  # title of the piece the paragraph belongs to
+    author: str  # byline / affiliation line of that piece ("" when it has none)
+    paragraph: int  # 1-based paragraph number inside the source file
+    char_start: int  # offsets into the source file's text (end exclusive)
+    char_end: int
+    kind: str = "body"  # body | intro | caption | byline
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by retrieval, with its 1-based rank and the score that ranked it."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+    # per-retriever scores/ranks that went into a fused score, for debugging and reports
+    sources: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `rag search --json` row shape."""
+        return {
+            "rank": self.rank,
+            "chunk_id": self.chunk.id,
+            "score": round(float(self.score), 6),
+            "section": self.chunk.section,
+            "author": self.chunk.author,
+            "paragraph": self.chunk.paragraph,
+            "source": self.chunk.source,
+            "text": self.chunk.text,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A [n] marker in an answer, resolved to the passage it points at."""
+
+    n: int
+    chunk_id: str
+    text: str
+    section: str = ""
+    supported: bool = True  # does the sentence carrying [n] overlap passage n?
+    support: float = 1.0  # the overlap score behind `supported`
+    sentences: tuple[str, ...] = ()  # answer sentences that carry this marker
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sentences"] = list(self.sentences)
+        return d
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    question: str = ""
+    standalone_question: str = ""  # the question after condensing it with chat history
+    generator: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `rag ask --json` shape."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "hits": [h.to_dict() for h in self.hits],
+            "warnings": list(self.warnings),
+            "timings": dict(self.timings),
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "generator": self.generator,
+        }
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """What `Assistant.ask_stream()` yields.
+
+    kind is "status" (a progress message such as the rewritten question),
+    "token" (a piece of answer text) or "answer" (last event; `answer` is set).
+    """
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None
