@@ -53,6 +53,7 @@ _MODEL_REFUSES = re.compile(
     re.IGNORECASE,
 )
 _SNIPPET_CHARS = 60
+_NEAR_RATIO = 0.6  # see check_context: "near the question" = at least this share of the best match
 
 
 @dataclass
@@ -139,7 +140,12 @@ def check_context(question: str, passages: Sequence[Passage], settings: Settings
     elif embedder is None:
         return check  # an English question over Chinese text cannot be judged without meaning
     if evidence.asks_quantity(question):
-        near = relevant_sentences(question, passages, embedder, top=settings.figure_window)
+        ranked = relevance.ranked(question, _sentences(passages), embedder)[: settings.figure_window]
+        if not relevance.uses_embeddings(question, embedder):
+            # lexical scores are counts of shared terms: a sentence sharing far fewer terms
+            # than the best one is about something else, even if it made the window
+            ranked = [r for r in ranked if r[0] >= _NEAR_RATIO * ranked[0][0]]
+        near = [(n, sent) for _, n, sent in ranked]
         if english:
             # sentence embeddings rank long fact-dense sentences low: also look at the whole
             # best passage, which retrieval already matched to the question
@@ -291,7 +297,9 @@ def answer_stream(
 def _attribute(text: str, context: dict[int, Hit], embedder, settings: Settings):
     """Cite the passage that best supports an answer the model left uncited."""
     best_n = max(context, key=lambda n: citations.support_score(text, context[n].chunk.text, embedder))
-    cited = text.rstrip() + f"[{best_n}]"
+    body = text.rstrip()
+    end = re.search(r"[。！？.!?]*$", body).start()  # the marker goes before the closing full stop
+    cited = f"{body[:end]}[{best_n}]{body[end:]}"
     cites, _ = citations.resolve(cited, context, embedder=embedder, min_support=settings.support_min_overlap)
     return (cited, cites) if cites and cites[0].supported else (text, [])
 
@@ -302,11 +310,13 @@ def _token_count(generator: Generator, pieces: int) -> int:
 
 
 def _refusal(question: str, passages: Sequence[Passage], embedder=None) -> str:
+    """The refusal in the question's language, pointing at the closest passage sentence
+    when one shares anything with the question."""
     english = not evidence.is_cjk(question)
-    near = relevant_sentences(question, passages, embedder, top=1)
-    if not near:
+    ranked = relevance.ranked(question, _sentences(passages), embedder)
+    if not ranked or ranked[0][0] <= 0:
         return prompts.refusal_text(english)
-    n, sentence = near[0]
+    _, n, sentence = ranked[0]
     section = next((s for m, s, _ in passages if m == n), "")
     snippet = sentence if len(sentence) <= _SNIPPET_CHARS else sentence[: _SNIPPET_CHARS - 1] + "…"
     return prompts.refusal_text(english, section, snippet)

@@ -22,6 +22,20 @@ from .types import Answer, Hit, StreamEvent
 History = Sequence[tuple[str, str]]  # (user message, assistant reply) pairs, oldest first
 
 
+def check_question(question: str, settings: Settings) -> str:
+    """The question with white space folded, or InputError when it is empty or too long.
+    A module function so front ends can reject bad input before loading any model."""
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("The question is empty. Type a question about the documents.")
+    q = " ".join(question.split())
+    if len(q) > settings.max_question_chars:
+        raise InputError(
+            f"The question is {len(q)} characters long; the limit is {settings.max_question_chars}. "
+            "Shorten it or ask several questions."
+        )
+    return q
+
+
 class Assistant:
     def __init__(self, settings: Settings, index: HybridIndex, embedder: Embedder):
         self.settings = settings
@@ -49,15 +63,7 @@ class Assistant:
 
     # ------------------------------------------------------------------ retrieval
     def check_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise InputError("The question is empty. Type a question about the documents.")
-        q = " ".join(question.split())
-        if len(q) > self.settings.max_question_chars:
-            raise InputError(
-                f"The question is {len(q)} characters long; the limit is {self.settings.max_question_chars}. "
-                "Shorten it or ask several questions."
-            )
-        return q
+        return check_question(question, self.settings)
 
     def retrieve(self, question: str, k: int | None = None, *, mode: str | None = None,
                  timings: dict | None = None) -> list[Hit]:

@@ -40,28 +40,36 @@ def corpus_terms(texts: list[str]) -> list[str]:
     return sorted(set(BASE_TERMS) | found)
 
 
-class Tokenizer:
-    """A private jieba instance (jieba's global one is shared process-wide state)."""
+_JIEBA_CACHE: dict[tuple[str, ...], object] = {}
+_JIEBA_LOCK = threading.Lock()
 
+
+def _jieba_with(words: tuple[str, ...]):
+    """A private jieba instance with these user words, shared by every Tokenizer asking for the
+    same list: loading jieba's dictionary costs about a second, and jieba's global instance is
+    process-wide state we should not change under other users of jieba."""
+    with _JIEBA_LOCK:
+        tk = _JIEBA_CACHE.get(words)
+        if tk is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)  # jieba prints dictionary-loading chatter otherwise
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            for w in words:
+                tk.add_word(w, freq=200000)  # high frequency: prefer the whole term over its parts
+            _JIEBA_CACHE[words] = tk
+        return tk
+
+
+class Tokenizer:
     def __init__(self, user_words: list[str]):
-        self.user_words = list(user_words)
-        self._jieba = None
-        self._lock = threading.Lock()
+        self.user_words = sorted(set(user_words))
 
     def _get(self):
-        with self._lock:
-            if self._jieba is None:
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)  # jieba prints dictionary-loading chatter otherwise
-                tk = jieba.Tokenizer()
-                for w in self.user_words:
-                    tk.add_word(w, freq=200000)  # high frequency: prefer the whole term over its parts
-                tk.initialize()
-                self._jieba = tk
-        return self._jieba
+        return _jieba_with(tuple(self.user_words))
 
     def tokens(self, text: str) -> list[str]:
         out = []

@@ -118,7 +118,7 @@ def resolve(
         hit = context.get(n)
         if hit is None:
             msg = f"citation [{n}] dropped: the context has only {len(context)} passage(s)"
-            log.warning(msg)
+            log.info(msg)
             warnings.append(msg)
             continue
         sents = by_n.get(n, [])

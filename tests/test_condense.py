@@ -66,6 +66,14 @@ def test_rule_for_bare_more_and_english():
     assert rule_rewrite("And data security?", en) == "How does Chongqing build computing power: data security?"
 
 
+def test_rule_swaps_the_aspect_but_keeps_the_whole_topic_for_pronouns():
+    # "那Z呢？" asks the previous question about Z: the previous aspect (满足率) would drag
+    # retrieval back to the old answer, so only the part before "的" is kept
+    assert rule_rewrite("那数据安全方面呢？", HISTORY) == "重庆公共数据资源体系：数据安全方面呢？"
+    # a pronoun points at the whole previous subject
+    assert rule_rewrite("它的目标是什么？", HISTORY) == "重庆公共数据资源体系的数据需求满足率：它的目标是什么？"
+
+
 def test_rule_keeps_leading_pronouns():
     # "那些" is a pronoun: dropping its "那" as a connective would leave "些措施"
     assert rule_rewrite("那些措施的效果呢？", HISTORY).endswith("：那些措施的效果呢？")

@@ -342,3 +342,22 @@ def test_evaluation_with_a_missing_gold_file_says_so(backend, tmp_path):
 
 def test_project_gold_file_is_the_default_choice():
     assert ui.DEFAULT_GOLD in ui.gold_choices()
+
+
+# ---------------------------------------------------------------------- rag serve
+def test_serve_refuses_a_busy_port_before_loading_anything(capsys):
+    import socket
+
+    from rag.cli import main
+    from rag.cli.serve_cmd import port_problem
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert "already in use" in port_problem("127.0.0.1", port)
+        assert main(["serve", "--port", str(port), "--embedder", "hash"]) == 2
+    err = capsys.readouterr().err
+    assert f"Port {port} on 127.0.0.1 is already in use" in err and "--port" in err
+    assert port_problem("127.0.0.1", port) is None  # free again once the listener is gone
+    assert "not a valid port" in port_problem("127.0.0.1", 70000)

@@ -523,6 +523,8 @@ def run_evaluation(
     n = int(limit) if limit else None
     total = min(len(items), n) if n else len(items)
     stamp = time.strftime("%Y%m%d-%H%M%S")
+    # RAG_UI_RUNS_DIR lets a test server write its reports outside the checkout
+    out_root = out_root or os.environ.get("RAG_UI_RUNS_DIR")
     out_dir = Path(out_root) if out_root else project_root() / "evals" / "runs"
     out_dir = out_dir / f"ui-{stamp}-{generator or backend.settings.generator}"
 
@@ -530,8 +532,8 @@ def run_evaluation(
 
     def work():
         try:
-            report = evaluate.run_eval(
-                backend.assistant, items, out_dir=out_dir, generator=generator or None,
+            report = evaluate.run_eval(  # the path, not the items: the report records which file
+                backend.assistant, path, out_dir=out_dir, generator=generator or None,
                 k=int(k) if k else None, retrieval=retrieval or None, resume=False, limit=n,
                 progress=lambda done, tot, row: events.put(("row", (done, tot, row))),
             )
@@ -714,6 +716,8 @@ def build_app(source: Assistant | Settings | Backend | None = None, *, concurren
             show_progress="hidden", api_visibility="private",
         )
         clear.click(clear_chat, None, chat_outputs, queue=False, api_visibility="private")
+        # the chatbot's own trash icon must forget the conversation too, not just the bubbles
+        chatbot.clear(clear_chat, None, chat_outputs, queue=False, api_visibility="private")
         cite_go.click(select_citation, [conv, cite_key], [conv, sources], concurrency_limit=None,
                       show_progress="hidden", api_visibility="private").then(None, js=SCROLL_TO_SELECTED)
         run.click(_evaluate, [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures],

@@ -1,7 +1,70 @@
-"""`rag ask`: placeholder until its issue lands (being written in this session)."""
+"""`rag ask`: answer a question from the documents, with checked citations.
+
+Without --json the answer streams to the terminal as the model writes it, then
+the numbered sources follow, unsupported ones marked. With --json one object
+in the DESIGN.md shape is printed at the end.
+"""
 from __future__ import annotations
+
+import sys
+import textwrap
+
+from ..assistant import Assistant, check_question
+from ..generators import available
+from ..types import Answer
+from .common import add_retrieval_args, log_stderr, print_json, settings_from
+
+_SOURCE_CHARS = 120  # how much of each cited passage to show under the answer
 
 
 def register(sub) -> None:
-    p = sub.add_parser("ask", help="(not yet available)")
-    p.set_defaults(func=lambda args: print("rag ask is not available yet") or 2)
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--generator", choices=available(), default=None, help="generation backend (default llama-cpp)")
+    add_retrieval_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    settings = settings_from(args)
+    check_question(args.question, settings)  # fail fast, before loading anything
+    assistant = Assistant.load(settings, progress=not args.json, log=log_stderr)
+    if args.json:
+        print_json(assistant.ask(args.question, k=args.k, retrieval=args.retrieval).to_dict())
+        return 0
+    streamed: list[str] = []
+    answer: Answer | None = None
+    for event in assistant.ask_stream(args.question, k=args.k, retrieval=args.retrieval):
+        if event.kind == "token":
+            streamed.append(event.text)
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif event.kind == "status":
+            log_stderr(f"({event.text})")
+        elif event.kind == "answer":
+            answer = event.answer
+    assert answer is not None
+    print()
+    print(render_after_stream("".join(streamed), answer))
+    return 0
+
+
+def render_after_stream(streamed: str, answer: Answer) -> str:
+    """What follows the streamed text: the checked answer when it differs from what was
+    streamed (a refusal replacing an unsupported reply), then the numbered sources."""
+    lines: list[str] = []
+    if answer.text.strip() != streamed.strip():
+        label = "withdrawn, the documents do not support it" if answer.refused else "checked answer"
+        lines += [f"[{label}]", answer.text]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            mark = "" if c.supported else "  [UNSUPPORTED: the sentence citing it does not match this passage]"
+            snippet = c.text if len(c.text) <= _SOURCE_CHARS else c.text[: _SOURCE_CHARS - 1] + "…"
+            lines.append(f"[{c.n}] 《{c.section}》 {c.chunk_id}{mark}")
+            lines.append(textwrap.indent(textwrap.fill(snippet, width=60), "    "))
+    notes = [w for w in answer.warnings if not w.startswith("note:")]
+    if notes:
+        lines += [""] + [f"warning: {w}" for w in notes]
+    return "\n".join(lines)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..assistant import Assistant
+from ..assistant import Assistant, check_question
 from .common import add_retrieval_args, log_stderr, print_json, settings_from
 
 
@@ -17,6 +17,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     settings = settings_from(args)
+    check_question(args.question, settings)  # before the slow part
     assistant = Assistant.load(settings, progress=not args.json, log=log_stderr)
     hits = assistant.retrieve(args.question, k=args.k)
     if args.json:

@@ -71,6 +71,6 @@ def run(args) -> int:
     log_stderr(f"Serving the chat page on http://{host}:{port} (index and model load in the background; Ctrl+C stops).")
     try:
         launch(demo, host=host, port=port)
-    except OSError as e:  # lost a race for the port after the check above
-        raise ConfigError(f"Cannot serve on {host}:{port}: {e}. Choose another port with --port.") from e
+    except OSError as e:  # another program took the port between the check and now
+        raise ConfigError(port_problem(host, port) or f"Cannot serve on {host}:{port}: {e}") from e
     return 0

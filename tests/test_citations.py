@@ -1,0 +1,86 @@
+"""Citation markers: parsing every shape, dropping out-of-range numbers, support checking."""
+import pytest
+
+from rag import citations
+from rag.types import Chunk, Hit
+
+P1 = "目前，重庆已建成全国首个市域一体建设、两级管理、三级贯通的公共数据资源体系，数据编目16万类，归集15万类，数据需求满足率95%，实现秒级数据共享。"
+P2 = "针对头部平台，实行“穿透式监管+社会责任报告制”，确保头部平台运营全过程的合法性和规范性。"
+
+
+def _hit(n: int, text: str) -> Hit:
+    chunk = Chunk(id=f"doc#p{n}", text=text, source="doc.txt", section=f"第{n}篇", author="", paragraph=n,
+                  char_start=0, char_end=len(text))
+    return Hit(rank=n, score=1.0 / n, chunk=chunk)
+
+
+CONTEXT = citations.number_context([_hit(1, P1), _hit(2, P2)])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("答案[1]。", [1]),
+        ("答案[1][2]。", [1, 2]),
+        ("答案[1,2]。", [1, 2]),
+        ("答案[1，2]和[2、3]。", [1, 2, 3]),
+        ("答案[1-3]。", [1, 2, 3]),
+        ("答案【2】。", [2]),
+        ("答案［2］。", [2]),
+        ("答案[ 2 ]，又见[1]。", [2, 1]),
+        ("没有引用。", []),
+        ("数组写法 a[i] 不算。", []),
+    ],
+)
+def test_cited_numbers(text, expected):
+    assert citations.cited_numbers(text) == expected
+
+
+def test_range_is_capped():
+    assert len(citations.cited_numbers("[1-999]")) == 21
+
+
+def test_numbers_outside_the_context_are_dropped_with_a_warning():
+    cites, warnings = citations.resolve("数据编目16万类[1][5]。", CONTEXT)
+    assert [c.n for c in cites] == [1]
+    assert warnings == ["citation [5] dropped: the context has only 2 passage(s)"]
+    assert citations.drop_invalid_markers("编目16万类[1,5]，另见【7】。", [1, 2]) == "编目16万类[1]，另见。"
+
+
+def test_markers_are_normalised():
+    assert citations.drop_invalid_markers("甲【1】乙[1、2]丙[1-2]", [1, 2]) == "甲[1]乙[1][2]丙[1][2]"
+
+
+def test_citation_maps_to_chunk_and_records_the_citing_sentence():
+    cites, warnings = citations.resolve("重庆数据编目16万类[1]。头部平台实行穿透式监管[2]。", CONTEXT)
+    assert [(c.n, c.chunk_id, c.text) for c in cites] == [(1, "doc#p1", P1), (2, "doc#p2", P2)]
+    assert cites[0].sentences == ("重庆数据编目16万类。",)
+    assert all(c.supported for c in cites) and warnings == []
+
+
+def test_marker_after_the_full_stop_belongs_to_the_sentence_before():
+    by_n = citations.sentences_by_number("重庆数据编目16万类。[1]头部平台实行穿透式监管。[2]")
+    assert by_n == {1: ["重庆数据编目16万类。"], 2: ["头部平台实行穿透式监管。"]}
+
+
+def test_sentence_that_does_not_match_its_passage_is_unsupported():
+    # the claim is about platforms, but it cites the data-catalogue passage
+    cites, warnings = citations.resolve("头部平台实行穿透式监管和社会责任报告制[1]。", CONTEXT)
+    assert len(cites) == 1 and not cites[0].supported
+    assert cites[0].support < citations.SUPPORT_MIN_OVERLAP
+    assert len(warnings) == 1 and warnings[0].startswith("citation [1] unsupported")
+
+
+def test_invented_content_is_unsupported_even_with_the_right_topic():
+    cites, _ = citations.resolve("重庆每年发放十亿元算力券补贴给中小企业[1]。", CONTEXT)
+    assert not cites[0].supported
+
+
+def test_support_uses_the_best_of_several_sentences():
+    cites, _ = citations.resolve("这是题外话[1]。数据需求满足率为95%[1]。", CONTEXT)
+    assert cites[0].supported and len(cites[0].sentences) == 2
+
+
+def test_english_sentence_against_chinese_passage_without_embedder_scores_only_shared_figures():
+    score = citations.support_score("The satisfaction rate is 95%.", P1)
+    assert 0 < score < citations.SUPPORT_MIN_OVERLAP  # "95" matches, the words cannot

