@@ -114,11 +114,6 @@ def _sentences(passages: Sequence[Passage]) -> list[tuple[int, str]]:
     return out
 
 
-def relevant_sentences(question: str, passages: Sequence[Passage], embedder=None, top: int = 3) -> list[tuple[int, str]]:
-    """The passage sentences (and titles) closest to the question, best first."""
-    return [(n, sent) for _, n, sent in relevance.ranked(question, _sentences(passages), embedder)[:top]]
-
-
 # ---------------------------------------------------------------------- refusal, before generation
 def check_context(question: str, passages: Sequence[Passage], settings: Settings, embedder=None) -> Check:
     """Can these passages hold the answer at all?"""

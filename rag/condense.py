@@ -186,8 +186,8 @@ def _acceptable(rewrite: str, question: str, history: History, settings: Setting
     citations, too long, the wrong language, or dropping what the follow-up asked."""
     if not rewrite or rewrite == question.strip():
         return False
-    if any(bad in rewrite for bad in ("```", "[1]", "def ", "import ", "{", "}")):
-        return False
+    if any(bad in rewrite for bad in ("```", "def ", "import ", "{", "}")) or re.search(r"[\[【［]\s*\d", rewrite):
+        return False  # code, or an answer carrying citation markers
     limit = min(settings.max_question_chars, len(question) + len(_previous_question(history)) + 60)
     if len(rewrite) > limit:
         return False

@@ -345,8 +345,11 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
         if not settings.auto_rebuild:
             raise IndexStaleError(f"The index in {index_dir} is stale: {reason}. Rebuild it with: rag index --out {index_dir}")
         say(f"Rebuilding the index in {index_dir}: {reason}.")
-    except IndexMissingError:
-        if not settings.auto_rebuild or current is None:
+    except IndexMissingError as e:
+        if current is None:
+            raise IndexMissingError(f"{e} (and the corpus folder {settings.corpus_path} does not exist either: "
+                                    "point --corpus / corpus_dir at your documents)") from None
+        if not settings.auto_rebuild:
             raise
         say(f"No index in {index_dir} yet; building it from {settings.corpus_path}.")
     except IndexCorruptError as e:

@@ -22,6 +22,28 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# --- llama-cpp-python, built once for a portable CPU baseline ---------------------------
+# A native build (-march=native) picks up AMX, which this kind of VM advertises in cpuinfo
+# but does not enable: the first real prompt dies with SIGILL in libggml-cpu. So build for
+# AVX2/FMA/F16C explicitly, into a wheel kept in the cache folder keyed by version + flags
+# (pip's own wheel cache ignores CMAKE_ARGS and would hand back a native build).
+LLAMA_VERSION=0.3.36
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+install_llama_cpp() {
+  local key wheels
+  key=$(printf '%s %s' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+  wheels="${RAG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rag-chongqing}/wheels/llama-$key"
+  if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    say "compiling llama-cpp-python $LLAMA_VERSION (about 10-15 minutes on 2 cores, once per machine)"
+    mkdir -p "$wheels"
+    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) .venv/bin/python -m pip wheel -q --no-deps \
+      --no-cache-dir -w "$wheels.tmp" "llama-cpp-python==$LLAMA_VERSION"
+    mv "$wheels.tmp"/llama_cpp_python-*.whl "$wheels"/ && rm -rf "$wheels.tmp"
+  fi
+  .venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheels"/llama_cpp_python-*.whl
+  .venv/bin/python -m pip install -q "llama-cpp-python[server]==$LLAMA_VERSION"  # its dependencies
+}
+
 # --- Python environment ----------------------------------------------------------------
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python >= 3.11 is required (found $("$PY" --version))"; exit 1; }
 [ -x .venv/bin/python ] || { say "creating .venv"; "$PY" -m venv .venv; }
@@ -32,6 +54,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # torch first and pinned: this version's CPU wheel lies on the machine; an unpinned torch pulls a multi-GB CUDA build
   .venv/bin/python -m pip install -q torch==2.13.0
+  install_llama_cpp
   .venv/bin/python -m pip install -q -e ".[all,test]"
   echo "$want" > "$stamp"
 else

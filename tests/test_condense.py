@@ -100,7 +100,7 @@ def test_only_the_last_turns_go_into_the_prompt():
     [
         "",  # nothing
         "```python\nprint('数据安全')\n```",  # the coder model writing code
-        "重庆强化数据安全治理，打造全链路安全防护体系[1]。",  # an answer, with a citation
+        "重庆强化数据安全治理，打造全链路安全防护体系[2]。",  # an answer, with a citation
         "What measures does Chongqing take on data security?",  # wrong language
         "重庆公共数据资源体系的数据需求满足率是多少？",  # dropped what the follow-up asked
         "那数据安全方面呢？",  # echoed the follow-up

@@ -162,3 +162,9 @@ def test_build_from_chunks_of_another_corpus(tmp_path):
     index = HybridIndex.build(chunks, HashEmbedder(settings), tmp_path / "idx", settings, corpus_hash="custom")
     loaded = HybridIndex.load(tmp_path / "idx", HashEmbedder(settings), settings)
     assert [c.id for c in loaded.chunks] == [c.id for c in index.chunks]
+
+
+def test_missing_index_and_missing_corpus_names_both(tmp_path):
+    settings = Settings(embedder="hash", corpus_dir=str(tmp_path / "no-corpus"), index_dir=str(tmp_path / "idx"))
+    with pytest.raises(IndexMissingError, match="no-corpus does not exist"):
+        Assistant.load(settings)

@@ -66,14 +66,17 @@ class Server:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                pytest.fail(f"rag serve exited with {self.proc.returncode}:\n{self.log_path.read_text()}")
+                pytest.fail(f"rag serve exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(self.url, timeout=2) as r:
                     if r.status == 200:
                         return
             except OSError:
                 time.sleep(0.5)
-        pytest.fail(f"rag serve did not answer on {self.url} within {timeout} s:\n{self.log_path.read_text()}")
+        pytest.fail(f"rag serve did not answer on {self.url} within {timeout} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -120,18 +123,32 @@ def browser():
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
     pg = context.new_page()
-    open_page(pg, server.url)
+    open_page(pg, server)
     yield pg
     context.close()
 
 
-def open_page(pg, url: str, ready_timeout: float = 240_000) -> None:
-    pg.goto(url)
+def wait_js(pg, js: str, timeout: float, server: Server | None = None, arg=None, what: str = "") -> None:
+    """Wait until `js` is true in the page, in short slices so a server that died (a native
+    crash in the model, say) fails the test at once with its log instead of a timeout."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            pg.wait_for_function(js, arg=arg, timeout=5_000)
+            return
+        except sync_api.TimeoutError:
+            if server is not None and server.proc.poll() is not None:
+                pytest.fail(f"rag serve died (exit {server.proc.returncode}) {what}:\n{server.log_tail()}")
+            if time.time() > deadline:
+                raise
+
+
+def open_page(pg, server: Server, ready_timeout: float = 240) -> None:
+    pg.goto(server.url)
     pg.wait_for_selector("#chat", timeout=60_000)
     # the index (and model) load in the background; the status line says when they are in
-    pg.wait_for_function(
-        "() => /Ready|could not/.test(document.querySelector('#status')?.innerText || '')", timeout=ready_timeout
-    )
+    wait_js(pg, "() => /Ready|could not/.test(document.querySelector('#status')?.innerText || '')",
+            ready_timeout, server, what="while loading")
     assert "Ready" in pg.inner_text("#status"), pg.inner_text("#status")
 
 
@@ -139,21 +156,20 @@ def ask(pg, question: str) -> None:
     n_before = pg.locator("#chat .bot").count()
     pg.fill("#question textarea", question)
     pg.press("#question textarea", "Enter")
-    # a new bot bubble, then the end of the turn: no cursor, no "searching" line
     pg.wait_for_function(f"() => document.querySelectorAll('#chat .bot').length > {n_before}", timeout=30_000)
 
 
-def wait_answer(pg, index: int = -1, timeout: float = 60_000):
-    """The bot bubble at `index` once its answer (or error) is final."""
-    pg.wait_for_function(
+def wait_answer(pg, index: int = -1, timeout: float = 60, server: Server | None = None):
+    """The bot bubble at `index` once its answer (or error) is final: no streaming cursor,
+    no pending line, and the answer's footer or an error box."""
+    wait_js(
+        pg,
         """([i]) => {
-            const bots = [...document.querySelectorAll('#chat .bot')];
-            const b = bots.at(i);
+            const b = [...document.querySelectorAll('#chat .bot')].at(i);
             return b && !b.innerText.includes('▌') && !b.querySelector('.pending')
                    && (b.querySelector('.answer-meta') || b.querySelector('.rag-error'));
         }""",
-        arg=[index],
-        timeout=timeout,
+        timeout, server, arg=[index], what="while answering",
     )
     return pg.locator("#chat .bot").nth(index if index >= 0 else pg.locator("#chat .bot").count() + index)
 
@@ -241,8 +257,8 @@ def test_each_browser_keeps_its_own_conversation(browser, server):
     a_ctx, b_ctx = browser.new_context(), browser.new_context()
     try:
         a, b = a_ctx.new_page(), b_ctx.new_page()
-        open_page(a, server.url)
-        open_page(b, server.url)
+        open_page(a, server)
+        open_page(b, server)
         ask(a, QUESTION)
         wait_answer(a)
         assert b.locator("#chat .message").count() == 0
@@ -267,7 +283,7 @@ def _choose_generator(pg, name: str) -> None:
 def test_backend_down_is_a_message_and_the_chat_goes_on(page):
     _choose_generator(page, "openai")
     ask(page, QUESTION)
-    bubble = wait_answer(page, timeout=60_000)
+    bubble = wait_answer(page, timeout=60)
     error = bubble.locator(".rag-error")
     assert error.count() == 1
     assert "OpenAI-compatible server" in error.inner_text() and "Traceback" not in bubble.inner_text()
@@ -307,15 +323,13 @@ def test_llama_cpp_answer_streams_into_the_page(browser, llama_server):
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     try:
         pg = context.new_page()
-        open_page(pg, llama_server.url, ready_timeout=600_000)  # first run assembles the model
+        open_page(pg, llama_server, ready_timeout=600)  # first run assembles the model
         ask(pg, QUESTION)
         # tokens arrive one by one: the bubble shows a growing partial reply with a cursor
-        pg.wait_for_function(
-            "() => { const b = [...document.querySelectorAll('#chat .bot')].at(-1);"
-            " return b && b.innerText.includes('▌') && b.innerText.length > 3; }",
-            timeout=120_000,
-        )
-        bubble = wait_answer(pg, timeout=180_000)
+        wait_js(pg, "() => { const b = [...document.querySelectorAll('#chat .bot')].at(-1);"
+                    " return b && b.innerText.includes('▌') && b.innerText.length > 3; }",
+                120, llama_server, what="while streaming")
+        bubble = wait_answer(pg, timeout=180, server=llama_server)
         text = bubble.inner_text()
         assert "95%" in text and bubble.locator("a.cite").count() >= 1, text
         assert "llama-cpp" in bubble.locator(".answer-meta").inner_text()

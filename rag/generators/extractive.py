@@ -22,7 +22,8 @@ from .base import Generator, Message
 # A second sentence is added when it scores at least this share of the best one:
 # questions such as "分别..." or "which two..." are often answered across two sentences.
 SECOND_SENTENCE_RATIO = 0.8
-MAX_SENTENCE_CHARS = 160  # a run-on sentence is cut around its best-matching stretch
+MAX_SENTENCE_CHARS = 160
+SHORT_LEAD_CHARS = 30  # a run-on sentence is cut around its best-matching stretch
 
 
 def pick_sentences(
@@ -33,7 +34,7 @@ def pick_sentences(
     limit: int = 2,
 ) -> list[tuple[float, int, str]]:
     """[(score, n, sentence)] best first: the passage sentences that best answer the question."""
-    candidates = [(n, s) for n, _section, text in passages for s in evidence.split_sentences(text)]
+    candidates = [(n, s) for n, _section, text in passages for s in _units(text)]
     if not candidates:
         return []
     scores = relevance.scores(question, [s for _, s in candidates], embedder)
@@ -55,6 +56,24 @@ def pick_sentences(
         if best[0] > 0 and cand[0] >= SECOND_SENTENCE_RATIO * best[0] and cand[2] != best[2]:
             picked.append(cand)
     return [(sc, n, _shorten(s, question)) for sc, n, s in picked]
+
+
+def _units(text: str) -> list[str]:
+    """Sentences, with a short lead sentence ("二是深化产业融合。") joined to the one after
+    it: such leads name the topic and the next sentence holds the facts."""
+    out: list[str] = []
+    pending = ""
+    for sentence in evidence.split_sentences(text):
+        if pending:
+            out.append(pending + sentence)
+            pending = ""
+        elif len(sentence) < SHORT_LEAD_CHARS:
+            pending = sentence
+        else:
+            out.append(sentence)
+    if pending:
+        out.append(pending)
+    return out
 
 
 def _shorten(sentence: str, question: str) -> str:
