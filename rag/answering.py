@@ -69,29 +69,50 @@ def context_passages(hits: Sequence[Hit], settings: Settings) -> list[Passage]:
     return [(n, h.chunk.section, h.chunk.text) for n, h in enumerate(hits[: settings.context_k], 1)]
 
 
-def trim_passage(question: str, text: str, budget: int, embedder=None) -> str:
-    """The passage cut down to its sentences that best match the question, in their
-    original order, within `budget` characters ("…" marks the cuts)."""
-    if len(text) <= budget:
-        return text
-    sents = evidence.split_sentences(text)
-    # tiny position term: among equal scores prefer earlier sentences (they set the topic)
-    scores = [sc - 0.001 * i for i, sc in enumerate(relevance.scores(question, sents, embedder))]
+def select_context(question: str, passages: Sequence[Passage], budget: int, embedder=None) -> list[Passage]:
+    """The passages cut down to the sentences most relevant to the question, within
+    `budget` characters in all, each passage keeping its number and its sentences in
+    their original order ("…" marks a cut). Passages with nothing relevant left drop out.
+
+    The budget goes to the best sentences wherever they are, not in equal shares: the
+    answer usually sits in one or two sentences, and every character costs prompt time."""
+    items = [(n, i, s) for n, _, text in passages for i, s in enumerate(evidence.split_sentences(text))]
+    if not items:
+        return []
+    scores = relevance.scores(question, [s for _, _, s in items], embedder)
+    # earlier passages and earlier sentences win ties (retrieval rank; topic sentences)
+    order = sorted(range(len(items)), key=lambda k: (-scores[k], items[k][0], items[k][1]))
     keep: set[int] = set()
     used = 0
-    for i in sorted(range(len(sents)), key=lambda i: -scores[i]):
-        if used + len(sents[i]) <= budget:
-            keep.add(i)
-            used += len(sents[i])
-        elif not keep:  # the best sentence alone is too long: keep its best stretch
-            return _window(question, sents[i], budget)
-    out, last = [], -1
-    for i in sorted(keep):
-        if last >= 0 and i != last + 1:
-            out.append("…")
-        out.append(sents[i])
-        last = i
-    return "".join(out)
+    lexical = not relevance.uses_embeddings(question, embedder)
+    for k in order:
+        size = len(items[k][2])
+        # a sentence sharing no key term with the question is only worth its prompt time
+        # while the context is still thin (the question may be worded unlike the text)
+        limit = budget // 2 if lexical and scores[k] <= 0 else budget
+        if used + size <= limit:
+            keep.add(k)
+            used += size
+    if not keep:  # even the best sentence is over budget: keep its best stretch
+        best = order[0]
+        n, _, sentence = items[best]
+        section = next(sec for m, sec, _ in passages if m == n)
+        return [(n, section, _window(question, sentence, budget))]
+    out: list[Passage] = []
+    for n, section, _ in passages:
+        chosen = sorted((items[k][1], items[k][2]) for k in keep if items[k][0] == n)
+        if not chosen:
+            continue
+        parts, last = [], None
+        for i, sentence in chosen:
+            if last is not None and i != last + 1:
+                parts.append("…")
+            elif parts and not re.search(r"[。！？；;.!?…」”）)]$", parts[-1]):
+                parts.append(" ")  # a line break (byline, title) split these: keep them apart
+            parts.append(sentence)
+            last = i
+        out.append((n, section, "".join(parts)))
+    return out
 
 
 def _window(question: str, sentence: str, budget: int) -> str:
@@ -178,17 +199,14 @@ def check_reply(question: str, reply: str, passages: Sequence[Passage], settings
         check.refuse.append("refused: the question asks for a figure and the answer gives none from the passages")
         return check
     if evidence.is_cjk(body):
-        # share of the answer's own content (question words removed) found in the passages
-        pool = evidence.units(context)
-        own = evidence.content_units(body) - evidence.units(question)
-        if len(own) >= 4:  # too few units to judge: a short answer restating the question
-            share = len(own & pool) / len(own)
-            check.notes.append(f"note: {share:.0%} of the answer's new content is in the passages")
-            if share < settings.answer_min_support:
-                check.refuse.append(
-                    f"refused: only {share:.0%} of what the answer adds to the question is in the passages "
-                    f"(needs {settings.answer_min_support:.0%})"
-                )
+        # share of the words the answer adds to the question that occur in the passages
+        share, missing = evidence.word_support(body, context, exclude=question)
+        check.notes.append(f"note: {share:.0%} of the answer's own words are in the passages")
+        if share < settings.answer_min_support:
+            check.refuse.append(
+                f"refused: only {share:.0%} of the words the answer adds to the question are in the passages "
+                f"(needs {settings.answer_min_support:.0%}; missing: {', '.join(missing[:8])})"
+            )
     return check
 
 
@@ -237,7 +255,7 @@ def answer_stream(
 
     shown = passages
     if not getattr(generator, "wants_full_passages", False):
-        shown = [(n, s, trim_passage(question, t, settings.passage_chars, embedder)) for n, s, t in passages]
+        shown = select_context(question, passages, settings.context_chars, embedder)
     messages = prompts.build_messages(question, shown, english)
     timings["prompt_chars"] = float(sum(len(m["content"]) for m in messages))
 

@@ -70,9 +70,10 @@ class Settings:
     # --- where big downloads/assemblies live
     cache_dir: str = ""  # "" = $RAG_CACHE_DIR or ~/.cache/rag-chongqing
     # --- answering: prompt size, refusal and citation checks (rag.answering, rag.citations)
-    # Each context passage is cut to its question-relevant sentences within this many
-    # characters: prompt processing runs ~50 tokens/s here, so this sets time to first token.
-    passage_chars: int = 120
+    # The prompt holds the context sentences most relevant to the question, up to this many
+    # characters in all (~1.45 Chinese characters per token): prompt processing runs ~50
+    # tokens/s on 2 cores, so this budget sets the time to the first token.
+    context_chars: int = 300
     # Refuse before generating when the passages hold less than this share of the
     # question's key terms (Chinese questions; character bigrams).
     refuse_min_coverage: float = 0.1
@@ -153,7 +154,7 @@ def _validated(s: Settings) -> Settings:
     if s.retrieval not in {"dense", "bm25", "hybrid"}:
         raise ConfigError(f"retrieval must be dense, bm25 or hybrid, not {s.retrieval!r}.")
     for name in ("k", "context_k", "max_tokens", "max_question_chars", "chunk_max_chars", "fusion_depth",
-                 "passage_chars", "figure_window"):
+                 "context_chars", "figure_window"):
         if int(getattr(s, name)) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)}).")
     return s

@@ -253,7 +253,8 @@ _STAGES = ("condense", "embed", "retrieve", "first_token", "generate", "total")
 # Settings that cannot change an answer (or must not be written to a report) stay out of the
 # config a resumed run is checked against.
 _NOT_CONFIG = {"openai_api_key", "cache_dir", "request_timeout", "auto_rebuild", "llama_threads",
-               "embed_batch_size", "generator", "retrieval", "k", "corpus_dir", "index_dir"}
+               "embed_threads", "embed_batch_size", "server_host", "server_port",
+               "generator", "retrieval", "k", "corpus_dir", "index_dir"}
 
 
 def run_config(assistant, items: Sequence[GoldItem], *, generator: str | None, k: int | None,

