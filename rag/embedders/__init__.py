@@ -1,10 +1,8 @@
 """Embedder registry: backends chosen by name, imported only when asked for."""
 from __future__ import annotations
 
-import importlib
-
 from ..config import Settings
-from ..errors import ConfigError
+from ..registry import create
 from .base import Embedder
 
 REGISTRY: dict[str, str] = {
@@ -19,11 +17,7 @@ def available() -> list[str]:
 
 
 def make_embedder(name: str, settings: Settings) -> Embedder:
-    target = REGISTRY.get(name)
-    if target is None:
-        raise ConfigError(f"Unknown embedder {name!r}. Choose one of: {', '.join(available())}.")
-    module_name, cls_name = target.split(":")
-    return getattr(importlib.import_module(module_name), cls_name)(settings)
+    return create(REGISTRY, "embedder", name, settings)
 
 
 __all__ = ["Embedder", "REGISTRY", "available", "make_embedder"]

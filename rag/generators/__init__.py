@@ -1,10 +1,8 @@
 """Generator registry: backends are chosen by name and imported only when asked for."""
 from __future__ import annotations
 
-import importlib
-
 from ..config import Settings
-from ..errors import ConfigError
+from ..registry import create
 from .base import Generator, Message
 
 # name -> "module:Class"; modules import their heavy dependencies lazily
@@ -21,12 +19,7 @@ def available() -> list[str]:
 
 
 def make_generator(name: str, settings: Settings) -> Generator:
-    target = REGISTRY.get(name)
-    if target is None:
-        raise ConfigError(f"Unknown generator {name!r}. Choose one of: {', '.join(available())}.")
-    module_name, cls_name = target.split(":")
-    cls = getattr(importlib.import_module(module_name), cls_name)
-    return cls(settings)
+    return create(REGISTRY, "generator", name, settings)
 
 
 __all__ = ["Generator", "Message", "REGISTRY", "available", "make_generator"]
