@@ -12,14 +12,12 @@ rewordings a model makes when it copies a fact.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 # A citation marker in any of the shapes models produce: [1] [1,2] [1-3] 【1】 ［1］
 MARKER = re.compile(r"[\[【［]\s*\d+(?:\s*(?:[,，、;；]|[-–~～])\s*\d+)*\s*[\]】］]")
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n+")
-_KEEP_CHARS = re.compile(r"[\w\u3400-\u9fff%％]", re.UNICODE)
 
 # Bigrams that say what kind of question it is, not what it is about: they must
 # not count as evidence that a passage holds the answer.
@@ -154,19 +152,6 @@ def _zh_small_number(s: str) -> int | None:
     if len(s) == 1 and s in _ZH_DIGITS:
         return _ZH_DIGITS[s]
     return None
-
-
-def best_sentences(question: str, sentences: Iterable[str], top: int = 3) -> list[tuple[float, str]]:
-    """Sentences ranked by how many of the question's content units they contain."""
-    terms = question_terms(question)
-    scored = []
-    for s in sentences:
-        su = units(s)
-        hit = len(terms & su)
-        # longer sentences contain more by chance: divide by a mild length penalty
-        scored.append((hit / (1.0 + 0.01 * len(s)), s))
-    scored.sort(key=lambda x: -x[0])
-    return scored[:top]
 
 
 _ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么时候|何时|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
