@@ -288,6 +288,8 @@ def answer_stream(
         if english and reply:
             reply = prompts.EXTRACTIVE_EN_LEAD + reply
     post = check_reply(question, reply, passages, settings)
+    if not _has_content(reply):
+        post.refuse.append("refused: no answer text, from the model or the passages")
     warnings += post.notes + post.refuse
     if post.refuse:
         timings["check"] = time.perf_counter() - t_check

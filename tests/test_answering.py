@@ -222,3 +222,4 @@ def test_bad_answering_settings_are_rejected(name):
 
     with pytest.raises(ConfigError):
         Settings().replace(**{name: 0})
+
