@@ -42,3 +42,12 @@ def shared_hash_assistant(tmp_path_factory) -> Assistant:
     base = tmp_path_factory.mktemp("shared")
     shutil.copytree(SEEDS, base / "corpus")
     return Assistant.load(Settings(embedder="hash", corpus_dir=str(base / "corpus"), index_dir=str(base / "index")))
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, corpus_dir):
+    """Environment for CLI tests: the hash embedder over a private corpus copy and index."""
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus_dir))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    return tmp_path

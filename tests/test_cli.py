@@ -9,14 +9,6 @@ import pytest
 from rag.cli import main
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path, corpus_dir):
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus_dir))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
-    return tmp_path
-
-
 def test_index_then_search_json(env, capsys):
     assert main(["index", "--json"]) == 0
     manifest = json.loads(capsys.readouterr().out)

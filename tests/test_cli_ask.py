@@ -9,14 +9,6 @@ from rag.cli.ask_cmd import render_after_stream
 from rag.types import Answer, Citation
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path, corpus_dir):
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus_dir))
-    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
-    return tmp_path
-
-
 def test_ask_json_has_the_design_shape(env, capsys):
     assert main(["ask", "重庆公共数据资源体系目前编目了多少类数据？", "--generator", "extractive", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
