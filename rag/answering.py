@@ -1,268 +1,149 @@
 """From retrieved passages to a cited, checked answer, streamed.
 
-    for event in answer_stream(question, hits, generator, settings, embedder=e):
-        event.kind == "token"   -> a piece of the model's reply, as it arrives
-        event.kind == "answer"  -> last event: the final Answer
+    for event in answer_stream(question, hits, generator, options, embedder=e, weights=w):
+        event.kind == "evidence" -> first: the best passage sentences with their [n]
+        event.kind == "token"    -> a piece of the model's reply, as it arrives
+        event.kind == "answer"   -> last event: the final Answer
 
-Steps, each cheap next to generation:
-1. context: the top `context_k` hits, numbered [1]..[k]; for a language model each
-   passage is trimmed to its question-relevant sentences, because on this CPU the
-   prompt's length decides the wait for the first token;
-2. refuse before generating when the passages cannot hold the answer (the
-   question's key terms are missing, or it asks for a figure and no sentence near
-   its terms holds one). This saves ~10 s of generation and is where the small
-   model would otherwise invent "10亿元";
-3. stream the model's reply;
-4. check the reply: the model saying "not mentioned", figures absent from the
-   passages, or content the passages do not hold turn it into a refusal; a reply
-   with no text (a bare "[1]") is replaced by the best passage sentence;
-5. resolve and support-check the citations (rag.citations).
+Steps:
+1. evidence: every sentence of the retrieved passages is ranked (rag.sentences) and
+   the best ones, within `context_chars`, are what the model is shown. The best of
+   them go to the caller at once, before any model work: a user reads the source
+   sentence within a second, and the model's short answer streams in after it;
+2. the answer-or-refuse decision (rag.refusal) from the evidence alone: when no model
+   output could make the documents hold the answer, refuse without running the model;
+3. stream the model's reply (the prompt is the fixed prefix + the selected sentences);
+4. the decision again, now with the model's own signals (its probability of
+   declining, the support of its draft). A refusal replaces the draft;
+5. citations repaired (each sentence pointed at a passage that supports it) and
+   resolved with their supporting spans (rag.citations).
 
-Every decision is written into Answer.warnings ("refused: ..." / "note: ...")
-so a report or a user can see why.
-
-The streamed tokens are the model's raw reply; Answer.text is the checked
-result and may differ (markers normalised, or a refusal replacing an invented
-answer). Front ends show Answer.text once it arrives.
+The streamed tokens are the model's raw reply; Answer.text is the checked result and
+may differ. Front ends show Answer.text once it arrives.
 """
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
-
-from . import citations, evidence, prompts, relevance
-from .config import Settings
+from . import citations, evidence, prompts, refusal, sentences
 from .generators.base import Generator
-from .generators.extractive import pick_sentences
-from .types import Answer, Hit, StreamEvent
+from .types import Answer, Evidence, Hit, Refusal, StreamEvent
 
-Passage = tuple[int, str, str]  # (n, section, text)
-
-# The model's own ways of saying the passages do not answer the question.
-_MODEL_REFUSES = re.compile(
-    r"(没有|未|并未|并没有)(明确|具体)?(提到|提及|说明|给出|指出|涉及|透露|介绍|披露|包含|记载)"
-    r"|(资料|文中|文章|材料)(中|里)?(没有|并无|未)"
-    r"|无法(回答|确定|得知|判断)|不(清楚|确定)|没有(相关|具体)(信息|数据|内容)"
-    r"|\b(do(es)?|did) not (mention|specify|provide|contain|say|state|include|give|indicate)"
-    r"|\bnot (mentioned|specified|provided|stated|given|available)\b|\bno (information|mention|data)\b"
-    r"|\b(cannot|can't|unable to) (be )?(determine|answer|find)",
-    re.IGNORECASE,
-)
 _SNIPPET_CHARS = 60
-_NEAR_RATIO = 0.6  # see check_context: "near the question" = at least this share of the best match
+SHOW_FIRST = 2  # evidence sentences in the first event
 
 
-@dataclass
-class Check:
-    """What the checks found; `refuse` holds the reasons to refuse (empty = answer stands)."""
+@dataclass(frozen=True)
+class AskOptions:
+    """Per-call options, resolved once by the facade from its settings and the caller's
+    keywords, and passed down as one value."""
 
-    refuse: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------- context
-def context_passages(hits: Sequence[Hit], settings: Settings) -> list[Passage]:
-    return [(n, h.chunk.section, h.chunk.text) for n, h in enumerate(hits[: settings.context_k], 1)]
-
-
-def select_context(question: str, passages: Sequence[Passage], budget: int, embedder=None) -> list[Passage]:
-    """The passages cut down to the sentences most relevant to the question, within
-    `budget` characters in all, each passage keeping its number and its sentences in
-    their original order ("…" marks a cut). Passages with nothing relevant left drop out.
-
-    The budget goes to the best sentences wherever they are, not in equal shares: the
-    answer usually sits in one or two sentences, and every character costs prompt time."""
-    items = [(n, i, s) for n, _, text in passages for i, s in enumerate(evidence.split_sentences(text))]
-    if not items:
-        return []
-    scores = relevance.scores(question, [s for _, _, s in items], embedder)
-    # earlier passages and earlier sentences win ties (retrieval rank; topic sentences)
-    order = sorted(range(len(items)), key=lambda k: (-scores[k], items[k][0], items[k][1]))
-    keep: set[int] = set()
-    used = 0
-    lexical = not relevance.uses_embeddings(question, embedder)
-    for k in order:
-        size = len(items[k][2])
-        # a sentence sharing no key term with the question is only worth its prompt time
-        # while the context is still thin (the question may be worded unlike the text)
-        limit = budget // 2 if lexical and scores[k] <= 0 else budget
-        if used + size <= limit:
-            keep.add(k)
-            used += size
-    if not keep:  # even the best sentence is over budget: keep its best stretch
-        best = order[0]
-        n, _, sentence = items[best]
-        section = next(sec for m, sec, _ in passages if m == n)
-        return [(n, section, _window(question, sentence, budget))]
-    out: list[Passage] = []
-    for n, section, _ in passages:
-        chosen = sorted((items[k][1], items[k][2]) for k in keep if items[k][0] == n)
-        if not chosen:
-            continue
-        parts, last = [], None
-        for i, sentence in chosen:
-            if last is not None and i != last + 1:
-                parts.append("…")
-            elif parts and not re.search(r"[。！？；;.!?…」”）)]$", parts[-1]):
-                parts.append(" ")  # a line break (byline, title) split these: keep them apart
-            parts.append(sentence)
-            last = i
-        out.append((n, section, "".join(parts)))
-    return out
+    k: int  # passages retrieved, all of them searched for evidence
+    retrieval: str  # dense | bm25 | hybrid
+    generator: str  # registry name
+    context_chars: int  # characters of evidence sentences the model is shown
+    max_tokens: int
+    temperature: float
+    support_min_overlap: float
 
 
-def _window(question: str, sentence: str, budget: int) -> str:
-    """The budget-long stretch of a sentence holding the most question units."""
-    terms = evidence.question_terms(question)
-    best, best_start = -1, 0
-    for start in range(0, max(1, len(sentence) - budget + 1), 5):
-        score = len(terms & evidence.units(sentence[start : start + budget]))
-        if score > best:
-            best, best_start = score, start
-    return sentence[best_start : best_start + budget]
+def render_evidence(items: Sequence[Evidence]) -> str:
+    """The evidence as one line of text with its markers: "sentence[1] sentence[3]"."""
+    return " ".join(f"{e.text.rstrip()}[{e.n}]" for e in items)
 
 
-def _sentences(passages: Sequence[Passage]) -> list[tuple[int, str]]:
-    out = []
-    for n, section, text in passages:
-        if section:
-            out.append((n, section))  # titles answer questions too ("从四个方面着力")
-        out.extend((n, s) for s in evidence.split_sentences(text))
-    return out
-
-
-# ---------------------------------------------------------------------- refusal, before generation
-def check_context(question: str, passages: Sequence[Passage], settings: Settings, embedder=None) -> Check:
-    """Can these passages hold the answer at all?"""
-    check = Check()
-    if not passages:
-        check.refuse.append("refused: no passage was retrieved")
-        return check
-    english = not evidence.is_cjk(question)
-    pool = set().union(*(evidence.units(f"{s} {t}") for _, s, t in passages))
-    if not english:
-        cov = evidence.coverage(question, pool)
-        check.notes.append(f"note: the passages hold {cov:.0%} of the question's key terms")
-        if cov < settings.refuse_min_coverage:
-            check.refuse.append(
-                f"refused: the passages hold only {cov:.0%} of the question's key terms "
-                f"(needs {settings.refuse_min_coverage:.0%})"
-            )
-            return check
-    elif embedder is None:
-        return check  # an English question over Chinese text cannot be judged without meaning
-    if evidence.asks_quantity(question):
-        ranked = relevance.ranked(question, _sentences(passages), embedder)[: settings.figure_window]
-        if not relevance.uses_embeddings(question, embedder):
-            # lexical scores are counts of shared terms: a sentence sharing far fewer terms
-            # than the best one is about something else, even if it made the window
-            ranked = [r for r in ranked if r[0] >= _NEAR_RATIO * ranked[0][0]]
-        near = [(n, sent) for _, n, sent in ranked]
-        if english:
-            # sentence embeddings rank long fact-dense sentences low: also look at the whole
-            # best passage, which retrieval already matched to the question
-            near += [(1, s) for s in evidence.split_sentences(passages[0][2])]
-        asked = evidence.numbers(question)
-        years = evidence.asks_year(question)
-        figures = [
-            q for _, s in near for q in evidence.quantities(s, years=years) if not evidence.numbers(q) <= asked
-        ]
-        if not figures:
-            check.refuse.append(
-                "refused: the question asks for a figure, but none of the "
-                f"{len(near)} passage sentences closest to it holds one"
-            )
-    return check
-
-
-# ---------------------------------------------------------------------- refusal, after generation
-def check_reply(question: str, reply: str, passages: Sequence[Passage], settings: Settings) -> Check:
-    """Does the reply answer from the passages? (citations are checked separately)"""
-    check = Check()
-    body = evidence.strip_markers(reply).strip()
-    if _MODEL_REFUSES.search(body):
-        check.refuse.append("refused: the model said the passages do not give the answer")
-        return check
-    context = " ".join(f"{s} {t}" for _, s, t in passages)
-    ctx_numbers = evidence.numbers(context) | evidence.numbers(question)
-    invented = [q for q in evidence.quantities(body) if evidence.numbers(q) and not evidence.numbers(q) <= ctx_numbers]
-    if invented:
-        check.refuse.append(
-            f"refused: the answer's figure(s) {', '.join(dict.fromkeys(invented))} do not appear in the passages"
-        )
-        return check
-    if evidence.asks_quantity(question) and not (evidence.numbers(body) & evidence.numbers(context)):
-        check.refuse.append("refused: the question asks for a figure and the answer gives none from the passages")
-        return check
-    if evidence.is_cjk(body):
-        # share of the words the answer adds to the question that occur in the passages
-        share, missing = evidence.word_support(body, context, exclude=question)
-        check.notes.append(f"note: {share:.0%} of the answer's own words are in the passages")
-        if share < settings.answer_min_support:
-            check.refuse.append(
-                f"refused: only {share:.0%} of the words the answer adds to the question are in the passages "
-                f"(needs {settings.answer_min_support:.0%}; missing: {', '.join(missing[:8])})"
-            )
-    return check
+def _evidence(selected: Sequence[sentences.Scored], context: dict[int, Hit]) -> tuple[Evidence, ...]:
+    return tuple(
+        Evidence(n=s.n, chunk_id=context[s.n].chunk.id, text=s.text, section=context[s.n].chunk.section,
+                 score=round(s.score, 4))
+        for s in selected
+    )
 
 
 def _has_content(reply: str) -> bool:
     return bool(re.search(r"[\w\u3400-\u9fff]", evidence.strip_markers(reply)))
 
 
-# ---------------------------------------------------------------------- the stream
 def answer_stream(
     question: str,
     hits: Sequence[Hit],
     generator: Generator,
-    settings: Settings,
+    options: AskOptions,
+    *,
     embedder=None,
+    weights: sentences.UnitWeights = sentences.UNIFORM,
+    decision: refusal.Decision | None = None,
 ) -> Iterator[StreamEvent]:
+    decision = decision or refusal.load_decision()
     english = not evidence.is_cjk(question)
-    passages = context_passages(hits, settings)
-    context = citations.number_context(hits[: settings.context_k])
+    context = citations.number_context(hits)
+    passages = [(n, h.chunk.section, h.chunk.text) for n, h in context.items()]
     timings: dict[str, float] = {}
-    warnings: list[str] = []
+    notes: list[str] = []
+    shown: list[sentences.Scored] = []
+    signals: dict[str, float] = {}
 
-    def finish(text: str, refused: bool, cites=()) -> StreamEvent:
+    def finish(text: str, cites=(), refused: Refusal | None = None) -> StreamEvent:
+        timings["p_no_answer"] = round(decision.probability(signals), 4) if signals else 1.0
         return StreamEvent(
             "answer",
             answer=Answer(
                 text=text,
-                refused=refused,
+                refused=refused is not None,
                 citations=tuple(cites),
                 hits=tuple(hits),
-                warnings=tuple(warnings),
+                notes=tuple(notes),
                 timings=timings,
                 question=question,
                 generator=generator.name,
+                evidence=_evidence(shown, context),
+                refusal=refused,
+                signals={k: round(v, 4) for k, v in signals.items()},
             ),
         )
 
-    t0 = time.perf_counter()
-    pre = check_context(question, passages, settings, embedder)
-    warnings += pre.notes + pre.refuse
-    timings["check_context"] = time.perf_counter() - t0
-    if pre.refuse:
-        text = _refusal(question, passages, embedder)
+    def refuse(code: str, message: str) -> Iterator[StreamEvent]:
+        text = _refusal_text(question, shown, context)
         yield StreamEvent("token", text=text)
-        yield finish(text, True)
+        p = decision.probability(signals) if signals else 1.0
+        yield finish(text, refused=Refusal(code, message, round(p, 4), {k: round(v, 4) for k, v in signals.items()}))
+
+    # 1. evidence, shown before any model work
+    t0 = time.perf_counter()
+    ranked = sentences.rank(question, passages, embedder=embedder, weights=weights)
+    shown = sentences.select(ranked, options.context_chars, question=question)
+    timings["evidence"] = time.perf_counter() - t0
+    if not shown:
+        yield from refuse("no_passages", "no passage was retrieved for the question")
+        return
+    first = _evidence(shown[:SHOW_FIRST], context)
+    yield StreamEvent("evidence", text=render_evidence(first), evidence=first)
+
+    # 2. can anything the model says make the answer stand?
+    signals.update(refusal.context_signals(question, ranked, shown, weights))
+    lowest, _ = decision.bounds(signals)
+    if lowest >= decision.threshold:
+        notes.append(f"refused before generating: P(no answer) is at least {lowest:.2f} whatever the model says")
+        yield from refuse("not_in_documents", "the passages do not hold what the question asks for")
         return
 
-    shown = passages
-    if not getattr(generator, "wants_full_passages", False):
-        shown = select_context(question, passages, settings.context_chars, embedder)
-    messages = prompts.build_messages(question, shown, english)
-    timings["prompt_chars"] = float(sum(len(m["content"]) for m in messages))
-
+    # 3. the model (or the extractive picker) answers
+    if generator.context_unit == "passages":
+        prompt_passages = passages
+    else:
+        prompt_passages = [(s.n, "", s.text) for s in sentences.in_reading_order(shown)]
+    messages = prompts.build_messages(question, prompt_passages, english)
+    timings["prompt_chars"] = float(len(messages[-1]["content"]))
+    probe = [prompts.NO_ANSWER] if generator.supports_probe else None
     pieces: list[str] = []
     t_gen = time.perf_counter()
     t_first = None
-    for piece in generator.stream(messages, max_tokens=settings.max_tokens, temperature=settings.temperature):
+    stream = generator.stream(messages, max_tokens=options.max_tokens, temperature=options.temperature,
+                              **({"probe": probe} if probe else {}))
+    for piece in stream:
         if not piece:
             continue
         if t_first is None:
@@ -271,67 +152,62 @@ def answer_stream(
         yield StreamEvent("token", text=piece)
     t_end = time.perf_counter()
     reply = "".join(pieces).strip()
-    n_tokens = _token_count(generator, len(pieces))
+    usage = getattr(generator, "last_usage", None) or {}
+    n_tokens = int(usage.get("completion_tokens") or len(pieces))
     timings["first_token"] = (t_first or t_end) - t_gen
     timings["generate"] = t_end - t_gen
     timings["answer_tokens"] = float(n_tokens)
     decode = t_end - (t_first or t_end)
     timings["tokens_per_s"] = (n_tokens - 1) / decode if n_tokens > 1 and decode > 0 else 0.0
 
+    # 4. the decision with the model's signals
     t_check = time.perf_counter()
-    if not _has_content(reply):
-        picked = pick_sentences(question, passages, embedder=embedder if english else None, limit=1)
-        warnings.append(
-            f"note: the model gave no answer text ({reply!r}); showing the passage sentence that best matches"
-        )
-        reply = "".join(f"{s.rstrip('。；;')}[{n}]。" for _, n, s in picked)
-        if english and reply:
+    if generator.is_language_model:
+        signals.update(refusal.draft_signals(question, reply, shown, usage.get("probe"), weights))
+    else:
+        signals.update(refusal.extractive_signals())
+        signals["draft_focus"] = signals["lex_best"]
+    if not _has_content(reply) and not prompts.is_refusal_reply(reply):
+        # a bare "[1]": answer with the best evidence sentence instead of nothing
+        notes.append(f"the model gave no answer text ({reply!r}); answering with the best evidence sentence")
+        reply = f"{shown[0].text.rstrip('。；;')}[{shown[0].n}]。"
+        if english:
             reply = prompts.EXTRACTIVE_EN_LEAD + reply
-    post = check_reply(question, reply, passages, settings)
-    if not _has_content(reply):
-        post.refuse.append("refused: no answer text, from the model or the passages")
-    warnings += post.notes + post.refuse
-    if post.refuse:
+        signals.update(refusal.extractive_signals())
+    p = decision.probability(signals)
+    if p >= decision.threshold:
         timings["check"] = time.perf_counter() - t_check
-        yield finish(_refusal(question, passages, embedder), True)
+        if prompts.is_refusal_reply(reply):
+            yield from refuse("model_declined", "the model found no answer in the passages")
+        elif signals.get("draft_support", 1.0) < 0.5:
+            yield from refuse("unsupported_answer", "the draft answer is not backed by the passages")
+        else:
+            yield from refuse("not_in_documents", "the passages do not hold what the question asks for")
         return
+    if prompts.is_refusal_reply(reply):
+        # the decision overrules the model: answer with the evidence it was shown
+        notes.append("the model declined, but the evidence holds the question's terms; answering with it")
+        reply = f"{shown[0].text.rstrip('。；;')}[{shown[0].n}]。"
+        if english:
+            reply = prompts.EXTRACTIVE_EN_LEAD + reply
 
+    # 5. citations: every sentence pointed at a passage that supports it
     text = citations.drop_invalid_markers(reply, list(context))
-    cites, cite_warnings = citations.resolve(reply, context, embedder=embedder, min_support=settings.support_min_overlap)
-    warnings += cite_warnings
-    if not cites and context:
-        text, cites = _attribute(text, context, embedder, settings)
-        if cites:
-            warnings.append(
-                f"note: the model cited nothing; added [{cites[0].n}], the passage that best supports the answer"
-            )
+    text, repair_notes = citations.repair(text, context, embedder=embedder, min_support=options.support_min_overlap)
+    notes.extend(repair_notes)
+    cites, cite_notes = citations.resolve(text, context, embedder=embedder, min_support=options.support_min_overlap)
+    notes.extend(cite_notes)
     timings["check"] = time.perf_counter() - t_check
-    yield finish(text, False, cites)
+    yield finish(text, cites)
 
 
-def _attribute(text: str, context: dict[int, Hit], embedder, settings: Settings):
-    """Cite the passage that best supports an answer the model left uncited."""
-    best_n = max(context, key=lambda n: citations.support_score(text, context[n].chunk.text, embedder))
-    body = text.rstrip()
-    end = re.search(r"[。！？.!?]*$", body).start()  # the marker goes before the closing full stop
-    cited = f"{body[:end]}[{best_n}]{body[end:]}"
-    cites, _ = citations.resolve(cited, context, embedder=embedder, min_support=settings.support_min_overlap)
-    return (cited, cites) if cites and cites[0].supported else (text, [])
-
-
-def _token_count(generator: Generator, pieces: int) -> int:
-    usage = getattr(generator, "last_usage", None) or {}
-    return int(usage.get("completion_tokens") or pieces)
-
-
-def _refusal(question: str, passages: Sequence[Passage], embedder=None) -> str:
-    """The refusal in the question's language, pointing at the closest passage sentence
-    when one shares anything with the question."""
+def _refusal_text(question: str, shown: Sequence[sentences.Scored], context: dict[int, Hit]) -> str:
+    """The refusal in the question's language, pointing at the closest evidence sentence
+    when it shares anything with the question."""
     english = not evidence.is_cjk(question)
-    ranked = relevance.ranked(question, _sentences(passages), embedder)
-    if not ranked or ranked[0][0] <= 0:
+    if not shown or (shown[0].lexical <= 0 and not english):
         return prompts.refusal_text(english)
-    _, n, sentence = ranked[0]
-    section = next((s for m, s, _ in passages if m == n), "")
-    snippet = sentence if len(sentence) <= _SNIPPET_CHARS else sentence[: _SNIPPET_CHARS - 1] + "…"
+    best = shown[0]
+    section = context[best.n].chunk.section if best.n in context else ""
+    snippet = best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
     return prompts.refusal_text(english, section, snippet)

@@ -11,12 +11,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from .config import Settings
 from .embedders import Embedder, make_embedder
 from .errors import ConfigError, InputError
 from .generators import Generator, make_generator
+from .answering import AskOptions
 from .index import HybridIndex, open_index
+from .refusal import load_decision
+from .sentences import UnitWeights
 from .types import Answer, Hit, StreamEvent
 
 History = Sequence[tuple[str, str]]  # (user message, assistant reply) pairs, oldest first
@@ -42,7 +47,9 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self._generators: dict[str, Generator] = {}
-        self._gen_lock = threading.Lock()  # guards the cache above, not generation itself
+        self._gen_lock = threading.Lock()  # guards the caches here, not generation itself
+        self._weights: tuple[HybridIndex, UnitWeights] | None = None
+        self.decision = load_decision()  # the answer-or-refuse decision (rag.refusal)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -60,6 +67,21 @@ class Assistant:
         embedder = make_embedder(settings.embedder, settings)
         index = open_index(settings, embedder, progress=progress, log=log)
         return cls(settings, index, embedder)
+
+    def warm_up(self, generator: str | None = None) -> None:
+        """Do now what the first question would otherwise wait for: lazy loads in
+        retrieval, the vectors of every corpus sentence (kept in a file beside the
+        index, so only new sentences are embedded), and, if named, a generator's model."""
+        import re
+
+        from . import relevance, sentences
+
+        self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
+        units = [u for c in self.index.chunks for u in sentences.split_units(c.text)]
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.embedder.key)[:60]
+        relevance.warm(self.embedder, units, Path(self.settings.index_path) / f"sentvec-{safe}.npz")
+        if generator:
+            self.generator(generator).warm_up()
 
     # ------------------------------------------------------------------ retrieval
     def check_question(self, question: str) -> str:
@@ -81,13 +103,48 @@ class Assistant:
         name = name or self.settings.generator
         with self._gen_lock:
             if name not in self._generators:
-                self._generators[name] = make_generator(name, self.settings)
+                gen = make_generator(name, self.settings)
+                gen.use_embedder(self.embedder)  # backends that rank text share the loaded embedder
+                self._generators[name] = gen
             return self._generators[name]
 
     def register_generator(self, generator: Generator, name: str | None = None) -> None:
         """Use an already-built generator under a name (tests, or a caller's own backend)."""
         with self._gen_lock:
             self._generators[name or generator.name] = generator
+
+    def options(
+        self,
+        *,
+        k: int | None = None,
+        retrieval: str | None = None,
+        generator: str | None = None,
+        context_chars: int | None = None,
+    ) -> AskOptions:
+        """The per-call options: the caller's values where given, the settings' otherwise,
+        checked once here so nothing downstream re-decides them."""
+        s = self.settings
+        k = s.k if k is None else k
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ConfigError(f"k must be a positive whole number (got {k!r}).")
+        retrieval = retrieval or s.retrieval
+        if retrieval not in {"dense", "bm25", "hybrid"}:
+            raise ConfigError(f"Unknown retrieval mode {retrieval!r}: use dense, bm25 or hybrid.")
+        context_chars = s.context_chars if context_chars is None else context_chars
+        if not isinstance(context_chars, int) or context_chars < 20:
+            raise ConfigError(f"context_chars must be a whole number of at least 20 (got {context_chars!r}).")
+        return AskOptions(
+            k=k, retrieval=retrieval, generator=generator or s.generator, context_chars=context_chars,
+            max_tokens=s.max_tokens, temperature=s.temperature, support_min_overlap=s.support_min_overlap,
+        )
+
+    @property
+    def unit_weights(self) -> UnitWeights:
+        """IDF of comparison units over the indexed passages, computed once per index."""
+        with self._gen_lock:
+            if self._weights is None or self._weights[0] is not self.index:
+                self._weights = (self.index, UnitWeights(c.text for c in self.index.chunks))
+            return self._weights[1]
 
     def ask(self, question: str, **kwargs) -> Answer:
         final = None
@@ -105,12 +162,16 @@ class Assistant:
         k: int | None = None,
         generator: str | None = None,
         retrieval: str | None = None,
+        context_chars: int | None = None,
     ) -> Iterator[StreamEvent]:
+        """Events: "status" (the rewritten question), "evidence" (the best passage
+        sentences, before any model output), "token"s, then one "answer"."""
         from . import answering, condense  # late import: keeps `import rag` light
 
         t0 = time.perf_counter()
         q = self.check_question(question)
-        gen = self.generator(generator)
+        opts = self.options(k=k, retrieval=retrieval, generator=generator, context_chars=context_chars)
+        gen = self.generator(opts.generator)
         standalone = q
         timings: dict[str, float] = {}
         if history:
@@ -119,26 +180,18 @@ class Assistant:
             if standalone != q:
                 yield StreamEvent("status", text=standalone)
         t1 = time.perf_counter()
-        hits = self.retrieve(standalone, k=k or self.settings.k, mode=retrieval, timings=timings)
+        hits = self.retrieve(standalone, k=opts.k, mode=opts.retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t1
         for event in answering.answer_stream(
-            standalone, hits, gen, self.settings, embedder=self.embedder
+            standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights, decision=self.decision
         ):
+            if event.kind == "evidence":
+                timings["first_visible"] = time.perf_counter() - t0
             if event.kind == "answer" and event.answer is not None:
                 a = event.answer
                 all_timings = {**timings, **a.timings, "total": time.perf_counter() - t0}
-                event = StreamEvent(
-                    "answer",
-                    answer=Answer(
-                        text=a.text,
-                        refused=a.refused,
-                        citations=a.citations,
-                        hits=a.hits or tuple(hits),
-                        warnings=a.warnings,
-                        timings=all_timings,
-                        question=q,
-                        standalone_question=standalone,
-                        generator=a.generator or gen.name,
-                    ),
-                )
+                event = StreamEvent("answer", answer=replace(
+                    a, hits=a.hits or tuple(hits), timings=all_timings, question=q,
+                    standalone_question=standalone, generator=a.generator or gen.name,
+                ))
             yield event

@@ -141,6 +141,7 @@ def resolve(
                 supported=supported,
                 support=round(score, 3),
                 sentences=tuple(sents),
+                spans=supporting_spans(sents, hit.chunk.text) if supported else (),
             )
         )
     return citations, warnings
@@ -156,3 +157,70 @@ def drop_invalid_markers(text: str, valid: Sequence[int]) -> str:
         return "".join(f"[{n}]" for n in dict.fromkeys(nums))
 
     return evidence.MARKER.sub(fix, text)
+
+
+def supporting_spans(answer_sentences: Sequence[str], passage: str) -> tuple[str, ...]:
+    """The passage sentences an answer rests on: for each answer sentence, the passage
+    sentence sharing most of its content (none when they share nothing)."""
+    spans: list[str] = []
+    candidates = evidence.split_sentences(passage)
+    for sent in answer_sentences:
+        units = evidence.content_units(sent)
+        if not units or not candidates:
+            continue
+        best = max(candidates, key=lambda c: len(units & evidence.units(c)))
+        if units & evidence.units(best) and best not in spans:
+            spans.append(best)
+    return tuple(spans)
+
+
+def repair(text: str, context: dict[int, Hit], *, embedder=None,
+           min_support: float = SUPPORT_MIN_OVERLAP) -> tuple[str, list[str]]:
+    """Point every answer sentence at a passage that supports it.
+
+    A small model often writes the right sentence with the wrong number. Each sentence
+    keeps its own markers when one of them is supported; otherwise its markers are
+    replaced by the passage that supports it best, or, when no passage does and other
+    sentences stand, the sentence is dropped. A sentence with no marker gets the
+    passage that supports it. Returns the new text and notes on what changed."""
+    notes: list[str] = []
+    if not context:
+        return text, notes
+    out: list[str] = []
+    kept_supported = 0
+    pending: list[tuple[str, bool]] = []
+    for sentence in evidence.split_sentences(text):
+        clean = evidence.strip_markers(sentence).strip()
+        if not re.search(r"[\w\u3400-\u9fff]", clean):
+            continue  # a bare marker or punctuation left over
+        cited = [n for m in parse_markers(sentence) for n in m.numbers if n in context]
+        scores = {n: support_score(clean, context[n].chunk.text, embedder) for n in context}
+        best_n = max(scores, key=lambda n: (scores[n], -n))
+        if cited and max(scores[n] for n in cited) >= min_support:
+            pending.append((_with_markers(clean, sentence, list(dict.fromkeys(cited))), True))
+        elif scores[best_n] >= min_support:
+            if cited:
+                notes.append(f"re-pointed {''.join(f'[{n}]' for n in dict.fromkeys(cited))} to [{best_n}]: "
+                             f"that passage supports the sentence ({scores[best_n]:.0%})")
+            else:
+                notes.append(f"added [{best_n}] to an uncited sentence it supports ({scores[best_n]:.0%})")
+            pending.append((_with_markers(clean, sentence, [best_n]), True))
+        else:
+            pending.append((sentence.strip(), False))
+    kept_supported = sum(ok for _, ok in pending)
+    for sentence, ok in pending:
+        if ok or not kept_supported:
+            out.append(sentence)
+        else:
+            notes.append(f"dropped a sentence no passage supports: {evidence.strip_markers(sentence)[:40]!r}")
+    joined = "".join(out) if evidence.is_cjk(text) else " ".join(out)
+    return joined, notes
+
+
+def _with_markers(clean: str, original: str, numbers: Sequence[int]) -> str:
+    """The sentence with its markers normalised to [a][b] before its closing punctuation."""
+    body = clean.rstrip()
+    end = re.search(r"[。！？.!?；;]*$", body).start()
+    marks = "".join(f"[{n}]" for n in numbers)
+    closing = body[end:] or ("。" if evidence.is_cjk(body) else ".")
+    return f"{body[:end].rstrip()}{' ' if not evidence.is_cjk(body) else ''}{marks}{closing}"

@@ -9,8 +9,11 @@ Two ways to rewrite:
   checked before it is trusted (the small default model sometimes answers the
   question, writes code, or echoes the prompt);
 - a deterministic rule: the topic of the previous question, then the follow-up.
-  Used with the "extractive" generator (it is not a language model), when the
-  model fails, and when its reply does not look like a rewritten question.
+  The default (settings.condense = "rule"): it is instant, so the evidence for a
+  follow-up still shows within a second, and it leaves the model's evaluated
+  answering prefix in place. Also used with generators that are not language
+  models, when the model fails, and when its reply does not look like a
+  rewritten question.
 """
 from __future__ import annotations
 
@@ -207,7 +210,7 @@ def condense_question(question: str, history: History, generator: Generator | No
     q = question.strip()
     if not history or not _previous_question(history) or not looks_like_followup(q):
         return q
-    if generator is None or getattr(generator, "name", "") == "extractive":
+    if settings.condense != "model" or generator is None or not generator.is_language_model:
         return rule_rewrite(q, history)
     try:
         reply = generator.complete(_prompt(q, history), max_tokens=64, temperature=0.0)

@@ -133,7 +133,8 @@ def quantities(text: str, *, years: bool = True) -> list[str]:
 def numbers(text: str) -> set[str]:
     """The bare numeric values in a text (digits, and Chinese numerals up to 99), for
     checking that a figure in an answer also appears in the context."""
-    vals = {v.rstrip("0").rstrip(".") if "." in v else v for v in _DIGIT_TOKEN.findall(strip_markers(text))}
+    plain = re.sub(r"(?<=\d)[,，](?=\d{3}\b)", "", strip_markers(text))  # "100,000" is one number
+    vals = {v.rstrip("0").rstrip(".") if "." in v else v for v in _DIGIT_TOKEN.findall(plain)}
     for m in re.finditer(r"[零〇一二两三四五六七八九十]+", text):
         v = _zh_small_number(m.group(0))
         if v is not None:

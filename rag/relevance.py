@@ -9,9 +9,13 @@ by the embedder's identity.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +48,47 @@ def sentence_vectors(embedder, sentences: Sequence[str]) -> np.ndarray:
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
     return np.vstack(out) if out else np.zeros((0, 1), dtype=np.float32)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def warm(embedder, sentences: Sequence[str], path: Path | None = None) -> int:
+    """Fill the cache with the vectors of these sentences (a corpus' sentences, so the
+    first question does not wait for them), reading and updating a vector file at
+    `path` when given. Returns how many sentences needed the embedder."""
+    key = getattr(embedder, "key", type(embedder).__name__)
+    stored: dict[str, np.ndarray] = {}
+    if path is not None and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                stored = dict(zip(data["keys"].tolist(), data["vectors"]))
+        except (OSError, ValueError, KeyError):
+            stored = {}  # a damaged file only costs re-embedding
+    todo = list(dict.fromkeys(s for s in sentences if _text_key(s) not in stored))
+    with _lock:
+        for s in sentences:
+            v = stored.get(_text_key(s))
+            if v is not None:
+                _cache[(key, s)] = v
+    if todo:
+        vecs = sentence_vectors(embedder, todo)
+        for s, v in zip(todo, vecs):
+            stored[_text_key(s)] = v
+        if path is not None and stored:
+            keys = np.array(list(stored), dtype="U32")
+            mat = np.stack(list(stored.values())).astype(np.float32)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            os.close(fd)
+            try:
+                with open(tmp, "wb") as f:
+                    np.savez(f, keys=keys, vectors=mat)
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+    return len(todo)
 
 
 def uses_embeddings(question: str, embedder) -> bool:

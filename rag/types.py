@@ -63,11 +63,52 @@ class Citation:
     supported: bool = True  # does the sentence carrying [n] overlap passage n?
     support: float = 1.0  # the overlap score behind `supported`
     sentences: tuple[str, ...] = ()  # answer sentences that carry this marker
+    # the sentences of the passage that back those answer sentences (what a front end
+    # highlights); decided here so no front end re-implements the support check
+    spans: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["sentences"] = list(self.sentences)
+        d["spans"] = list(self.spans)
         return d
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A passage sentence selected as the likely answer-bearing evidence for a question.
+
+    `n` is the number of the passage it comes from in the answer's numbering
+    ([1] = the first retrieved hit), so "sentence [n]" reads the same as a citation."""
+
+    n: int
+    chunk_id: str
+    text: str
+    section: str = ""
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# Why an answer was refused; a front end picks its wording by code, not by parsing text.
+REFUSAL_CODES = (
+    "no_passages",  # retrieval found nothing
+    "not_in_documents",  # the decision: the passages do not hold the answer
+    "model_declined",  # the model said the passages do not answer it
+    "unsupported_answer",  # the draft answer is not backed by the passages (invented figures, content)
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str  # one of REFUSAL_CODES
+    message: str  # one sentence for people, in English
+    confidence: float = 0.0  # the decision's probability that the documents hold no answer
+    signals: dict[str, float] = field(default_factory=dict)  # what the decision was made from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -76,19 +117,33 @@ class Answer:
     refused: bool
     citations: tuple[Citation, ...] = ()
     hits: tuple[Hit, ...] = ()
-    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the checks found and did, for reports and curious users
     timings: dict[str, float] = field(default_factory=dict)
     question: str = ""
     standalone_question: str = ""  # the question after condensing it with chat history
     generator: str = ""
+    evidence: tuple[Evidence, ...] = ()  # the sentences shown first, best first
+    refusal: Refusal | None = None  # set exactly when refused
+    # what the answer-or-refuse decision was made from (rag.refusal), refused or not
+    signals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes plus the refusal reason, as plain strings (the pre-0.2 field)."""
+        extra = (f"refused: {self.refusal.message}",) if self.refusal else ()
+        return self.notes + extra
 
     def to_dict(self) -> dict[str, Any]:
         """The `rag ask --json` shape."""
         return {
             "answer": self.text,
             "refused": self.refused,
+            "refusal": self.refusal.to_dict() if self.refusal else None,
             "citations": [c.to_dict() for c in self.citations],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "signals": dict(self.signals),
             "hits": [h.to_dict() for h in self.hits],
+            "notes": list(self.notes),
             "warnings": list(self.warnings),
             "timings": dict(self.timings),
             "question": self.question,
@@ -102,9 +157,13 @@ class StreamEvent:
     """What `Assistant.ask_stream()` yields.
 
     kind is "status" (a progress message such as the rewritten question),
-    "token" (a piece of answer text) or "answer" (last event; `answer` is set).
+    "evidence" (before any model output: the best passage sentences, `evidence` set and
+    `text` holding them with their [n] markers), "token" (a piece of answer text) or
+    "answer" (last event; `answer` is set). Callers that only read "token" and
+    "answer" events keep working.
     """
 
     kind: str
     text: str = ""
     answer: Answer | None = None
+    evidence: tuple[Evidence, ...] = ()

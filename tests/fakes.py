@@ -27,7 +27,7 @@ class FakeGenerator(Generator):
     def queue(self, *replies: str) -> None:
         self.replies.extend(replies)
 
-    def stream(self, messages, *, max_tokens=None, temperature=None, stop=None) -> Iterator[str]:
+    def stream(self, messages, *, max_tokens=None, temperature=None, stop=None, probe=None) -> Iterator[str]:
         self.prompts.append([dict(m) for m in messages])
         reply = self.replies.popleft() if len(self.replies) > 1 else (self.replies[0] if self.replies else "")
         for i in range(0, len(reply), self.chunk_chars):

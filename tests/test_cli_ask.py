@@ -6,7 +6,7 @@ import pytest
 
 from rag.cli import main
 from rag.cli.ask_cmd import render_after_stream
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, Refusal
 
 
 def test_ask_json_has_the_design_shape(env, capsys):
@@ -65,17 +65,27 @@ def _cite(n, supported):
 
 def test_sources_mark_unsupported_citations():
     answer = Answer(text="编目16万类[1]。平台[2]。", refused=False, citations=(_cite(1, True), _cite(2, False)),
-                    warnings=("citation [2] unsupported: ...", "note: internal"))
+                    notes=("citation [2] unsupported: ...",))
     out = render_after_stream(answer.text, answer)
     lines = out.splitlines()
     assert "[1] 《深化数据资源开发利用》 doc#p1" in lines
     assert any(line.startswith("[2] ") and "UNSUPPORTED" in line for line in lines)
     assert not any(line.startswith("[1] ") and "UNSUPPORTED" in line for line in lines)
-    assert "warning: citation [2] unsupported: ..." in lines and "note: internal" not in out
+    assert "citation [2] unsupported" not in out  # the marks say it; notes are for --json readers
 
 
-def test_a_withdrawn_stream_is_followed_by_the_refusal():
-    answer = Answer(text="文档中没有找到这个问题的答案。", refused=True)
+def test_a_withdrawn_stream_is_followed_by_the_refusal_and_its_reason():
+    why = Refusal("unsupported_answer", "the draft answer is not backed by the passages", 0.91)
+    answer = Answer(text="文档中没有找到这个问题的答案。", refused=True, refusal=why)
     out = render_after_stream("编目了10亿类[1]。", answer)
     assert out.splitlines()[:2] == ["[withdrawn, the documents do not support it]", "文档中没有找到这个问题的答案。"]
-    assert render_after_stream(answer.text, answer) == ""  # nothing to add when the stream was the answer
+    assert "why: the draft answer is not backed by the passages (P(no answer) 0.91)" in out
+    plain = Answer(text="文档中没有找到这个问题的答案。", refused=True)
+    assert render_after_stream(plain.text, plain) == ""  # nothing to add when the stream was the answer
+
+
+def test_ask_prints_the_evidence_before_the_answer(env, capsys):
+    assert main(["ask", "积分可以兑换什么权益？", "--generator", "extractive"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Evidence:\n") and out.index("Evidence:") < out.index("Answer:")
+    assert "积分可兑换算力资源" in out[: out.index("Answer:")]

@@ -9,7 +9,7 @@ from rag.generators.base import Generator
 from rag.generators.extractive import ExtractiveGenerator
 from fakes import FakeGenerator
 
-SETTINGS = Settings()
+SETTINGS = Settings(condense="model")  # most tests here are about the model rewrite
 FIRST = "重庆公共数据资源体系的数据需求满足率是多少？"
 HISTORY = [(FIRST, "数据需求满足率为95%[1]。")]
 
@@ -124,3 +124,9 @@ def test_english_follow_up_with_model():
     gen = FakeGenerator("How does Chongqing handle data security in building computing power?")
     out = condense_question("What about data security?", history, gen, SETTINGS)
     assert out == "How does Chongqing handle data security in building computing power?"
+
+
+def test_default_setting_rewrites_by_rule_without_calling_the_model():
+    gen = FakeGenerator("独立问题：重庆公共数据资源体系在数据安全方面采取了哪些措施？")
+    out = condense_question("那数据安全方面呢？", HISTORY, gen, Settings())
+    assert out == rule_rewrite("那数据安全方面呢？", HISTORY) and gen.prompts == []

@@ -1,5 +1,9 @@
 """Prompt templates: fixed system prefix, numbered passages with titles, language follows the question."""
+from pathlib import Path
+
 from rag import prompts
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSAGES = [
     (1, "深化数据资源开发利用", "数据编目16万类，归集15万类，数据需求满足率95%。"),
@@ -7,40 +11,55 @@ PASSAGES = [
 ]
 
 
-def test_system_prompt_is_identical_for_every_question_and_language():
-    # llama.cpp reuses the evaluated prefix only when it is byte-identical
+def test_fixed_prefix_is_identical_for_every_question_and_language():
+    # llama.cpp reuses the evaluated prefix only when it is token-identical
     a = prompts.build_messages("重庆编目了多少类数据？", PASSAGES, english=False)
     b = prompts.build_messages("对头部平台怎样监管？", PASSAGES[:1], english=False)
     c = prompts.build_messages("What share of requests is met?", PASSAGES, english=True)
-    assert a[0] == b[0] == c[0] == {"role": "system", "content": prompts.SYSTEM}
-    assert [m["role"] for m in a] == ["system", "user"]
+    assert a[:-1] == b[:-1] == c[:-1] == prompts.prefix_messages()
+    assert a[0] == {"role": "system", "content": prompts.SYSTEM}
+    roles = [m["role"] for m in a]
+    assert roles[0] == "system" and roles[-1] == "user" and roles[1:-1] == ["user", "assistant"] * len(prompts.EXAMPLES)
 
 
-def test_user_turn_numbers_passages_with_titles_then_asks():
-    user = prompts.build_messages("对头部平台怎样监管？", PASSAGES, english=False)[1]["content"]
+def test_worked_examples_show_a_copied_span_an_english_quote_and_the_no_answer_reply():
+    answers = [m["content"] for m in prompts.prefix_messages() if m["role"] == "assistant"]
+    assert any(a.endswith("[1]。") for a in answers)  # Chinese: the span, then its marker
+    assert any('"' in a and "[1]" in a and a.isascii() is False for a in answers)  # English quoting Chinese
+    assert prompts.NO_ANSWER in answers
+    # the examples are made up, not lines of the project's corpus
+    corpus = (ROOT / "seeds" / "chongqing_digital_economy_2025.txt").read_text(encoding="utf-8")
+    assert all(p[2][:10] not in corpus for ex in prompts.EXAMPLES for p in ex[0])
+
+
+def test_user_turn_numbers_passages_then_asks():
+    user = prompts.build_messages("对头部平台怎样监管？", PASSAGES, english=False)[-1]["content"]
     assert "[1]《深化数据资源开发利用》数据编目16万类" in user
     assert "[2]《推动平台经济规范健康发展》针对头部平台" in user
     assert user.index("[2]") < user.index("问题：对头部平台怎样监管？")  # question after the passages
-    assert "中文" in user and "[1]" in user
 
 
-def test_english_question_gets_english_instructions():
-    user = prompts.build_messages("How are leading platforms supervised?", PASSAGES, english=True)[1]["content"]
+def test_sentences_without_a_title_are_numbered_bare():
+    user = prompts.build_messages("编目多少类？", [(3, "", "数据编目16万类。")], english=False)[-1]["content"]
+    assert "[3] 数据编目16万类。" in user and "《" not in user
+
+
+def test_english_question_gets_the_english_labels():
+    user = prompts.build_messages("How are leading platforms supervised?", PASSAGES, english=True)[-1]["content"]
     assert user.startswith("Passages:\n[1] (深化数据资源开发利用) ")
     assert "Question: How are leading platforms supervised?" in user
-    assert "in English" in user
 
 
-def test_prompt_offers_no_canned_refusal():
-    # measured: offering a refusal sentence makes the 1.5B model refuse everything
-    user = prompts.build_messages("问题？", PASSAGES, english=False)[1]["content"]
-    for text in (prompts.SYSTEM, user):
-        assert "没有找到" not in text and "do not contain" not in text
+def test_refusal_replies_are_recognised():
+    assert prompts.is_refusal_reply(prompts.NO_ANSWER + "。")
+    assert prompts.is_refusal_reply("The passages do not mention the number of employees.")
+    assert prompts.is_refusal_reply("资料中没有提到这个数字。")
+    assert not prompts.is_refusal_reply("数据编目16万类[1]。")
 
 
 def test_passage_text_is_kept_on_one_line():
     msgs = prompts.build_messages("问？", [(1, "标题\n二", "第一行\n第二行  第三")], english=False)
-    assert "[1]《标题 二》第一行 第二行 第三" in msgs[1]["content"]
+    assert "[1]《标题 二》第一行 第二行 第三" in msgs[-1]["content"]
 
 
 def test_parse_messages_inverts_build_messages():

@@ -130,6 +130,7 @@ class Turn:
     standalone: str = ""  # the question retrieval used, when the conversation rewrote it
     status: str = ""  # what the turn is waiting for, while it streams
     partial: str = ""  # the model's raw reply so far
+    evidence: tuple = ()  # the best passage sentences, shown before the model's first token
     answer: Answer | None = None
     error: str = ""
 
@@ -186,22 +187,34 @@ def link_markers(text: str, turn: int, citations: tuple[Citation, ...]) -> str:
     return "".join(out)
 
 
+def render_evidence(items, refused: bool = False) -> str:
+    """The evidence sentences, quoted with their passage numbers: the first thing a user
+    reads, before the model's answer arrives."""
+    label = "最相关的原文 · Closest passages" if refused else "原文依据 · From the documents"
+    quotes = "".join(
+        f'<div class="evidence-item"><span class="source-n">[{e.n}]</span> {_esc(e.text)}</div>' for e in items
+    )
+    return f'<div class="evidence"><div class="evidence-label">{label}</div>{quotes}</div>'
+
+
 def render_turn(index: int, turn: Turn) -> str:
     """The assistant bubble of one turn: streaming text, a checked answer, or an error."""
     parts = []
     if turn.standalone and turn.standalone != turn.question:
         parts.append(f'<div class="rewritten">→ 改写为 · Searched as: {_esc(turn.standalone)}</div>')
     a = turn.answer
+    shown_evidence = a.evidence[:2] if a is not None else turn.evidence
+    if shown_evidence:
+        parts.append(render_evidence(shown_evidence, refused=a is not None and a.refused))
     if a is not None:
         if a.refused:
             parts.append('<div class="refusal-label">∅ 文档中没有答案 · Not answered by the documents</div>')
         parts.append(link_markers(a.text, index, a.citations))
-        why = [w.split(":", 1)[1].strip() for w in a.warnings if w.startswith("refused:")]
         meta = [a.generator] if a.generator else []
         if "total" in a.timings:
             meta.append(f"{a.timings['total']:.1f} s")
-        if why:
-            meta.append(why[0])
+        if a.refusal is not None:
+            meta.append(a.refusal.message)
         if meta:
             parts.append(f'<div class="answer-meta">{_esc(" · ".join(meta))}</div>')
     elif turn.error:
@@ -224,22 +237,22 @@ def render_chat(conv: Conversation) -> list[dict]:
     return messages
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)")
-
-
-def highlight_passage(passage: str, answer_sentences: tuple[str, ...] | list[str], threshold: float = 0.5) -> str:
-    """The passage as HTML, with the sentences the answer rests on in <mark>: those
-    sharing at least `threshold` of the smaller side's content units (character bigrams,
-    words) with one of the answer sentences that cite it."""
-    answer_units = [evidence.units(s) for s in answer_sentences]
-    answer_units = [u for u in answer_units if u]
-    out = []
-    for sent in _SENTENCE_END.split(passage):
-        if not sent:
-            continue
-        units = evidence.units(sent)
-        rests = bool(units) and any(len(units & a) / min(len(units), len(a)) >= threshold for a in answer_units)
-        out.append(f"<mark>{_esc(sent)}</mark>" if rests else _esc(sent))
+def highlight_passage(passage: str, spans: tuple[str, ...] | list[str]) -> str:
+    """The passage as HTML with the spans the answer rests on (Citation.spans, decided by
+    the library's support check) in <mark>."""
+    marks: list[tuple[int, int]] = []
+    for span in spans:
+        at = passage.find(span) if span else -1
+        if at >= 0:
+            marks.append((at, at + len(span)))
+    out, pos = [], 0
+    for a, b in sorted(marks):
+        if a < pos:
+            continue  # overlapping spans: the first one is marked
+        out.append(_esc(passage[pos:a]))
+        out.append(f"<mark>{_esc(passage[a:b])}</mark>")
+        pos = b
+    out.append(_esc(passage[pos:]))
     return "".join(out)
 
 
@@ -274,7 +287,7 @@ def _source_card(turn: int, c: Citation, hit: Hit | None, selected: bool) -> str
         f'<div class="source-head"><span class="source-n">[{c.n}]</span> '
         f'<span class="source-section">{_esc(section)}</span></div>'
         f'<div class="source-meta">{" · ".join(meta)}</div>'
-        f'<div class="source-text">{highlight_passage(text, c.sentences)}</div>{warn}</div>'
+        f'<div class="source-text">{highlight_passage(text, c.spans)}</div>{warn}</div>'
     )
 
 
@@ -370,6 +383,9 @@ def respond(
         for event in events:
             if event.kind == "status":
                 turn.standalone = event.text
+                turn.status = "正在生成… · Writing the answer…"
+            elif event.kind == "evidence":
+                turn.evidence = event.evidence
                 turn.status = "正在生成… · Writing the answer…"
             elif event.kind == "token":
                 turn.partial += event.text
@@ -571,6 +587,8 @@ CSS = """
 .refusal-label { color: #9a3412; font-weight: 600; margin-bottom: .3em; }
 .rewritten { font-size: .85em; color: #475569; border-left: 3px solid #94a3b8; padding-left: .5em; margin-bottom: .4em; }
 .pending { color: #64748b; }
+.evidence { border-left: 3px solid #94a3b8; padding: .2em .6em; margin-bottom: .5em; color: #334155; font-size: .95em; }
+.evidence-label { color: #64748b; font-size: .85em; margin-bottom: .2em; }
 .answer-meta { font-size: .75em; color: #64748b; margin-top: .4em; }
 .rag-error { color: #991b1b; background: #fef2f2; border: 1px solid #fecaca; border-radius: 6px; padding: .35em .6em; }
 a.cite { display: inline-block; padding: 0 .3em; margin: 0 .1em; border-radius: 5px; background: #e0e7ff;

@@ -1,6 +1,7 @@
 """`rag ask`: answer a question from the documents, with checked citations.
 
-Without --json the answer streams to the terminal as the model writes it, then
+Without --json the evidence comes first (the passage sentences the answer will
+rest on, within a second), then the answer streams as the model writes it, then
 the numbered sources follow, unsupported ones marked. With --json one object
 in the DESIGN.md shape is printed at the end.
 """
@@ -36,7 +37,10 @@ def run(args) -> int:
     streamed: list[str] = []
     answer: Answer | None = None
     for event in assistant.ask_stream(args.question, k=args.k, retrieval=args.retrieval):
-        if event.kind == "token":
+        if event.kind == "evidence":
+            print(render_evidence(event))
+            sys.stdout.flush()
+        elif event.kind == "token":
             streamed.append(event.text)
             sys.stdout.write(event.text)
             sys.stdout.flush()
@@ -64,7 +68,14 @@ def render_after_stream(streamed: str, answer: Answer) -> str:
             snippet = c.text if len(c.text) <= _SOURCE_CHARS else c.text[: _SOURCE_CHARS - 1] + "…"
             lines.append(f"[{c.n}] 《{c.section}》 {c.chunk_id}{mark}")
             lines.append(textwrap.indent(textwrap.fill(snippet, width=60), "    "))
-    notes = [w for w in answer.warnings if not w.startswith("note:")]
-    if notes:
-        lines += [""] + [f"warning: {w}" for w in notes]
+    if answer.refusal is not None:
+        lines += ["", f"why: {answer.refusal.message} (P(no answer) {answer.refusal.confidence:.2f})"]
     return "\n".join(lines)
+
+
+def render_evidence(event) -> str:
+    """The evidence block printed before the answer streams."""
+    lines = ["Evidence:"]
+    for e in event.evidence:
+        lines.append(textwrap.indent(textwrap.fill(f"[{e.n}] {e.text}", width=60), "  "))
+    return "\n".join(lines) + "\nAnswer:"

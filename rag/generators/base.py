@@ -7,7 +7,7 @@ bad arguments raise ConfigError in `__init__`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..config import Settings
 
@@ -16,9 +16,19 @@ Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": str
 
 class Generator(ABC):
     name: str = "base"
+    # What the backend is, declared rather than guessed from its name:
+    is_language_model: bool = True  # False: picks text from the passages (never invents)
+    # what goes in its prompt: "sentences" (the selected evidence: short prompts, fast first
+    # token on a CPU) or "passages" (whole retrieved passages: no prompt-length cost)
+    context_unit: str = "sentences"
+    # does stream(probe=...) report first-token probabilities in last_usage["probe"]?
+    supports_probe: bool = False
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def use_embedder(self, embedder) -> None:
+        """Take the caller's loaded embedder, for backends that rank text themselves."""
 
     def warm_up(self) -> None:
         """Load the model now (optional; stream() does it on first use)."""
@@ -31,8 +41,10 @@ class Generator(ABC):
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        probe: Sequence[str] | None = None,
     ) -> Iterator[str]:
-        """Yield the reply piece by piece as the model produces it."""
+        """Yield the reply piece by piece as the model produces it. `probe`: strings whose
+        probability of starting the reply a backend with supports_probe records."""
 
     def complete(self, messages: list[Message], **kwargs) -> str:
         return "".join(self.stream(messages, **kwargs))

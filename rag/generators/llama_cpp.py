@@ -10,15 +10,25 @@ corrupt the first one's KV cache. A per-model lock makes concurrent callers
 stream, and released when the stream ends or its consumer closes it.
 
 The context keeps the previous prompt's tokens, and llama-cpp-python re-evaluates
-only the part of a new prompt after the longest shared prefix; the fixed system
-prompt (rag.prompts.SYSTEM) is therefore paid for once per process.
+only the part of a new prompt after the longest shared prefix: every answering
+prompt starts with the same fixed prefix (rag.prompts.prefix_messages), so that
+prefix is paid for once. (llama-cpp-python's state cache was measured here and
+dropped: each saved state copies ~300 MB of logits and takes longer to save than
+the prefix takes to evaluate. Prompts of another shape, such as condensing with
+the model, cost one re-evaluation of the prefix afterwards.)
+
+`stream(..., probe=[...])` records the probability that the reply starts with
+each probe string (the softmax of the first sampled step, read by a logits
+processor at no extra cost); rag.refusal uses it for "the model would decline".
 """
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import ConfigError, DependencyError, ModelError
 from .base import Generator, Message
@@ -26,6 +36,7 @@ from .base import Generator, Message
 
 class LlamaCppGenerator(Generator):
     name = "llama-cpp"
+    supports_probe = True
 
     def __init__(self, settings):
         super().__init__(settings)
@@ -82,6 +93,13 @@ class LlamaCppGenerator(Generator):
             except (ValueError, RuntimeError, OSError) as e:
                 raise ModelError(f"llama.cpp could not load {path}: {e}. Is it a valid GGUF file?") from e
 
+    def _first_token_ids(self, probe: Sequence[str]) -> list[int]:
+        ids = []
+        for text in probe:
+            toks = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            ids.append(toks[0] if toks else -1)
+        return ids
+
     def stream(
         self,
         messages: list[Message],
@@ -89,16 +107,35 @@ class LlamaCppGenerator(Generator):
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        probe: Sequence[str] | None = None,
     ) -> Iterator[str]:
         self.warm_up()
         with self._run_lock:
             llm = self._llm
+            seen: dict[str, float] = {}
+            processors = None
+            if probe:
+                from llama_cpp import LogitsProcessorList
+
+                ids = self._first_token_ids(probe)
+
+                def record_first_step(input_ids, scores):
+                    if not seen:  # the first sampled step only
+                        z = scores.astype(np.float64)
+                        p = np.exp(z - z.max())
+                        p /= p.sum()
+                        for text, i in zip(probe, ids):
+                            seen[text] = float(p[i]) if i >= 0 else 0.0
+                    return scores
+
+                processors = LogitsProcessorList([record_first_step])
             chunks = llm.create_chat_completion(
                 messages=messages,
                 max_tokens=max_tokens or self.settings.max_tokens,
                 temperature=self.settings.temperature if temperature is None else temperature,
                 stop=stop,
                 stream=True,
+                logits_processor=processors,
             )
             produced: list[str] = []
             try:
@@ -110,4 +147,7 @@ class LlamaCppGenerator(Generator):
             finally:
                 chunks.close()  # a consumer that stops early must not leave llama.cpp mid-generation
                 completion = len(llm.tokenize("".join(produced).encode("utf-8"), add_bos=False, special=True)) if produced else 0
-                self._usage.value = {"completion_tokens": completion, "context_tokens": int(llm.n_tokens)}
+                usage = {"completion_tokens": completion, "context_tokens": int(llm.n_tokens)}
+                if probe:
+                    usage["probe"] = dict(seen)
+                self._usage.value = usage

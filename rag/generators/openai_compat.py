@@ -56,6 +56,7 @@ class OpenAICompatGenerator(Generator):
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        probe=None,  # first-token probabilities are not reported by this backend
     ) -> Iterator[str]:
         try:
             import httpx

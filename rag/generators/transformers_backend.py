@@ -75,6 +75,7 @@ class TransformersGenerator(Generator):
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        probe=None,  # first-token probabilities are not reported by this backend
     ) -> Iterator[str]:
         self.warm_up()
         import torch

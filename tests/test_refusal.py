@@ -1,0 +1,77 @@
+"""The answer-or-refuse decision (rag.refusal): signals, the probability, fitting."""
+import json
+import random
+
+import pytest
+
+from rag import prompts, refusal, sentences
+from rag.refusal import Decision, draft_signals, draft_support, fit
+
+SHOWN = [sentences.Scored(1.0, 1, 0, "重庆公共数据资源体系数据编目16万类，数据需求满足率95%。", lexical=0.8),
+         sentences.Scored(0.5, 2, 0, "（作者系北京理工大学重庆大数据研究院智能创新与赋能中心副主任）", lexical=0.1)]
+TEXT = "".join(s.text for s in SHOWN)
+
+
+def test_probability_is_a_logistic_of_the_weighted_signals():
+    d = Decision({"lex_best": -4.0}, bias=2.0)
+    assert d.probability({"lex_best": 0.5}) == pytest.approx(0.5)
+    assert d.probability({"lex_best": 0.0}) > 0.8 > 0.2 > d.probability({"lex_best": 1.0})
+
+
+def test_bounds_span_every_value_the_model_signals_could_take():
+    d = Decision({"lex_best": -4.0, "model_refuse": 3.0, "draft_support": -2.0}, bias=1.0)
+    lo, hi = d.bounds({"lex_best": 0.5})
+    for m in (0.0, 1.0):
+        for s in (0.0, 1.0):
+            assert lo - 1e-9 <= d.probability({"lex_best": 0.5, "model_refuse": m, "draft_support": s}) <= hi + 1e-9
+    assert lo == pytest.approx(d.probability({"lex_best": 0.5, "model_refuse": 0, "draft_support": 1}))
+
+
+def test_draft_support_catches_invented_figures_and_content():
+    q = "重庆公共数据资源体系编目了多少类数据？"
+    assert draft_support(q, "编目了16万类数据[1]。", TEXT) == 1.0
+    assert draft_support(q, "编目了10亿类数据[1]。", TEXT) == 0.0  # a figure the text does not state
+    assert draft_support(q, "编目了很多类免费高铁车票[1]。", TEXT) < 0.5
+    # an English answer is checked on the Chinese it quotes and the figures it gives
+    assert draft_support("What share of requests is met?", 'The "数据需求满足率" is 95% [1].', TEXT) == 1.0
+    assert draft_support("What share of requests is met?", "It is 60% [1].", TEXT) == 0.0
+
+
+def test_draft_focus_is_low_when_the_answer_comes_from_a_sentence_off_the_question():
+    # false premise: the answer copies a university from a byline about someone else
+    weights = sentences.UnitWeights(s.text for s in SHOWN)
+    wrong = draft_signals("唐于渝在哪所大学任教？", "北京理工大学[2]。", SHOWN, None, weights)
+    right = draft_signals("数据需求满足率是多少？", "数据需求满足率95%[1]。", SHOWN, None, weights)
+    assert wrong["draft_focus"] < right["draft_focus"]
+
+
+def test_model_decline_is_read_from_the_probe_or_the_reply():
+    assert draft_signals("问？", "16万类[1]", SHOWN, {prompts.NO_ANSWER: 0.3})["model_refuse"] == pytest.approx(0.3)
+    assert draft_signals("问？", prompts.NO_ANSWER, SHOWN, None)["model_refuse"] == 1.0
+    assert draft_signals("问？", "16万类[1]", SHOWN, None)["model_refuse"] == 0.0
+
+
+def test_fit_separates_the_classes_and_caps_false_refusals():
+    rng = random.Random(0)
+    rows, labels = [], []
+    for _ in range(200):
+        no_answer = rng.random() < 0.5
+        lex = rng.uniform(0.0, 0.4) if no_answer else rng.uniform(0.3, 1.0)
+        rows.append({"lex_best": lex, "model_refuse": rng.random() * (0.8 if no_answer else 0.2)})
+        labels.append(no_answer)
+    d = fit(rows, labels, max_false_refusal=0.05)
+    assert d.weights["lex_best"] < 0 < d.weights["model_refuse"]
+    refused = [d.probability(r) >= d.threshold for r in rows]
+    answerable_refused = sum(x for x, y in zip(refused, labels) if not y) / labels.count(False)
+    unanswerable_refused = sum(x for x, y in zip(refused, labels) if y) / labels.count(True)
+    assert answerable_refused <= 0.05 and unanswerable_refused > 0.5
+
+
+def test_decision_round_trips_and_the_shipped_model_loads(tmp_path):
+    d = Decision({"lex_best": -1.5}, 0.25, 0.4, {"note": "x"})
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(d.to_dict()))
+    assert refusal.load_decision(path) == d
+    shipped = refusal.load_decision()
+    assert set(shipped.weights) <= set(refusal.FEATURES) and 0 < shipped.threshold < 1
+    assert refusal.load_decision(tmp_path / "missing.json") == refusal.PRIOR
