@@ -102,7 +102,7 @@ def eval_answers(assistant: Assistant, sample, generator: str, runs_dir: Path, k
     s = report["summary"]
     return {
         "questions": s["n_questions"], "generator": report["config"]["generator_description"],
-        "retrieval": "hybrid", "k": report["config"]["k"], "context_k": report["config"]["settings"]["context_k"],
+        "retrieval": "hybrid", "k": report["config"]["k"], "context_chars": report["config"]["settings"].get("context_chars"),
         "em": s["em"], "f1": s["f1"], "contains": s["contains"],
         "hit@1": s["hit@1"], "hit@5": s["hit@5"],
         "refused": s["false_refusal_rate"],  # every CMRC question is answerable: a refusal is a miss

@@ -15,7 +15,9 @@ Steps:
 3. stream the model's reply (the prompt is the fixed prefix + the selected sentences);
 4. the decision again, now with the model's own signals (its probability of
    declining, the support of its draft). A refusal replaces the draft;
-5. citations repaired (each sentence pointed at a passage that supports it) and
+5. wording repaired (rag.spans: a paraphrased span snapped to the documents' words,
+   an answer that only echoes the question replaced by the evidence sentence);
+6. citations repaired (each sentence pointed at a passage that supports it) and
    resolved with their supporting spans (rag.citations).
 
 The streamed tokens are the model's raw reply; Answer.text is the checked result and
@@ -28,7 +30,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from . import citations, evidence, prompts, refusal, sentences
+from . import citations, evidence, prompts, refusal, sentences, spans
 from .generators.base import Generator
 from .types import Answer, Evidence, Hit, Refusal, StreamEvent
 
@@ -48,6 +50,13 @@ class AskOptions:
     max_tokens: int
     temperature: float
     support_min_overlap: float
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "AskOptions":
+        """The settings' values, with the given ones instead (not validated: Assistant.options is)."""
+        values = {f: getattr(settings, f) for f in
+                  ("k", "retrieval", "generator", "context_chars", "max_tokens", "temperature", "support_min_overlap")}
+        return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
 
 
 def render_evidence(items: Sequence[Evidence]) -> str:
@@ -123,7 +132,8 @@ def answer_stream(
     yield StreamEvent("evidence", text=render_evidence(first), evidence=first)
 
     # 2. can anything the model says make the answer stand?
-    signals.update(refusal.context_signals(question, ranked, shown, weights))
+    pool = " ".join(f"{section} {text}" for _, section, text in passages)
+    signals.update(refusal.context_signals(question, ranked, shown, weights, pool))
     lowest, _ = decision.bounds(signals)
     if lowest >= decision.threshold:
         notes.append(f"refused before generating: P(no answer) is at least {lowest:.2f} whatever the model says")
@@ -152,7 +162,7 @@ def answer_stream(
         yield StreamEvent("token", text=piece)
     t_end = time.perf_counter()
     reply = "".join(pieces).strip()
-    usage = getattr(generator, "last_usage", None) or {}
+    usage = generator.last_usage or {}
     n_tokens = int(usage.get("completion_tokens") or len(pieces))
     timings["first_token"] = (t_first or t_end) - t_gen
     timings["generate"] = t_end - t_gen
@@ -163,10 +173,13 @@ def answer_stream(
     # 4. the decision with the model's signals
     t_check = time.perf_counter()
     if generator.is_language_model:
-        signals.update(refusal.draft_signals(question, reply, shown, usage.get("probe"), weights))
+        by_n = {n: f"{h.chunk.section} {h.chunk.author} {h.chunk.text}" for n, h in context.items()}
+        signals.update(refusal.draft_signals(question, reply, shown, usage.get("probe"), weights, pool, by_n))
     else:
         signals.update(refusal.extractive_signals())
         signals["draft_focus"] = signals["lex_best"]
+        shown_text = " ".join(text for _, _, text in passages)
+        signals["draft_no_figure"] = 0.0 if refusal.answers_figure(question, reply, shown_text) else 1.0
     if not _has_content(reply) and not prompts.is_refusal_reply(reply):
         # a bare "[1]": answer with the best evidence sentence instead of nothing
         notes.append(f"the model gave no answer text ({reply!r}); answering with the best evidence sentence")
@@ -191,7 +204,17 @@ def answer_stream(
         if english:
             reply = prompts.EXTRACTIVE_EN_LEAD + reply
 
-    # 5. citations: every sentence pointed at a passage that supports it
+    # 5. wording: the documents' own words for a paraphrased span; the evidence sentence
+    # for an answer that only echoes the question (rag.spans)
+    reply, shaping = spans.shape(reply, question, [s.text for s in shown])
+    notes.extend(shaping)
+    if generator.is_language_model and spans.is_echo(reply, question):
+        notes.append(f"the answer {reply!r} only repeats the question; answering with the best evidence sentence")
+        reply = f"{shown[0].text.rstrip('。；;')}[{shown[0].n}]。"
+        if english:
+            reply = prompts.EXTRACTIVE_EN_LEAD + reply
+
+    # 6. citations: every sentence pointed at a passage that supports it
     text = citations.drop_invalid_markers(reply, list(context))
     text, repair_notes = citations.repair(text, context, embedder=embedder, min_support=options.support_min_overlap)
     notes.extend(repair_notes)

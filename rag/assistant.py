@@ -20,7 +20,7 @@ from .errors import ConfigError, InputError
 from .generators import Generator, make_generator
 from .answering import AskOptions
 from .index import HybridIndex, open_index
-from .refusal import load_decision
+from .refusal import decision_key, load_decision
 from .sentences import UnitWeights
 from .types import Answer, Hit, StreamEvent
 
@@ -49,7 +49,8 @@ class Assistant:
         self._generators: dict[str, Generator] = {}
         self._gen_lock = threading.Lock()  # guards the caches here, not generation itself
         self._weights: tuple[HybridIndex, UnitWeights] | None = None
-        self.decision = load_decision()  # the answer-or-refuse decision (rag.refusal)
+        # the answer-or-refuse decisions (rag.refusal), by kind of generator; replaceable
+        self.decisions = {kind: load_decision(kind) for kind in ("language_model", "no_model")}
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -71,7 +72,8 @@ class Assistant:
     def warm_up(self, generator: str | None = None) -> None:
         """Do now what the first question would otherwise wait for: lazy loads in
         retrieval, the vectors of every corpus sentence (kept in a file beside the
-        index, so only new sentences are embedded), and, if named, a generator's model."""
+        index, so only new sentences are embedded), and, if named, a generator's model
+        with its fixed prompt prefix evaluated."""
         import re
 
         from . import relevance, sentences
@@ -81,7 +83,13 @@ class Assistant:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.embedder.key)[:60]
         relevance.warm(self.embedder, units, Path(self.settings.index_path) / f"sentvec-{safe}.npz")
         if generator:
-            self.generator(generator).warm_up()
+            gen = self.generator(generator)
+            gen.warm_up()
+            if gen.is_language_model:
+                # evaluate the fixed prompt prefix now; every answer reuses it
+                from . import prompts
+
+                gen.complete(prompts.build_messages("你好", [(1, "", "你好。")], english=False), max_tokens=1)
 
     # ------------------------------------------------------------------ retrieval
     def check_question(self, question: str) -> str:
@@ -133,10 +141,7 @@ class Assistant:
         context_chars = s.context_chars if context_chars is None else context_chars
         if not isinstance(context_chars, int) or context_chars < 20:
             raise ConfigError(f"context_chars must be a whole number of at least 20 (got {context_chars!r}).")
-        return AskOptions(
-            k=k, retrieval=retrieval, generator=generator or s.generator, context_chars=context_chars,
-            max_tokens=s.max_tokens, temperature=s.temperature, support_min_overlap=s.support_min_overlap,
-        )
+        return AskOptions.from_settings(s, k=k, retrieval=retrieval, generator=generator, context_chars=context_chars)
 
     @property
     def unit_weights(self) -> UnitWeights:
@@ -183,7 +188,8 @@ class Assistant:
         hits = self.retrieve(standalone, k=opts.k, mode=opts.retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t1
         for event in answering.answer_stream(
-            standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights, decision=self.decision
+            standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
+            decision=self.decisions[decision_key(gen.is_language_model)],
         ):
             if event.kind == "evidence":
                 timings["first_visible"] = time.perf_counter() - t0

@@ -1,10 +1,11 @@
-"""Okapi BM25 over jieba tokens.
+"""Okapi BM25 over any tokens, and the jieba word tokenizer it was first used with.
 
-jieba's search mode cuts long words into their sub-words too ("两江新区" ->
-"两江", "新区", "两江新区"), which suits recall. The corpus' own coined terms
-("人工智能+", "东数西算", quoted slogans) are added to a private jieba
-dictionary so they stay whole; that word list is saved with the index so a
-query is cut exactly as the documents were.
+The index scores character n-grams (rag.lexical) since index format 2. The jieba
+tokenizer below stays for comparisons (benchmarks/retrieval_levers.py measures both
+on the gold set and on CMRC 2018): jieba's search mode cuts long words into their
+sub-words too ("两江新区" -> "两江", "新区", "两江新区"), and the corpus' own coined
+terms ("人工智能+", "东数西算", quoted slogans) go into a private jieba dictionary
+so they stay whole. jieba is imported only when a Tokenizer first cuts text.
 """
 from __future__ import annotations
 
@@ -81,30 +82,55 @@ class Tokenizer:
 
 
 class BM25:
-    def __init__(self, docs_tokens: list[list[str]], k1: float = 1.5, b: float = 0.75):
-        self.docs_tokens = docs_tokens
-        self.k1, self.b = k1, b
-        self.doc_len = np.array([len(d) for d in docs_tokens], dtype=np.float32)
-        self.avgdl = float(self.doc_len.mean()) if len(docs_tokens) else 0.0
-        self.postings: dict[str, list[tuple[int, int]]] = {}
-        for i, toks in enumerate(docs_tokens):
-            for term, tf in Counter(toks).items():
-                self.postings.setdefault(term, []).append((i, tf))
-        n = len(docs_tokens)
-        # BM25+-style floor keeps idf positive for terms in most documents
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+    """Okapi BM25 over any tokens. Postings are numpy arrays, so scoring a query costs one
+    vectorised update per query term, not a Python loop over every document holding it."""
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        s = np.zeros(len(self.docs_tokens), dtype=np.float32)
-        if not len(self.docs_tokens):
-            return s
-        norm = self.k1 * (1 - self.b + self.b * self.doc_len / max(self.avgdl, 1e-9))
-        for term in set(query_tokens):
-            for i, tf in self.postings.get(term, ()):
-                s[i] += self.idf[term] * tf * (self.k1 + 1) / (tf + norm[i])
+    def __init__(self, docs: list[list[str]] | list[dict[str, int]], k1: float = 1.5, b: float = 0.75):
+        counts = [d if isinstance(d, dict) else Counter(d) for d in docs]
+        self.k1, self.b = k1, b
+        self.n_docs = len(counts)
+        self.doc_len = np.array([sum(c.values()) for c in counts], dtype=np.float32)
+        self.avgdl = float(self.doc_len.mean()) if self.n_docs else 0.0
+        lists: dict[str, tuple[list[int], list[int]]] = {}
+        for i, c in enumerate(counts):
+            for term, tf in c.items():
+                ids, tfs = lists.setdefault(term, ([], []))
+                ids.append(i)
+                tfs.append(tf)
+        self.postings = {t: (np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)) for t, (ids, tfs) in lists.items()}
+        n = self.n_docs
+        # BM25+-style floor keeps idf positive for terms in most documents
+        self.idf = {t: math.log(1 + (n - len(p[0]) + 0.5) / (len(p[0]) + 0.5)) for t, p in self.postings.items()}
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # what a term in no document would weigh
+        self._norm = self.k1 * (1 - self.b + self.b * self.doc_len / max(self.avgdl, 1e-9))
+
+    @staticmethod
+    def _weights(query: list[str] | dict[str, float]) -> dict[str, float]:
+        """Query terms with their weights: a token list counts each distinct token once."""
+        return dict(query) if isinstance(query, dict) else dict.fromkeys(query, 1.0)
+
+    def scores(self, query: list[str] | dict[str, float]) -> np.ndarray:
+        s = np.zeros(self.n_docs, dtype=np.float32)
+        for term, w in self._weights(query).items():
+            hit = self.postings.get(term)
+            if hit is not None:
+                ids, tf = hit
+                s[ids] += w * self.idf[term] * tf * (self.k1 + 1) / (tf + self._norm[ids])
         return s
 
-    def top(self, query_tokens: list[str], n: int) -> list[tuple[int, float]]:
-        s = self.scores(query_tokens)
+    def self_score(self, query: list[str] | dict[str, float]) -> float:
+        """The score of a passage of average length holding every query term once, unseen
+        terms included at the idf of a term in no document: what a perfect match scores,
+        so that score / self_score says how much of the query a passage matches."""
+        return float(sum(w * self.idf.get(t, self.unseen_idf) for t, w in self._weights(query).items()))
+
+    def coverage(self, query: list[str] | dict[str, float]) -> float:
+        """Share of the query's idf mass that occurs anywhere in the corpus (0 for an empty query)."""
+        q = self._weights(query)
+        total = self.self_score(q)
+        return float(sum(w * self.idf[t] for t, w in q.items() if t in self.idf)) / total if total else 0.0
+
+    def top(self, query: list[str] | dict[str, float], n: int) -> list[tuple[int, float]]:
+        s = self.scores(query)
         order = np.argsort(-s, kind="stable")[:n]
         return [(int(i), float(s[i])) for i in order if s[i] > 0]

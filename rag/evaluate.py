@@ -148,7 +148,8 @@ def _support_counter(assistant) -> Callable[[GoldItem], int | None]:
 
 
 def score_row(item: GoldItem, retrieved: list[dict], answer: str, refused: bool,
-              citations: list[dict], n_relevant: int | None = None) -> dict[str, Any]:
+              citations: list[dict], n_relevant: int | None = None,
+              shown_evidence: Sequence[str] | None = None) -> dict[str, Any]:
     """Per-question scores; a metric that does not apply to the question (retrieval without
     evidence, answer scores for an unanswerable question) is left out."""
     rel = [r["supports"] for r in retrieved]
@@ -165,6 +166,13 @@ def score_row(item: GoldItem, retrieved: list[dict], answer: str, refused: bool,
         scores["contains"] = M.contains(text, item.answers)
         if item.has_evidence:
             scores["citations_supported"] = [c["supports"] for c in citations]
+            # the promise in one number: the answer holds a gold answer and cites a passage
+            # that supports it
+            scores["correct_cited"] = bool(scores["contains"]) and any(c["supports"] for c in citations)
+            if shown_evidence is not None and item.evidence:
+                # is the gold evidence inside the sentences the generator was shown?
+                scores["evidence_recall"] = M.supports("".join(shown_evidence), item.evidence) or any(
+                    M.supports(s, item.evidence) for s in shown_evidence)
     return scores
 
 
@@ -202,7 +210,10 @@ def evaluate_one(assistant, item: GoldItem, *, generator: str | None, k: int | N
         warnings=list(ans.warnings), timings={k_: round(float(v), 4) for k_, v in ans.timings.items()},
         error=None,
     )
-    row["scores"] = score_row(item, retrieved, ans.text, bool(ans.refused), citations, n_relevant)
+    shown = [e.text for e in sorted(getattr(ans, "evidence", ()), key=lambda e: e.n)]
+    row["evidence"] = [{"n": e.n, "chunk_id": e.chunk_id, "text": e.text} for e in getattr(ans, "evidence", ())]
+    row["refusal"] = ans.refusal.to_dict() if getattr(ans, "refusal", None) else None
+    row["scores"] = score_row(item, retrieved, ans.text, bool(ans.refused), citations, n_relevant, shown)
     return row
 
 
@@ -227,6 +238,9 @@ def summarize(rows: Sequence[dict]) -> dict[str, float | int | None]:
     out[f"ndcg@{NDCG_K}"] = M.mean(r["scores"][f"ndcg@{NDCG_K}"] for r in with_ev)
     for name in ("em", "f1", "contains"):
         out[name] = M.mean(r["scores"][name] for r in ans)
+    out["correct_cited"] = M.mean(r["scores"].get("correct_cited", False) for r in with_ev)
+    shown = [r["scores"]["evidence_recall"] for r in with_ev if "evidence_recall" in r["scores"]]
+    out["evidence_recall"] = M.mean(shown) if shown else None
     flags = [r["scores"]["citations_supported"] for r in with_ev]
     out["citation_precision"] = M.citation_precision(flags)
     out["citation_recall"] = M.citation_recall(flags)
@@ -246,7 +260,7 @@ def summarize(rows: Sequence[dict]) -> dict[str, float | int | None]:
 
 # Timing keys that are durations in seconds, in pipeline order. Answer.timings also holds
 # counts (prompt_chars, answer_tokens) and a rate (tokens_per_s), which are not latencies.
-_STAGES = ("condense", "embed", "retrieve", "first_token", "generate", "total")
+_STAGES = ("condense", "embed", "retrieve", "first_visible", "first_token", "generate", "total")
 
 
 # ---------------------------------------------------------------------- the runner

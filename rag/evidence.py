@@ -159,7 +159,7 @@ _ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么时候|何时|\b(?:which
 _ASKS_QUANTITY_ZH = re.compile(r"多少|几[个项类家年名种位条所方大]|多大|多高|多长|多久|比例|比重|占比|哪一年|哪年|何年|什么时候|何时")
 _ASKS_QUANTITY_EN = re.compile(
     r"\bhow (?:many|much|long|big|large)\b|\bwhat (?:share|percentage|proportion|amount|number|year)\b"
-    r"|\bwhich year\b|\bin what year\b|\bwhen\b",
+    r"|\bwhich year\b|\bin what year\b|\bwhen\b|\b(?:rate|ratio)\b",
     re.IGNORECASE,
 )
 
@@ -167,6 +167,15 @@ _ASKS_QUANTITY_EN = re.compile(
 def asks_quantity(question: str) -> bool:
     """Does the question ask for a figure (an amount, a share, a count, a year)?"""
     return bool(_ASKS_QUANTITY_ZH.search(question) or _ASKS_QUANTITY_EN.search(question))
+
+
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(个|项|类|家|名|种|位|条|所|座|台|套|户|倍|年|亿元|万元|元|亿|万)")
+
+
+def asked_unit(question: str) -> str:
+    """The measure word a quantity question names ("多少家" -> "家", "多少亿元" -> "亿元"), or ""."""
+    m = _ASKED_UNIT.search(question)
+    return m.group(1) if m else ""
 
 
 def asks_year(question: str) -> bool:
@@ -211,3 +220,24 @@ def word_support(text: str, context: str, exclude: str = "") -> tuple[float, lis
         return 1.0, []
     missing = [w for w in mine if w not in squeezed]
     return 1 - len(missing) / len(mine), missing
+
+
+_ENTITY_TAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
+_posseg = None
+
+
+def entities(text: str) -> list[str]:
+    """Names in a text (places, people, organisations: jieba's part-of-speech tags) and
+    figures with their units, for checking that what a question names is in the documents."""
+    global _posseg
+    if _posseg is None:
+        import logging
+
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)
+        _posseg = jieba.posseg
+    out = [w for w, flag in _posseg.cut(strip_markers(text)) if flag in _ENTITY_TAGS and len(w) >= 2]
+    out += [q for q in quantities(text) if re.search(r"\d", q)]  # "60%", not the "两个" of "哪两个"
+    return list(dict.fromkeys(out))

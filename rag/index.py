@@ -1,10 +1,10 @@
-"""The on-disk index: FAISS vectors + BM25 postings + the chunk table, and hybrid search over them.
+"""The on-disk index: FAISS vectors + BM25 term counts + the chunk table, and hybrid search over them.
 
 Layout of index/:
     manifest.json       embedder, dimension, chunker version, corpus hash, sha256 of every file
     chunks.jsonl        one Chunk per line, in FAISS row order
     dense.faiss         IndexFlatIP over L2-normalised vectors (inner product == cosine)
-    bm25.json           tokenised chunks + the jieba user words used to cut them
+    lexical.json        per chunk, its character n-gram counts (rag.lexical) + the analyser's name
     embcache-*.npz      vectors by sha256 of the embedded text, per embedder: a rebuild re-embeds
                         only chunks whose text changed
 
@@ -27,16 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25, Tokenizer, corpus_terms
+from . import lexical
+from .bm25 import BM25
 from .config import Settings
 from .corpus import CHUNKER_VERSION, chunk_documents, corpus_hash, index_text, load_documents
 from .embedders import Embedder
 from .errors import CorpusError, DependencyError, IndexCorruptError, IndexMissingError, IndexStaleError
 from .types import Chunk, Hit
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: character n-gram BM25 (lexical.json) replaced jieba words (bm25.json)
 MANIFEST = "manifest.json"
-DATA_FILES = ("chunks.jsonl", "dense.faiss", "bm25.json")
+DATA_FILES = ("chunks.jsonl", "dense.faiss", "lexical.json")
+FUSIONS = ("score", "rrf")
 Log = Callable[[str], None]
 
 
@@ -122,16 +124,18 @@ class BuildStats:
 
 
 class HybridIndex:
-    def __init__(self, chunks: list[Chunk], dense, bm25: BM25, tokenizer: Tokenizer,
-                 embedder: Embedder, settings: Settings, manifest: dict):
+    def __init__(self, chunks: list[Chunk], dense, bm25: BM25, embedder: Embedder, settings: Settings, manifest: dict):
         self.chunks = chunks
         self.dense = dense
-        self.bm25 = bm25
-        self.tokenizer = tokenizer
+        self.bm25 = bm25  # over character n-grams (rag.lexical)
         self.embedder = embedder
         self.settings = settings
         self.manifest = manifest
         self.by_id = {c.id: c for c in chunks}
+        if settings.fusion not in FUSIONS:
+            from .errors import ConfigError
+
+            raise ConfigError(f"fusion must be one of {', '.join(FUSIONS)}, not {settings.fusion!r}.")
 
     # ---------------------------------------------------------------- build
     @classmethod
@@ -178,14 +182,12 @@ class HybridIndex:
         dense = faiss.IndexFlatIP(matrix.shape[1])
         dense.add(matrix)
 
-        terms = corpus_terms([c.text for c in chunks])
-        tokenizer = Tokenizer(terms)
-        docs_tokens = [tokenizer.tokens(t) for t in texts]
+        counts = [lexical.term_counts(t) for t in texts]
 
         # data files first, manifest (with their checksums) last
         _write_text(out_dir / "chunks.jsonl", "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks))
         _atomic_write(out_dir / "dense.faiss", lambda tmp: faiss.write_index(dense, tmp))
-        _write_text(out_dir / "bm25.json", json.dumps({"user_words": terms, "tokens": docs_tokens}, ensure_ascii=False))
+        _write_text(out_dir / "lexical.json", json.dumps({"analyzer": lexical.ANALYZER, "counts": counts}, ensure_ascii=False))
         cache.save()
         manifest = {
             "format": FORMAT_VERSION,
@@ -194,6 +196,7 @@ class HybridIndex:
             "dim": int(matrix.shape[1]),
             "chunker_version": CHUNKER_VERSION,
             "chunk_max_chars": settings.chunk_max_chars,
+            "analyzer": lexical.ANALYZER,
             "corpus_hash": corpus_hash,
             "chunks": len(chunks),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -201,7 +204,8 @@ class HybridIndex:
             **(extra_manifest or {}),
         }
         _write_text(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-        index = cls(chunks, dense, BM25(docs_tokens), tokenizer, embedder, settings, manifest)
+        (out_dir / "bm25.json").unlink(missing_ok=True)  # jieba-word postings of format 1, now unused
+        index = cls(chunks, dense, BM25(counts), embedder, settings, manifest)
         index.build_stats = BuildStats(len(chunks), len(missing), time.perf_counter() - t0)
         return index
 
@@ -225,6 +229,9 @@ class HybridIndex:
         index_dir = Path(index_dir)
         manifest = cls.read_manifest(index_dir)
         rebuild = f"Rebuild it with: rag index --out {index_dir}"
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexStaleError(f"The index in {index_dir} has format {manifest.get('format')}, "
+                                  f"not the current {FORMAT_VERSION}. {rebuild}")
         for name, expected in manifest["files"].items():
             path = index_dir / name
             if not path.is_file():
@@ -234,30 +241,61 @@ class HybridIndex:
         try:
             chunks = [Chunk(**json.loads(line)) for line in (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
             dense = _faiss().read_index(str(index_dir / "dense.faiss"))
-            bm = json.loads((index_dir / "bm25.json").read_text(encoding="utf-8"))
+            lex = json.loads((index_dir / "lexical.json").read_text(encoding="utf-8"))
+            analyzer, counts = lex["analyzer"], lex["counts"]
         except Exception as e:  # checksums matched but the content does not parse: still corrupt
             raise IndexCorruptError(f"Index in {index_dir} cannot be read ({e}). {rebuild}") from None
-        if dense.ntotal != len(chunks) or len(bm["tokens"]) != len(chunks) or dense.d != manifest.get("dim"):
+        if analyzer != lexical.ANALYZER:
+            raise IndexStaleError(f"The index in {index_dir} was cut into terms by {analyzer!r}, "
+                                  f"not the current {lexical.ANALYZER!r}. {rebuild}")
+        if dense.ntotal != len(chunks) or len(counts) != len(chunks) or dense.d != manifest.get("dim"):
             raise IndexCorruptError(f"Index in {index_dir} is inconsistent (vectors, chunks and BM25 rows differ). {rebuild}")
-        return cls(chunks, dense, BM25(bm["tokens"]), Tokenizer(bm["user_words"]), embedder, settings, manifest)
+        return cls(chunks, dense, BM25(counts), embedder, settings, manifest)
 
     # ---------------------------------------------------------------- search
-    def dense_search(self, query: str, n: int, timings: dict | None = None) -> list[tuple[int, float]]:
+    def embed_query(self, query: str, timings: dict | None = None) -> np.ndarray:
         t0 = time.perf_counter()
         q = self.embedder.embed_queries([query])
+        if timings is not None:
+            timings["embed"] = time.perf_counter() - t0
+        return q
+
+    def dense_search(self, query: str | np.ndarray, n: int, timings: dict | None = None) -> list[tuple[int, float]]:
+        """Top n chunks by cosine; `query` is the text or its embedding from embed_query()."""
+        q = self.embed_query(query, timings) if isinstance(query, str) else query
         t1 = time.perf_counter()
         scores, ids = self.dense.search(q, min(n, len(self.chunks)))
         if timings is not None:
-            timings["embed"] = t1 - t0
             timings["dense"] = time.perf_counter() - t1
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def bm25_search(self, query: str, n: int, timings: dict | None = None) -> list[tuple[int, float]]:
+    def lexical_query(self, query: str) -> dict[str, float]:
+        """The query as weighted BM25 terms: its character n-grams, question words left out;
+        with settings.translate_terms, English phrases found in the bilingual term table are
+        replaced by the n-grams of their Chinese corpus terms (rag.bilingual)."""
+        terms: list[str] = []
+        if self.settings.translate_terms:
+            from . import bilingual
+
+            query, zh = bilingual.translate(query)
+            for term in zh:
+                terms.extend(lexical.tokens(term))
+        terms.extend(lexical.tokens(query, query=True))
+        return dict.fromkeys(terms, 1.0)
+
+    def bm25_scores(self, query: str, timings: dict | None = None) -> tuple[np.ndarray, dict[str, float]]:
+        """BM25 score of every chunk, and the weighted query terms behind them."""
         t0 = time.perf_counter()
-        out = self.bm25.top(self.tokenizer.tokens(query), n)
+        terms = self.lexical_query(query)
+        s = self.bm25.scores(terms)
         if timings is not None:
             timings["bm25"] = time.perf_counter() - t0
-        return out
+        return s, terms
+
+    def bm25_search(self, query: str, n: int, timings: dict | None = None) -> list[tuple[int, float]]:
+        s, _ = self.bm25_scores(query, timings)
+        order = np.argsort(-s, kind="stable")[:n]
+        return [(int(i), float(s[i])) for i in order if s[i] > 0]
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", timings: dict | None = None) -> list[Hit]:
         depth = max(k, self.settings.fusion_depth)
@@ -266,8 +304,11 @@ class HybridIndex:
         elif mode == "bm25":
             ranked = [(i, s, {"bm25_rank": r, "bm25_score": s}) for r, (i, s) in enumerate(self.bm25_search(query, k, timings), 1)]
         elif mode == "hybrid":
-            weight = self.bm25_weight(query)
-            ranked = self._fuse(self.dense_search(query, depth, timings), self.bm25_search(query, depth, timings), weight)
+            if self.settings.fusion == "rrf":
+                weight = self.bm25_weight(query)
+                ranked = self._fuse(self.dense_search(query, depth, timings), self.bm25_search(query, depth, timings), weight)
+            else:
+                ranked = self._fuse_scores(query, depth, timings)
         else:
             from .errors import ConfigError
 
@@ -275,19 +316,16 @@ class HybridIndex:
         return [Hit(rank=r, score=s, chunk=self.chunks[i], sources=src) for r, (i, s, src) in enumerate(ranked[:k], 1)]
 
     def bm25_weight(self, query: str) -> float:
-        """How much BM25's vote counts in hybrid fusion, from the share of the query's
-        terms that occur in the corpus vocabulary.
+        """How much BM25's vote counts in rank fusion: the share of the query's term weight
+        (idf) that occurs in the corpus at all.
 
         An English question over a Chinese corpus matches only stray tokens ("ai",
         a number) and its BM25 list is mostly noise; a question in the corpus'
         language matches nearly all its terms. Weighting BM25's vote by this share
         keeps lexical precision where it exists without letting noise outvote the
         multilingual dense retriever."""
-        terms = set(self.tokenizer.tokens(query))
-        if not terms:
-            return 0.0
-        coverage = sum(1 for t in terms if t in self.bm25.postings) / len(terms)
-        # past half, the query is in the corpus' language and the rest are question words
+        coverage = self.bm25.coverage(self.lexical_query(query))
+        # past half, the query is in the corpus' language and the rest are rare words
         return 1.0 if coverage >= 0.5 else coverage
 
     def _fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], bm25_weight: float = 1.0):
@@ -302,6 +340,56 @@ class HybridIndex:
         order = sorted(fused, key=lambda i: (-fused[i], i))
         return [(i, fused[i], info[i]) for i in order]
 
+    def bm25_normalised(self, scores: np.ndarray, terms: dict[str, float]) -> np.ndarray:
+        """BM25 scores on a 0..1 scale: divided by the query's self-score, capped at 1 (a
+        short passage repeating the terms can score above a single perfect match)."""
+        return np.minimum(1.0, scores / (self.bm25.self_score(terms) or 1.0))
+
+    def _fuse_scores(self, query: str, depth: int, timings: dict | None = None):
+        """Score fusion: (1 - w) * dense + w * lexical, each put on a 0..1 scale per query.
+
+        Rank fusion throws the scores away: when dense ranks four passages within 0.01
+        cosine of each other and BM25 ranks them in another order, RRF gives four near-
+        equal sums and noise decides. Scores keep the margins. Dense cosines of an e5
+        model sit in a narrow band (0.75-0.90), so they are rescaled between the deepest
+        candidate's cosine (0) and the best (1). BM25 is divided by the query's self-score
+        (what a passage holding every query term once would get), so it says how much
+        of the query a passage matches: 1 for a passage with the exact phrase, little for
+        an English question whose words the Chinese corpus lacks, where dense then decides."""
+        w = self.settings.lexical_weight
+        qv = self.embed_query(query, timings)
+        dense = self.dense_search(qv, depth, timings)
+        lex, terms = self.bm25_scores(query, timings)
+        t0 = time.perf_counter()
+        lex_order = np.argsort(-lex, kind="stable")
+        lex_rank = np.empty(len(lex), dtype=np.int64)
+        lex_rank[lex_order] = np.arange(1, len(lex) + 1)
+        cos = {i: s for i, s in dense}
+        dense_rank = {i: r for r, (i, _) in enumerate(dense, 1)}
+        cands = list(cos) + [int(i) for i in lex_order[:depth] if lex[i] > 0 and int(i) not in cos]
+        extra = [i for i in cands if i not in cos]
+        if extra:  # cosine of lexical candidates below the dense cut, from the stored vectors
+            vecs = np.vstack([self.dense.reconstruct(i) for i in extra])
+            cos.update(zip(extra, (vecs @ qv[0]).tolist()))
+        hi = max(cos.values())
+        lo = min(s for _, s in dense)
+        span = hi - lo if hi > lo else 1.0
+        lexn = self.bm25_normalised(lex, terms)
+        out = []
+        for i in cands:
+            d = max(0.0, (cos[i] - lo) / span)
+            b = float(lexn[i])
+            src = {"dense_score": cos[i], "dense_norm": d, "bm25_score": float(lex[i]), "bm25_norm": b}
+            if i in dense_rank:
+                src["dense_rank"] = dense_rank[i]
+            if lex[i] > 0:
+                src["bm25_rank"] = int(lex_rank[i])
+            out.append((i, (1 - w) * d + w * b, src))
+        out.sort(key=lambda t: (-t[1], t[0]))
+        if timings is not None:
+            timings["fuse"] = time.perf_counter() - t0
+        return out
+
 
 # ------------------------------------------------------------------ open or build for a corpus
 
@@ -311,6 +399,8 @@ def stale_reason(manifest: dict, embedder: Embedder, settings: Settings, current
         return f"index format {manifest.get('format')} is not the current {FORMAT_VERSION}"
     if manifest.get("embedder_key") != embedder.key:
         return f"it was built with embedder {manifest.get('embedder_key')!r}, but the settings use {embedder.key!r}"
+    if manifest.get("analyzer") != lexical.ANALYZER:
+        return f"its terms were cut by {manifest.get('analyzer')!r}, not the current {lexical.ANALYZER!r}"
     if manifest.get("chunker_version") != CHUNKER_VERSION or manifest.get("chunk_max_chars") != settings.chunk_max_chars:
         return "it was built with other chunking settings"
     if current_hash is not None and manifest.get("corpus_hash") != current_hash:

@@ -11,13 +11,24 @@ Signals, each in [0, 1]:
 - dense_best  cosine (question, best sentence) with the multilingual embedder
 - english     the question is English (its lexical signals mean less)
 - figure_missing  it asks for a figure and no sentence near the top holds one
+- entity_missing  share of the names and figures in the question (places, people,
+                  organisations, "60%") that no retrieved passage holds: a false
+                  premise names what is not there ("甘肃庆阳", "上海、杭州")
 - model_refuse    the model's probability of starting its reply with NO_ANSWER
                   (or 1/0 when the backend cannot report it: did it decline?)
-- draft_support   share of the draft answer's own content found in what it was shown
-                  (0 when it states figures the passages lack)
+- draft_support   share of what the draft answer adds to the question that it was
+                  shown (0 when it states figures the passages lack)
 - draft_focus     key-term share of the question in the sentence the answer copies
                   from: a false premise ("唐于渝在哪所大学任教？") is answered from a
                   sentence about something else
+- draft_no_figure the question asks for a figure and the answer gives none the passages
+                  state, in the unit asked for ("多少家" wants "…家")
+- subject_missing share of the names in the question that the passages the answer cites
+                  do not hold (title and byline included): "唐于渝在哪所大学任教？"
+                  answered from another author's byline
+- premise_echo    share of the words the answer repeats from the question that no
+                  retrieved passage holds: an answer that confirms a false premise
+                  ("…与新疆哈密、甘肃庆阳共建…", "建议关停…") repeats what is not there
 
 The weights are a logistic regression fitted by `fit` (benchmarks/fit_refusal.py)
 on half of NoMIRACL zh and on the gold set, and reported on the other half and by
@@ -42,10 +53,11 @@ import numpy as np
 from . import evidence, prompts, sentences
 
 FEATURES = (
-    "lex_best", "lex_shown", "dense_best", "english", "figure_missing",
-    "model_refuse", "draft_support", "draft_focus",
+    "lex_best", "lex_shown", "dense_best", "english", "figure_missing", "entity_missing",
+    "model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure", "subject_missing",
 )
-MODEL_FEATURES = ("model_refuse", "draft_support", "draft_focus")
+MODEL_FEATURES = ("model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure",
+                  "subject_missing")
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 
@@ -88,17 +100,44 @@ PRIOR = Decision(
 )
 
 
-def load_decision(path: Path = MODEL_FILE) -> Decision:
+def decision_key(is_language_model: bool) -> str:
+    """Signals mean different things for a model and for the extractive picker (which
+    never declines and always copies), so each kind has its own fitted weights."""
+    return "language_model" if is_language_model else "no_model"
+
+
+def load_decision(kind: str = "language_model", path: Path = MODEL_FILE) -> Decision:
+    """The fitted decision for a kind of generator (see decision_key); PRIOR when the
+    file or the kind is missing."""
     if path.is_file():
-        return Decision.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if kind in data.get("decisions", {}):
+            return Decision.from_dict(data["decisions"][kind])
     return PRIOR
 
 
+def save_decisions(decisions: Mapping[str, Decision], path: Path = MODEL_FILE) -> None:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data.setdefault("decisions", {}).update({k: d.to_dict() for k, d in decisions.items()})
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 # ---------------------------------------------------------------------- signals
+def entity_missing(question: str, passages_text: str) -> float:
+    if not evidence.is_cjk(question):
+        return 0.0  # English names (Tang Yuyu) cannot be looked up in Chinese text
+    names = evidence.entities(question)
+    if not names:
+        return 0.0
+    squeezed = "".join(passages_text.lower().split())
+    return sum("".join(n.lower().split()) not in squeezed for n in names) / len(names)
+
+
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
-                    weights: sentences.UnitWeights = sentences.UNIFORM) -> dict[str, float]:
+                    weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "") -> dict[str, float]:
     english = not evidence.is_cjk(question)
     sig = {
+        "entity_missing": entity_missing(question, passages_text),
         "lex_best": max((s.lexical for s in ranked), default=0.0),
         "lex_shown": sentences.lexical_scores(question, [" ".join(s.text for s in shown)], weights)[0] if shown else 0.0,
         "dense_best": max((s.dense for s in ranked), default=0.0),
@@ -138,13 +177,39 @@ def draft_support(question: str, reply: str, shown_text: str) -> float:
     return float(np.mean(parts))
 
 
+def premise_echo(question: str, reply: str, passages_text: str) -> float:
+    """Share of the content words the answer repeats from the question that the passages
+    do not hold (0 when it repeats none)."""
+    asked = set(evidence.words(question))
+    echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
+    if not echoed:
+        return 0.0
+    squeezed = "".join(passages_text.lower().split())
+    return sum(w not in squeezed for w in echoed) / len(echoed)
+
+
+def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str]) -> float:
+    """Share of the question's names missing from the passages the reply cites (0 when it
+    names nothing or cites nothing)."""
+    from .citations import cited_numbers
+
+    names = [n for n in evidence.entities(question) if not re.search(r"\d", n)] if evidence.is_cjk(question) else []
+    cited = [passages_by_n[n] for n in cited_numbers(reply) if n in passages_by_n]
+    if not names or not cited:
+        return 0.0
+    squeezed = "".join(" ".join(cited).lower().split())
+    return sum("".join(n.lower().split()) not in squeezed for n in names) / len(names)
+
+
 def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], probe: Mapping[str, float] | None,
-                  weights: sentences.UnitWeights = sentences.UNIFORM) -> dict[str, float]:
+                  weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
+                  passages_by_n: Mapping[int, str] | None = None) -> dict[str, float]:
     declined = prompts.is_refusal_reply(reply)
     p = (probe or {}).get(prompts.NO_ANSWER)
     model_refuse = float(p) if p is not None else (1.0 if declined else 0.0)
     if declined:  # it did decline, whatever its first token's probability was
-        return {"model_refuse": 1.0, "draft_support": 0.0, "draft_focus": 0.0}
+        return {"model_refuse": 1.0, "draft_support": 0.0, "draft_focus": 0.0, "premise_echo": 0.0,
+                "draft_no_figure": 1.0 if evidence.asks_quantity(question) else 0.0, "subject_missing": 0.0}
     shown_text = " ".join(s.text for s in shown)
     support = draft_support(question, reply, shown_text)
     # the sentence the answer was taken from: the shown one sharing most of its units
@@ -153,13 +218,31 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     if shown and body:
         source = max(shown, key=lambda s: len(body & evidence.units(s.text)))
         focus = sentences.lexical_scores(question, [source.text], weights)[0]
-    return {"model_refuse": model_refuse, "draft_support": support, "draft_focus": focus}
+    echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
+    return {"model_refuse": model_refuse, "draft_support": support, "draft_focus": focus, "premise_echo": echo,
+            "draft_no_figure": 0.0 if answers_figure(question, reply, shown_text) else 1.0,
+            "subject_missing": subject_missing(question, reply, passages_by_n or {})}
+
+
+def answers_figure(question: str, reply: str, shown_text: str) -> bool:
+    """True unless the question asks for a figure and the reply gives none from the text
+    (in the unit the question names, when it names one)."""
+    if not evidence.asks_quantity(question):
+        return True
+    unit = evidence.asked_unit(question)
+    known = evidence.numbers(shown_text)
+    years = evidence.asks_year(question)
+    for q in evidence.quantities(evidence.strip_markers(reply), years=years):
+        nums = evidence.numbers(q)
+        if nums and nums <= known and (not unit or unit in q):
+            return True
+    return False
 
 
 def extractive_signals() -> dict[str, float]:
     """What a non-model answer contributes: it copies passage text, so it never declines
     and always holds its own content; its focus is the best sentence's."""
-    return {"model_refuse": 0.0, "draft_support": 1.0}
+    return {"model_refuse": 0.0, "draft_support": 1.0, "premise_echo": 0.0, "subject_missing": 0.0}
 
 
 # ---------------------------------------------------------------------- fitting

@@ -149,13 +149,14 @@ def test_out_of_range_citation_is_dropped():
 
 def test_uncited_answer_gets_the_supporting_passage():
     _, _, answer = run("积分可以兑换什么权益？", "积分可兑换算力资源和高价值数据。")
-    assert answer.text == "积分可兑换算力资源和高价值数据[2]。" and answer.citations[0].n == 2
+    # (the paraphrase is also snapped to the passage's own words)
+    assert answer.text == "积分可兑换算力资源、优先获取高价值数据[2]。" and answer.citations[0].n == 2
     assert any("added [2]" in n for n in answer.notes)
 
 
 def test_wrong_citation_number_is_re_pointed_to_the_passage_that_supports_it():
     _, _, answer = run("积分可以兑换什么权益？", "积分可兑换算力资源和高价值数据[3]。")
-    assert not answer.refused and answer.text == "积分可兑换算力资源和高价值数据[2]。"
+    assert not answer.refused and answer.text == "积分可兑换算力资源、优先获取高价值数据[2]。"
     assert [(c.n, c.supported) for c in answer.citations] == [(2, True)]
     assert any(n.startswith("re-pointed [3] to [2]") for n in answer.notes)
     assert any("积分可兑换算力资源" in span for span in answer.citations[0].spans)
@@ -166,6 +167,24 @@ def test_a_sentence_no_passage_supports_is_dropped_when_others_stand():
     _, _, answer = run("积分可以兑换什么权益？", reply, decision=refusal.Decision({}, -5.0))
     assert answer.text == "积分可兑换算力资源[2]。"
     assert any(n.startswith("dropped a sentence") for n in answer.notes)
+
+
+# ---------------------------------------------------------------- wording
+def test_a_paraphrased_span_is_snapped_to_the_documents_words():
+    _, _, answer = run("数据编目和归集各有多少类？", "数据编目16万类和归集15万类[1]。")
+    assert answer.text == "数据编目16万类，归集15万类[1]。"
+    assert any("documents' own words" in n for n in answer.notes)
+
+
+def test_an_answer_that_only_echoes_the_question_becomes_the_evidence_sentence():
+    _, _, answer = run("文章提出要创新哪种跨境流通机制？", "跨境流通机制[3]。")
+    assert "“算力券”跨境流通机制" in answer.text and answer.citations[0].n == 3
+    assert any("only repeats the question" in n for n in answer.notes)
+
+
+def test_english_glosses_are_dropped_from_an_answer_to_a_chinese_question():
+    _, _, answer = run("积分可以兑换哪些权益？", '"算力资源" (computing resources) and "高价值数据" (valuable data) [2].')
+    assert "computing" not in answer.text and "算力资源" in answer.text
 
 
 # ---------------------------------------------------------------- through the facade
@@ -190,7 +209,7 @@ def test_options_are_resolved_once_at_the_facade(shared_hash_assistant):
             shared_hash_assistant.options(**bad)
 
 
-@pytest.mark.parametrize("name", ["context_chars", "figure_window"])
+@pytest.mark.parametrize("name", ["context_chars", "max_tokens"])
 def test_bad_answering_settings_are_rejected(name):
     with pytest.raises(ConfigError):
         Settings().replace(**{name: 0})

@@ -282,7 +282,8 @@ def test_transformers_runs_inside_answer_stream(tiny_model):
     text = "目前，重庆已建成公共数据资源体系，数据编目16万类，归集15万类，数据需求满足率95%。"
     hit = Hit(1, 1.0, Chunk("d#1", text, "d.txt", "深化数据资源开发利用", "", 1, 0, len(text)))
     settings = Settings(transformers_model=str(tiny_model), max_tokens=30)
-    events = list(answering.answer_stream("重庆数据编目了多少类？", [hit], TransformersGenerator(settings), settings))
+    opts = answering.AskOptions.from_settings(settings, generator="transformers")
+    events = list(answering.answer_stream("重庆数据编目了多少类？", [hit], TransformersGenerator(settings), opts))
     assert sum(e.kind == "token" for e in events) > 1
     assert events[-1].answer.refused  # random bytes are not an answer from the passage
 

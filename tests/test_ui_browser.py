@@ -338,3 +338,40 @@ def test_llama_cpp_answer_streams_into_the_page(browser, llama_server):
         shot(pg, "llama-cpp-answer")
     finally:
         context.close()
+
+
+def test_evidence_shows_before_the_models_first_token(browser, llama_server):
+    """The first thing on the page after a question is the evidence sentence with its [n];
+    the model's own words (the streaming cursor) come after it."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    try:
+        pg = context.new_page()
+        open_page(pg, llama_server, ready_timeout=600)
+        pg.evaluate(
+            """() => {
+                window.__seen = {};
+                const look = () => {
+                    const b = [...document.querySelectorAll('#chat .bot')].at(-1);
+                    if (!b || window.__seen.sent === undefined) return;
+                    const now = performance.now();
+                    if (window.__seen.evidence === undefined && b.querySelector('.evidence')) window.__seen.evidence = now;
+                    if (window.__seen.token === undefined && b.innerText.includes('▌')) window.__seen.token = now;
+                };
+                new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+            }"""
+        )
+        question = "重庆要和哪两个地方共建跨区域算力枢纽？"
+        pg.fill("#question textarea", question)
+        pg.evaluate("() => { window.__seen.sent = performance.now(); }")
+        pg.press("#question textarea", "Enter")
+        bubble = wait_answer(pg, timeout=180, server=llama_server)
+        seen = pg.evaluate("() => window.__seen")
+        assert "evidence" in seen, bubble.inner_text()
+        assert "token" in seen and seen["evidence"] < seen["token"], seen
+        evidence = bubble.locator(".evidence").inner_text()
+        assert "新疆哈密、四川雅安" in evidence and "[" in evidence
+        print(f"evidence visible {(seen['evidence'] - seen['sent']) / 1000:.2f} s after sending; "
+              f"model's first token {(seen['token'] - seen['sent']) / 1000:.2f} s")
+        shot(pg, "evidence-first")
+    finally:
+        context.close()

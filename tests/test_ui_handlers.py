@@ -69,7 +69,7 @@ def backend(assistant):
 
 def supported_reply(assistant, question=QUESTION) -> str:
     """A reply citing the context passage that holds the evidence, by its number."""
-    hits = assistant.retrieve(question, k=assistant.settings.k)[: assistant.settings.context_k]
+    hits = assistant.retrieve(question, k=assistant.settings.k)
     n = next(i for i, h in enumerate(hits, 1) if EVIDENCE in h.chunk.text)
     return f"重庆公共数据资源体系的数据需求满足率为95%[{n}]。"
 

@@ -85,10 +85,11 @@ class Backend:
             if self.assistant is None:
                 self.stage = "index"
                 self.assistant = Assistant.load(self.settings)
+                self.assistant.warm_up()  # sentence vectors: the first answer's evidence is instant
             self.stage = "model"
             gen = self.assistant.generator()
             self.generator_description = gen.description
-            gen.warm_up()
+            self.assistant.warm_up(gen.name)  # the model, and its fixed prompt prefix evaluated
         except Exception as e:  # noqa: BLE001 - shown on the page instead of killing the thread
             message = str(e) if isinstance(e, RagError) else f"{type(e).__name__}: {e}"
             if not isinstance(e, RagError):

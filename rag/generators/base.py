@@ -27,6 +27,12 @@ class Generator(ABC):
     def __init__(self, settings: Settings):
         self.settings = settings
 
+    @property
+    def last_usage(self) -> dict:
+        """Token counts of this thread's last generation (completion_tokens, context_tokens,
+        and "probe" for a backend with supports_probe); empty when the backend has none."""
+        return {}
+
     def use_embedder(self, embedder) -> None:
         """Take the caller's loaded embedder, for backends that rank text themselves."""
 
