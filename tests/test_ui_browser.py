@@ -193,7 +193,8 @@ def test_answer_has_a_citation_that_opens_its_passage(page):
     assert card.get_attribute("id") == f"src-0-{n}"
     text = card.inner_text()
     assert EVIDENCE in text.replace(" ", "") and "paragraph" in text
-    assert "95%" in card.locator("mark").first.inner_text()  # the sentence the answer rests on
+    marks = card.locator("mark").all_inner_texts()  # the sentences the answer rests on
+    assert any("95%" in m for m in marks), marks
     assert "#" not in page.url  # the marker selects in place; it does not navigate
     shot(page, "answer-citation")
 
