@@ -180,6 +180,9 @@ def main() -> None:
         print(f"  index build, warm {i['warm_s']:6.2f} s  ({i['warm_embedded']} embedded)")
         print(f"  quality, all      {quality(w.first, items)}")
         print(f"  quality, English  {quality(w.first, items, 'en')}")
+        missed = [it.get("id", str(i)) for i, it in enumerate(items) if it.get("answerable") and it.get("evidence")
+                  and w.first[i] != 1]
+        print(f"  not ranked first  {' '.join(missed) or '-'}")
         print(f"  retrieve total    p50 {ms(pct(w.totals, .5))}   p95 {ms(pct(w.totals, .95))}   mean {ms(statistics.mean(w.totals))}")
         for name, vals in sorted(w.stages.items()):
             print(f"    {name:<15} p50 {ms(pct(vals, .5))}   p95 {ms(pct(vals, .95))}")
