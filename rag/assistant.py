@@ -69,7 +69,7 @@ class Assistant:
         index = open_index(settings, embedder, progress=progress, log=log)
         return cls(settings, index, embedder)
 
-    def warm_up(self, generator: str | None = None) -> None:
+    def warm_up(self, generator: str | None = None, *, embed_missing: bool = True, progress=None) -> None:
         """Do now what the first question would otherwise wait for: lazy loads in
         retrieval, the vectors of every corpus sentence (kept in a file beside the
         index, so only new sentences are embedded), and, if named, a generator's model
@@ -81,7 +81,8 @@ class Assistant:
         self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
         units = [u for c in self.index.chunks for u in sentences.split_units(c.text)]
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.embedder.key)[:60]
-        relevance.warm(self.embedder, units, Path(self.settings.index_path) / f"sentvec-{safe}.npz")
+        relevance.warm(self.embedder, units, Path(self.settings.index_path) / f"sentvec-{safe}.npz",
+                       embed_missing=embed_missing, progress=progress)
         if generator:
             gen = self.generator(generator)
             gen.warm_up()

@@ -54,10 +54,12 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def warm(embedder, sentences: Sequence[str], path: Path | None = None) -> int:
+def warm(embedder, sentences: Sequence[str], path: Path | None = None, *, embed_missing: bool = True,
+         progress=None) -> int:
     """Fill the cache with the vectors of these sentences (a corpus' sentences, so the
     first question does not wait for them), reading and updating a vector file at
-    `path` when given. Returns how many sentences needed the embedder."""
+    `path` when given. With embed_missing=False only the file is read (a one-shot command
+    should not embed a whole corpus). Returns how many sentences needed the embedder."""
     key = getattr(embedder, "key", type(embedder).__name__)
     stored: dict[str, np.ndarray] = {}
     if path is not None and path.is_file():
@@ -66,16 +68,20 @@ def warm(embedder, sentences: Sequence[str], path: Path | None = None) -> int:
                 stored = dict(zip(data["keys"].tolist(), data["vectors"]))
         except (OSError, ValueError, KeyError):
             stored = {}  # a damaged file only costs re-embedding
-    todo = list(dict.fromkeys(s for s in sentences if _text_key(s) not in stored))
+    todo = list(dict.fromkeys(s for s in sentences if _text_key(s) not in stored)) if embed_missing else []
     with _lock:
         for s in sentences:
             v = stored.get(_text_key(s))
             if v is not None:
                 _cache[(key, s)] = v
     if todo:
-        vecs = sentence_vectors(embedder, todo)
-        for s, v in zip(todo, vecs):
-            stored[_text_key(s)] = v
+        vecs = embedder.embed_passages(todo, progress=progress) if progress else sentence_vectors(embedder, todo)
+        with _lock:
+            for s, v in zip(todo, vecs):
+                stored[_text_key(s)] = v
+                _cache[(key, s)] = v
+        current = {_text_key(s) for s in sentences}  # sentences no longer in the corpus drop out
+        stored = {k: v for k, v in stored.items() if k in current}
         if path is not None and stored:
             keys = np.array(list(stored), dtype="U32")
             mat = np.stack(list(stored.values())).astype(np.float32)

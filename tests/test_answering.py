@@ -213,3 +213,17 @@ def test_options_are_resolved_once_at_the_facade(shared_hash_assistant):
 def test_bad_answering_settings_are_rejected(name):
     with pytest.raises(ConfigError):
         Settings().replace(**{name: 0})
+
+
+def test_warm_up_keeps_sentence_vectors_beside_the_index(hash_assistant):
+    from pathlib import Path
+
+    from rag import relevance
+
+    hash_assistant.warm_up()
+    [vec_file] = Path(hash_assistant.settings.index_path).glob("sentvec-*.npz")
+    relevance._cache.clear()
+    # a second process reads the file and embeds nothing
+    assert relevance.warm(hash_assistant.embedder, ["数据编目16万类。"], vec_file, embed_missing=False) == 0
+    hash_assistant.warm_up(embed_missing=False)
+    assert any(k[0] == hash_assistant.embedder.key for k in relevance._cache)

@@ -31,7 +31,8 @@ def run(args) -> int:
     settings = settings_from(args)
     check_question(args.question, settings)  # fail fast, before loading anything
     assistant = Assistant.load(settings, progress=not args.json, log=log_stderr)
-    assistant.warm_up()  # corpus sentence vectors from their file: the evidence shows at once
+    # corpus sentence vectors from their file (written by `rag serve`), if there is one
+    assistant.warm_up(embed_missing=False)
     if args.json:
         print_json(assistant.ask(args.question, k=args.k, retrieval=args.retrieval).to_dict())
         return 0

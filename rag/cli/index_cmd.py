@@ -1,6 +1,7 @@
 """`rag index`: build (or refresh) the index for a corpus folder."""
 from __future__ import annotations
 
+from ..assistant import Assistant
 from ..embedders import make_embedder
 from ..index import build_from_corpus
 from .common import log_stderr, print_json, settings_from
@@ -21,6 +22,18 @@ def run(args) -> int:
     embedder = make_embedder(settings.embedder, settings)
     index = build_from_corpus(settings, embedder, progress=not args.json, log=log_stderr)
     stats = index.build_stats
+    # the vectors of every sentence, kept beside the index: answers rank sentences, and the
+    # first question should not wait for them
+    bar = None
+    if not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="Embedding sentences", unit="sentence", dynamic_ncols=True)
+    try:
+        Assistant(settings, index, embedder).warm_up(progress=bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         print_json({**index.manifest, "index_dir": str(settings.index_path), "embedded": stats.embedded,
                     "seconds": round(stats.seconds, 3)})
