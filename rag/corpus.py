@@ -11,6 +11,7 @@ Newspaper text as copied from a page has three habits this module undoes:
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable
@@ -36,62 +37,129 @@ _EDITOR_SIGNOFF = re.compile(r"——\s*(\S{1,10})\s*$")
 class Document:
     source: str  # path relative to the corpus folder, with forward slashes
     text: str
+    page_starts: tuple[int, ...] = ()  # offset in text where each page starts (PDF); () for unpaged text
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page of the character at offset, or None for unpaged documents."""
+        return bisect.bisect_right(self.page_starts, offset) if self.page_starts else None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str  # path relative to the corpus folder
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"file": self.file, "reason": self.reason}
+
+
+class DocumentList(list):
+    """The documents that were read (a plain list of Document), plus `.skipped`: the files
+    that were not, each with the reason."""
+
+    def __init__(self, docs=(), skipped=()):
+        super().__init__(docs)
+        self.skipped: list[Skipped] = list(skipped)
 
 
 # ------------------------------------------------------------------ loading
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"{path} is not UTF-8 text (invalid byte 0x{raw[e.start]:02x} at offset {e.start}). "
-            f"Convert it first, e.g. `iconv -f GB18030 -t UTF-8 '{path}' > fixed.txt`."
-        ) from None
+def _lazy(module: str, func: str) -> Callable[[Path], "object"]:
+    """A loader that imports its format module (and that module its packages) on first use."""
+
+    def load(path: Path):
+        import importlib
+
+        return getattr(importlib.import_module(f".loaders.{module}", __package__), func)(path)
+
+    load.__name__ = f"{module}.{func}"
+    return load
 
 
-# Loaders by file suffix. HTML and PDF loaders go here when they come: each returns plain text
-# with paragraphs separated by blank lines, and everything downstream stays the same.
-LOADERS: dict[str, Callable[[Path], str]] = {".txt": _read_text, ".md": _read_text}
+# Loaders by file suffix. Each returns a rag.loaders.Extracted (text with paragraphs separated
+# by blank lines, "# " title lines, page offsets for paged formats) or raises
+# UnreadableFileError / DependencyError; everything downstream stays the same.
+LOADERS: dict[str, Callable[[Path], object]] = {
+    ".txt": _lazy("text", "load_text"),
+    ".md": _lazy("text", "load_text"),
+    ".html": _lazy("html", "load_html"),
+    ".htm": _lazy("html", "load_html"),
+    ".pdf": _lazy("pdf", "load_pdf"),
+    ".docx": _lazy("docx", "load_docx"),
+}
 
 
-def load_documents(corpus_dir: Path, log: Callable[[str], None] | None = None) -> list[Document]:
-    """Every supported file under corpus_dir (recursively), sorted by path for stable ids."""
+def _read(path: Path) -> tuple[str, tuple[int, ...]]:
+    """(text, page_starts) of one file; raises UnreadableFileError/DependencyError/OSError."""
+    from .loaders import Extracted, UnreadableFileError
+
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        kind = f"type {path.suffix.lower()}" if path.suffix else "type (no extension)"
+        raise UnreadableFileError(f"unsupported file {kind}; supported: {', '.join(LOADERS)}")
+    out = loader(path)
+    if isinstance(out, Extracted):
+        return out.text, out.page_starts
+    return str(out), ()  # a plain-text loader registered by a caller
+
+
+def load_documents(corpus_dir: Path, log: Callable[[str], None] | None = None) -> DocumentList:
+    """Every readable file under corpus_dir (recursively), sorted by path for stable ids.
+
+    A file that cannot be read (unknown type, corrupt or scanned PDF, undecodable text,
+    no permission, a missing package for its format) is skipped, not fatal: it goes into
+    the result's `.skipped` with the reason, and `log` gets one line naming it and why."""
+    from .errors import DependencyError
+    from .loaders import UnreadableFileError
+
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
-        raise CorpusError(f"Corpus folder {corpus_dir} does not exist. Put .txt or .md files there or pass --corpus DIR.")
-    docs, skipped, empty = [], [], []
+        raise CorpusError(f"Corpus folder {corpus_dir} does not exist. Put documents there "
+                          f"({', '.join(LOADERS)}) or pass --corpus DIR.")
+    docs, skipped = [], []
+    stems: dict[str, str] = {}  # chunk id prefix -> the file that has it
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        loader = LOADERS.get(path.suffix.lower())
-        if loader is None:
-            skipped.append(path.name)
-            continue
+        rel = path.relative_to(corpus_dir).as_posix()
+        reason = None
         try:
-            text = loader(path)
+            text, pages = _read(path)
+            if not text.strip():
+                reason = "empty: no text in it"
+        except UnreadableFileError as e:
+            reason = str(e)
+        except DependencyError as e:
+            reason = str(e)
+        except PermissionError:
+            reason = "permission denied; check the file's permissions"
         except OSError as e:
-            raise CorpusError(f"Cannot read {path}: {e.strerror or e}. Check the file's permissions.") from None
-        if not text.strip():
-            empty.append(path.name)
+            reason = f"cannot be read ({e.strerror or e})"
+        except Exception as e:  # a parser failing in a way its loader did not foresee: still one file
+            reason = f"could not be read ({type(e).__name__}: {e})"
+        if reason is None and (other := stems.get(_id_stem(rel))) is not None:
+            reason = f"its passages would get the same ids as {other}'s; rename one of the two files"
+        if reason is not None:
+            skipped.append(Skipped(rel, reason))
+            if log:
+                log(f"Skipped {rel}: {reason}")
             continue
-        docs.append(Document(path.relative_to(corpus_dir).as_posix(), text))
-    if log and skipped:
-        log(f"Skipped {len(skipped)} file(s) of unsupported type ({', '.join(skipped[:5])}); supported: {', '.join(LOADERS)}")
-    if log and empty:
-        log(f"Skipped {len(empty)} empty file(s): {', '.join(empty[:5])}")
+        stems[_id_stem(rel)] = rel
+        docs.append(Document(rel, text, pages))
     if not docs:
-        detail = f" (found only: {', '.join((skipped + empty)[:5])})" if skipped or empty else ""
+        detail = "; ".join(f"{s.file}: {s.reason}" for s in skipped[:5])
         raise CorpusError(
-            f"Corpus folder {corpus_dir} holds no non-empty {' or '.join(LOADERS)} files{detail}. "
+            f"Corpus folder {corpus_dir} holds no non-empty readable documents ({', '.join(LOADERS)})"
+            f"{' (skipped ' + detail + ')' if detail else ''}. "
             "Add documents there or point --corpus at another folder."
         )
-    return docs
+    return DocumentList(docs, skipped)
 
 
 def corpus_hash(docs: list[Document]) -> str:
     h = hashlib.sha256()
     for d in docs:
         h.update(d.source.encode() + b"\0" + hashlib.sha256(d.text.encode()).digest())
+        if d.page_starts:  # unpaged documents hash as they always did
+            h.update(b"pages:" + ",".join(map(str, d.page_starts)).encode())
     return h.hexdigest()
 
 
@@ -166,6 +234,7 @@ class _Section:
     title: str
     author_lines: list[str] = field(default_factory=list)
     blocks: list[_Block] = field(default_factory=list)
+    title_blocks: list[_Block] = field(default_factory=list)
 
 
 def _sections(blocks: list[_Block], default_title: str) -> list[_Section]:
@@ -177,6 +246,7 @@ def _sections(blocks: list[_Block], default_title: str) -> list[_Section]:
                 sections[-1].title += " " + _TAG.sub("", b.text)
             else:
                 sections.append(_Section(_TAG.sub("", b.text)))
+            sections[-1].title_blocks.append(b)
             continue
         if not sections:
             sections.append(_Section(default_title))
@@ -191,6 +261,8 @@ def _sections(blocks: list[_Block], default_title: str) -> list[_Section]:
 
 def _fold_short_blocks(blocks: list[_Block]) -> list[_Block]:
     """Attach bylines/captions/author lines to a neighbouring body paragraph."""
+    if not blocks:  # a title with nothing under it (the last line of a file)
+        return []
     bodies = [b for b in blocks if b.kind == "body"]
     if not bodies:  # a section of short lines only: keep them together as one chunk
         merged = _Block("\n".join(b.text for b in blocks), blocks[0].start, blocks[-1].end, kind="body")
@@ -247,8 +319,16 @@ def _slice_kind(block: _Block, text: str) -> str:
     return "caption" if "caption" in kinds else ("byline" if kinds else "body")
 
 
+def _id_stem(source: str) -> str:
+    """Chunk id prefix: the path without .txt/.md; other formats keep their extension
+    ("report.pdf", "report.docx") so a PDF and a Word file of the same name do not clash."""
+    path = Path(source)
+    base = path.with_suffix("") if path.suffix.lower() in (".txt", ".md") else path
+    return base.as_posix().replace("/", "__")
+
+
 def chunk_document(doc: Document, max_chars: int = 400) -> list[Chunk]:
-    stem = Path(doc.source).with_suffix("").as_posix().replace("/", "__")
+    stem = _id_stem(doc.source)
     blocks = _split_blocks(doc.text)
     _classify(blocks)
     blocks = _repair_breaks(blocks)
@@ -256,7 +336,13 @@ def chunk_document(doc: Document, max_chars: int = 400) -> list[Chunk]:
     paragraph = 0
     for sec in _sections(blocks, default_title=Path(doc.source).stem):
         author = "；".join(dict.fromkeys(sec.author_lines))
-        for block in _fold_short_blocks(sec.blocks):
+        blocks_of_section = sec.blocks
+        if not blocks_of_section and sec.title_blocks:
+            # titles with nothing under them (a document of one line, headings at its end):
+            # keep their text as a passage rather than lose it
+            t = sec.title_blocks
+            blocks_of_section = [_Block("\n".join(b.text for b in t), t[0].start, t[-1].end)]
+        for block in _fold_short_blocks(blocks_of_section):
             paragraph += 1
             slices = _split_long(block.text, max_chars)
             src_index = _source_offsets(doc.text, block.start, block.end)
@@ -279,6 +365,7 @@ def chunk_document(doc: Document, max_chars: int = 400) -> list[Chunk]:
                         char_start=char_start,
                         char_end=char_end,
                         kind=_slice_kind(block, text),
+                        page=doc.page_at(char_start),
                     )
                 )
     return chunks

@@ -3,7 +3,8 @@
     RagError                      base; str(err) is a message a user can act on
     ├── ConfigError               a bad setting or argument (unknown backend, k < 1, ...)
     ├── InputError                a bad question (empty, too long)
-    ├── CorpusError               corpus folder missing/empty, unreadable or non-UTF-8 file
+    ├── CorpusError               corpus folder missing or without one readable document
+    │   └── UnreadableFileError   one file cannot be turned into text (skipped, with this reason)
     ├── IndexError_               index missing, stale, built with another embedder, corrupted
     │   ├── IndexMissingError
     │   ├── IndexStaleError
@@ -31,6 +32,11 @@ class InputError(RagError):
 
 class CorpusError(RagError):
     pass
+
+
+class UnreadableFileError(CorpusError):
+    """One document cannot be read (corrupt, scanned, undecodable, unknown type): the corpus
+    loader skips it and records str(err) as the reason; the file name is added by the caller."""
 
 
 class IndexError_(RagError):  # trailing underscore: do not shadow the builtin IndexError

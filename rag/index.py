@@ -413,7 +413,9 @@ def build_from_corpus(settings: Settings, embedder: Embedder, progress: bool | C
     chunks = chunk_documents(docs, settings.chunk_max_chars)
     return HybridIndex.build(
         chunks, embedder, settings.index_path, settings, corpus_hash(docs), progress=progress,
-        extra_manifest={"corpus_files": sorted(d.source for d in docs)},
+        extra_manifest={"corpus_files": sorted(d.source for d in docs),
+                        # files that could not be read, and why (rag.corpus.load_documents)
+                        "skipped": [s.to_dict() for s in getattr(docs, "skipped", [])]},
     )
 
 

@@ -23,6 +23,7 @@ class Chunk:
     char_start: int  # offsets into the source file's text (end exclusive)
     char_end: int
     kind: str = "body"  # body | intro | caption | byline
+    page: int | None = None  # 1-based page where the chunk starts (PDF); None for unpaged formats
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,6 +48,7 @@ class Hit:
             "section": self.chunk.section,
             "author": self.chunk.author,
             "paragraph": self.chunk.paragraph,
+            "page": self.chunk.page,
             "source": self.chunk.source,
             "text": self.chunk.text,
         }

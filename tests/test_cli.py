@@ -53,10 +53,15 @@ def test_empty_corpus_folder(env, capsys, tmp_path):
     assert "holds no non-empty" in capsys.readouterr().err
 
 
-def test_non_utf8_file(env, capsys, corpus_dir):
-    (corpus_dir / "gbk.txt").write_bytes("重庆数字经济".encode("gbk"))
-    assert main(["index"]) == 2
-    assert "gbk.txt is not UTF-8" in capsys.readouterr().err
+def test_gbk_file_is_indexed_and_undecodable_file_skipped(env, capsys, corpus_dir):
+    (corpus_dir / "gbk.txt").write_bytes("重庆数字经济的关键词是智改数转。".encode("gbk"))
+    (corpus_dir / "bad.txt").write_bytes(b"\x81\x30" * 50)
+    assert main(["index", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "gbk.txt" in out["corpus_files"]
+    assert [s["file"] for s in out["skipped"]] == ["bad.txt"] and "GB18030" in out["skipped"][0]["reason"]
+    assert main(["search", "智改数转", "-k", "1", "--retrieval", "bm25", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["chunk_id"] == "gbk#p01"
 
 
 def test_console_script_reports_errors_without_traceback(env):

@@ -101,11 +101,15 @@ def test_markdown_headings_become_sections(tmp_path):
     assert chunks[0].id == "notes#p01"
 
 
-def test_non_utf8_file_is_named(tmp_path):
+def test_gbk_file_is_read_and_undecodable_file_is_skipped_by_name(tmp_path):
     (tmp_path / "good.txt").write_text("正常的段落。", encoding="utf-8")
-    (tmp_path / "bad.txt").write_bytes("重庆的数字经济。".encode("gbk"))
-    with pytest.raises(CorpusError, match=r"bad\.txt is not UTF-8.*iconv"):
-        load_documents(tmp_path)
+    (tmp_path / "gbk.txt").write_bytes("重庆的数字经济。".encode("gbk"))
+    (tmp_path / "bad.txt").write_bytes(b"\x81\x30" * 50)  # neither UTF-8 nor GB18030
+    notes = []
+    docs = load_documents(tmp_path, log=notes.append)
+    assert {d.source: d.text for d in docs} == {"good.txt": "正常的段落。", "gbk.txt": "重庆的数字经济。"}
+    assert [s.file for s in docs.skipped] == ["bad.txt"]
+    assert notes == [f"Skipped bad.txt: {docs.skipped[0].reason}"] and "iconv" in notes[0]
 
 
 def test_empty_or_missing_corpus(tmp_path):
@@ -113,7 +117,7 @@ def test_empty_or_missing_corpus(tmp_path):
         load_documents(tmp_path / "nope")
     (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
-    with pytest.raises(CorpusError, match="no non-empty .txt or .md files.*empty.txt"):
+    with pytest.raises(CorpusError, match=r"no non-empty readable documents \(\.txt, \.md, .*empty\.txt"):
         load_documents(tmp_path)
 
 

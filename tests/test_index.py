@@ -136,6 +136,50 @@ def test_changed_corpus_is_detected_and_rebuild_reembeds_only_changes(hash_assis
     assert index.search("数据要素市场化配置改革", k=1, mode="bm25")[0].chunk.source == "extra.md"
 
 
+def _second_file(corpus_dir):
+    (corpus_dir / "extra.md").write_text(
+        "# 新增文件\n\n重庆新增的一段正文，讲述数据要素市场化配置改革的进展。\n\n"
+        "第二段正文，讲述算力调度平台已经接入多家数据中心。\n\n"
+        "第三段正文，讲述工业互联网标识解析节点的注册量。\n", encoding="utf-8")
+
+
+def test_changing_one_file_reembeds_only_its_changed_chunks(hash_settings, corpus_dir):
+    _second_file(corpus_dir)
+    first = open_index(hash_settings, CountingEmbedder(hash_settings))
+    n = len(first.chunks)
+    text = (corpus_dir / "extra.md").read_text(encoding="utf-8")
+    (corpus_dir / "extra.md").write_text(text.replace("多家数据中心", "十二家数据中心"), encoding="utf-8")
+    with pytest.raises(IndexStaleError, match="corpus has changed"):
+        open_index(hash_settings.replace(auto_rebuild=False), HashEmbedder(hash_settings))
+    emb = CountingEmbedder(hash_settings)
+    index = open_index(hash_settings, emb)
+    assert len(index.chunks) == n
+    assert emb.passages_embedded == 1 and index.build_stats.embedded == 1  # the one edited paragraph
+    assert index.search("十二家数据中心", k=1, mode="bm25")[0].chunk.id == "extra#p02"
+
+
+def test_deleting_one_file_reembeds_nothing(hash_settings, corpus_dir):
+    _second_file(corpus_dir)
+    n_with = len(open_index(hash_settings, CountingEmbedder(hash_settings)).chunks)
+    (corpus_dir / "extra.md").unlink()
+    emb = CountingEmbedder(hash_settings)
+    index = open_index(hash_settings, emb)
+    assert len(index.chunks) == n_with - 3
+    assert emb.passages_embedded == 0 and index.build_stats.embedded == 0
+    assert not [c for c in index.chunks if c.source == "extra.md"]
+    assert "extra.md" not in index.manifest["corpus_files"]
+
+
+def test_adding_a_file_beside_an_unreadable_one_embeds_only_the_new_file(hash_settings, corpus_dir):
+    (corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 damaged")
+    first = open_index(hash_settings, CountingEmbedder(hash_settings))
+    assert first.manifest["skipped"][0]["file"] == "broken.pdf"
+    _second_file(corpus_dir)
+    emb = CountingEmbedder(hash_settings)
+    index = open_index(hash_settings, emb)
+    assert len(index.chunks) == len(first.chunks) + 3 and emb.passages_embedded == 3
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
 def test_corruption_is_detected(hash_assistant, hash_settings, damage):
     d = hash_settings.index_path

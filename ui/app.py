@@ -274,6 +274,8 @@ def _source_card(turn: int, c: Citation, hit: Hit | None, selected: bool) -> str
     meta = []
     if chunk and chunk.author:
         meta.append(_esc(chunk.author))
+    if chunk and getattr(chunk, "page", None) is not None:
+        meta.append(f"第 {chunk.page} 页 · p. {chunk.page}")
     if chunk:
         meta.append(f"第 {chunk.paragraph} 段 · paragraph {chunk.paragraph}")
     meta.append(f"<code>{_esc(c.chunk_id)}</code>")

@@ -65,10 +65,12 @@ def render_after_stream(streamed: str, answer: Answer) -> str:
         lines += [f"[{label}]", answer.text]
     if answer.citations:
         lines += ["", "Sources:"]
+        pages = {h.chunk.id: h.chunk.page for h in answer.hits}
         for c in answer.citations:
             mark = "" if c.supported else "  [UNSUPPORTED: the sentence citing it does not match this passage]"
             snippet = c.text if len(c.text) <= _SOURCE_CHARS else c.text[: _SOURCE_CHARS - 1] + "…"
-            lines.append(f"[{c.n}] 《{c.section}》 {c.chunk_id}{mark}")
+            page = f" p. {pages[c.chunk_id]}" if pages.get(c.chunk_id) is not None else ""
+            lines.append(f"[{c.n}] 《{c.section}》{page} {c.chunk_id}{mark}")
             lines.append(textwrap.indent(textwrap.fill(snippet, width=60), "    "))
     if answer.refusal is not None:
         lines += ["", f"why: {answer.refusal.message} (P(no answer) {answer.refusal.confidence:.2f})"]

