@@ -286,7 +286,7 @@ def test_failed_start_is_shown_and_questions_get_the_reason(tmp_path):
     assert b.wait(30)
     assert b.assistant is None and "could not start" in b.status()
     box, chat, conv, _, note = run(b, QUESTION)[-1]
-    assert "could not start" in note and b.error and ui._esc(b.error) in note
+    assert "could not start" in note and b.error and ui.esc(b.error) in note
     assert box == QUESTION and chat == []
 
 

@@ -1,0 +1,134 @@
+"""The page itself: the Blocks layout, the wiring of events to the handlers, and serving."""
+from __future__ import annotations
+
+import gradio as gr
+
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.generators import available as available_generators
+
+from .assets import CSS, JS, SCROLL_TO_SELECTED, theme
+from .backend import Backend
+from .chat import clear_chat, respond, select_citation
+from .evaluation import DEFAULT_GOLD, gold_choices, run_evaluation
+from .render import SOURCES_EMPTY
+from .state import Conversation
+
+TITLE = "重庆“人工智能+”问答 · Chongqing AI+ Q&A"
+EXAMPLES = [
+    "重庆公共数据资源体系的数据需求满足率是多少？",
+    "重庆如何持续推进“人工智能+”行动？",
+    "What does the feature propose for Chongqing's platform economy?",
+    "Which newspaper published this feature on the digital economy?",
+]
+MODEL_QUEUE = "model"  # chat and evaluation share one model: one request at a time
+
+
+def poll_status(backend: Backend):
+    """Status line for the timer; the timer stops once loading has finished."""
+    return backend.status(), gr.Timer(active=not backend.ready)
+
+
+def build_app(source: Assistant | Settings | Backend | None = None, *, concurrency: int = 1) -> gr.Blocks:
+    """The whole page. `source` is an Assistant (tests, embedding), Settings (load in the
+    background), or None (settings from rag.toml/environment). Loading starts now."""
+    backend = source if isinstance(source, Backend) else Backend(source)
+    backend.start()
+    settings = backend.settings
+    choices = available_generators()
+    if settings.generator not in choices:
+        choices.append(settings.generator)
+
+    with gr.Blocks(title="Chongqing AI+ Q&A") as demo:
+        gr.Markdown(f"## {TITLE}\n基于重庆日报 2025 年数字经济专题回答问题，每句话标注来源段落。"
+                    " Answers come from the Chongqing Daily 2025 digital-economy feature, with every claim cited.")
+        status = gr.Markdown(backend.status(), elem_id="status")
+        with gr.Accordion("设置 · Settings", open=False, elem_id="settings"):
+            with gr.Row():
+                generator = gr.Dropdown(choices, value=settings.generator, label="生成器 · Generator",
+                                        info="llama-cpp: local model (5-15 s); extractive: instant, no model",
+                                        elem_id="generator")
+                top_k = gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k")
+                retrieval = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retrieval,
+                                     label="检索方式 · Retrieval", elem_id="retrieval")
+        conv = gr.State(Conversation())
+        with gr.Tabs():
+            with gr.Tab("对话 · Chat", id="chat-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(
+                            value=[], elem_id="chat", height=560, show_label=False,
+                            examples=[{"text": q} for q in EXAMPLES], feedback_options=None,
+                            buttons=["copy"], placeholder="问一个关于文档的问题 · Ask about the documents",
+                        )
+                        note = gr.HTML("", elem_id="notice")
+                        with gr.Row():
+                            box = gr.Textbox(show_label=False, scale=5, elem_id="question", autofocus=True,
+                                             placeholder="输入问题，回车发送 · Type a question and press Enter")
+                            send = gr.Button("发送 · Send", variant="primary", scale=1, elem_id="send")
+                        clear = gr.Button("清空对话 · Clear chat", size="sm", elem_id="clear")
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(SOURCES_EMPTY, elem_id="sources")
+                cite_key = gr.Textbox(visible="hidden", elem_id="cite-key")
+                cite_go = gr.Button(visible="hidden", elem_id="cite-go")
+            with gr.Tab("评测 · Evaluation", id="eval-tab"):
+                gr.Markdown("用当前设置运行金标问题集（与 `rag eval` 相同的评测程序）。"
+                            " Run a gold QA file with the current settings (the same runner as `rag eval`).")
+                with gr.Row():
+                    gold = gr.Dropdown(gold_choices(), value=DEFAULT_GOLD, allow_custom_value=True,
+                                       label="金标文件 · Gold file", elem_id="gold", scale=3)
+                    upload = gr.File(label="或上传 · or upload (.jsonl)", file_types=[".jsonl"],
+                                     type="filepath", scale=2, elem_id="gold-upload")
+                    limit = gr.Number(0, precision=0, minimum=0, label="只跑前 N 题 · First N only (0 = all)",
+                                      elem_id="eval-limit", scale=1)
+                run = gr.Button("运行评测 · Run evaluation", variant="primary", elem_id="run-eval")
+                progress = gr.HTML("", elem_id="eval-progress")
+                summary = gr.HTML("", elem_id="eval-summary")
+                failures = gr.HTML("", elem_id="eval-failures")
+        timer = gr.Timer(1.0)
+
+        chat_outputs = [box, chatbot, conv, sources, note]
+
+        def _respond(message, state, gen, k, mode):
+            yield from respond(backend, message, state, gen, k, mode)
+
+        def _evaluate(gold_file, uploaded, gen, k, mode, first_n):
+            yield from run_evaluation(backend, gold_file, uploaded, gen, k, mode, first_n)
+
+        def _example(evt: gr.SelectData):
+            value = evt.value
+            return value.get("text", "") if isinstance(value, dict) else str(value)
+
+        chat_inputs = [box, conv, generator, top_k, retrieval]
+        for trigger in (box.submit, send.click):
+            trigger(_respond, chat_inputs, chat_outputs, concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency,
+                    show_progress="hidden", api_visibility="private")
+        chatbot.example_select(_example, None, [box], queue=False, api_visibility="private").then(
+            _respond, chat_inputs, chat_outputs, concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency,
+            show_progress="hidden", api_visibility="private",
+        )
+        clear.click(clear_chat, None, chat_outputs, queue=False, api_visibility="private")
+        # the chatbot's own trash icon must forget the conversation too, not just the bubbles
+        chatbot.clear(clear_chat, None, chat_outputs, queue=False, api_visibility="private")
+        cite_go.click(select_citation, [conv, cite_key], [conv, sources], concurrency_limit=None,
+                      show_progress="hidden", api_visibility="private").then(None, js=SCROLL_TO_SELECTED)
+        run.click(_evaluate, [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures],
+                  concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency, show_progress="hidden",
+                  api_visibility="private")
+        timer.tick(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None,
+                   show_progress="hidden", api_visibility="private")
+        demo.load(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None,
+                  show_progress="hidden", api_visibility="private")
+
+    demo.queue(default_concurrency_limit=concurrency)
+    demo.backend = backend  # for launch() and tests
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs):
+    """Serve the page. Gradio 6 takes theme, CSS and JS here rather than in Blocks()."""
+    return demo.launch(
+        server_name=host, server_port=port, theme=theme(), css=CSS, js=JS, ssr_mode=False,
+        footer_links=[], prevent_thread_lock=not block, quiet=kwargs.pop("quiet", False),
+        show_error=False, **kwargs,
+    )
