@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import Assistant, answering, refusal, sentences  # noqa: E402
+from rag import Assistant, answering, citations, refusal, sentences  # noqa: E402
 from rag.evaluate import load_gold  # noqa: E402
 from rag.types import Chunk, Hit  # noqa: E402
 
@@ -132,21 +132,15 @@ def recompute(args) -> int:
             hits, weights = a.retrieve(row["question"], k=opts.k), a.unit_weights
         else:
             hits, weights = nomiracl_hits(by_query[row["id"]], opts.k)
-        passages = [(n, h.chunk.section, h.chunk.text) for n, h in enumerate(hits, 1)]
+        context = citations.number_context(hits)
+        passages = [(n, h.chunk.section, h.chunk.text) for n, h in context.items()]
         ranked = sentences.rank(row["question"], passages, embedder=a.embedder, weights=weights)
         shown = sentences.select(ranked, opts.context_chars, question=row["question"])
-        pool = " ".join(f"{sec} {text}" for _, sec, text in passages)
-        sig = refusal.context_signals(row["question"], ranked, shown, weights, pool)
-        reply = row.get("reply", row["answer"])
-        if is_lm:
-            probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)}
-            by_n = {n: f"{h.chunk.section} {h.chunk.author} {h.chunk.text}" for n, h in enumerate(hits, 1)}
-            sig.update(refusal.draft_signals(row["question"], reply, shown, probe, weights, pool, by_n))
-        else:
-            sig.update(refusal.extractive_signals())
-            sig["draft_focus"] = sig["lex_best"]
-            text = " ".join(t for _, _, t in passages)
-            sig["draft_no_figure"] = 0.0 if refusal.answers_figure(row["question"], reply, text) else 1.0
+        sig = answering.pre_signals(row["question"], context, ranked, shown, weights)
+        probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if is_lm else None
+        sig.update(answering.reply_signals(row["question"], row.get("reply", row["answer"]), context, shown,
+                                           language_model=is_lm, probe=probe, weights=weights,
+                                           lex_best=sig["lex_best"]))
         row["signals"] = {k: round(v, 4) for k, v in sig.items()}
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"recomputed {len(rows)} rows in {path}")

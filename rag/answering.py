@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from . import citations, evidence, prompts, refusal, sentences, spans
 from .generators.base import Generator
+from .generators.extractive import render
 from .types import Answer, Evidence, Hit, Refusal, StreamEvent
 
 _SNIPPET_CHARS = 60
@@ -76,6 +77,34 @@ def _has_content(reply: str) -> bool:
     return bool(re.search(r"[\w\u3400-\u9fff]", evidence.strip_markers(reply)))
 
 
+def _evidence_reply(shown: Sequence[sentences.Scored], english: bool) -> str:
+    """The best evidence sentence as the answer, in the extractive generator's form."""
+    best = shown[0]
+    return render([(best.score, best.n, best.text)], english)
+
+
+def _passages_text(context: dict[int, Hit]) -> str:
+    return " ".join(f"{h.chunk.section} {h.chunk.text}" for h in context.values())
+
+
+def pre_signals(question: str, context: dict[int, Hit], ranked: Sequence[sentences.Scored],
+                shown: Sequence[sentences.Scored], weights: sentences.UnitWeights) -> dict[str, float]:
+    """The decision's signals from the evidence alone (before any model output)."""
+    return refusal.context_signals(question, ranked, shown, weights, _passages_text(context))
+
+
+def reply_signals(question: str, reply: str, context: dict[int, Hit], shown: Sequence[sentences.Scored], *,
+                  language_model: bool, probe: dict | None, weights: sentences.UnitWeights,
+                  lex_best: float) -> dict[str, float]:
+    """The decision's signals from the reply: the model's draft, or the extractive pick."""
+    if language_model:
+        by_n = {n: f"{h.chunk.section} {h.chunk.author} {h.chunk.text}" for n, h in context.items()}
+        return refusal.draft_signals(question, reply, shown, probe, weights, _passages_text(context), by_n)
+    texts = " ".join(h.chunk.text for h in context.values())
+    return {**refusal.extractive_signals(), "draft_focus": lex_best,
+            "draft_no_figure": 0.0 if refusal.answers_figure(question, reply, texts) else 1.0}
+
+
 def answer_stream(
     question: str,
     hits: Sequence[Hit],
@@ -95,6 +124,9 @@ def answer_stream(
     shown: list[sentences.Scored] = []
     signals: dict[str, float] = {}
 
+    def rounded() -> dict[str, float]:
+        return {k: round(v, 4) for k, v in signals.items()}
+
     def finish(text: str, cites=(), refused: Refusal | None = None) -> StreamEvent:
         timings["p_no_answer"] = round(decision.probability(signals), 4) if signals else 1.0
         return StreamEvent(
@@ -110,7 +142,7 @@ def answer_stream(
                 generator=generator.name,
                 evidence=_evidence(shown, context),
                 refusal=refused,
-                signals={k: round(v, 4) for k, v in signals.items()},
+                signals=rounded(),
             ),
         )
 
@@ -118,7 +150,7 @@ def answer_stream(
         text = _refusal_text(question, shown, context)
         yield StreamEvent("token", text=text)
         p = decision.probability(signals) if signals else 1.0
-        yield finish(text, refused=Refusal(code, message, round(p, 4), {k: round(v, 4) for k, v in signals.items()}))
+        yield finish(text, refused=Refusal(code, message, round(p, 4), rounded()))
 
     # 1. evidence, shown before any model work
     t0 = time.perf_counter()
@@ -132,8 +164,7 @@ def answer_stream(
     yield StreamEvent("evidence", text=render_evidence(first), evidence=first)
 
     # 2. can anything the model says make the answer stand?
-    pool = " ".join(f"{section} {text}" for _, section, text in passages)
-    signals.update(refusal.context_signals(question, ranked, shown, weights, pool))
+    signals.update(pre_signals(question, context, ranked, shown, weights))
     lowest, _ = decision.bounds(signals)
     if lowest >= decision.threshold:
         notes.append(f"refused before generating: P(no answer) is at least {lowest:.2f} whatever the model says")
@@ -172,20 +203,12 @@ def answer_stream(
 
     # 4. the decision with the model's signals
     t_check = time.perf_counter()
-    if generator.is_language_model:
-        by_n = {n: f"{h.chunk.section} {h.chunk.author} {h.chunk.text}" for n, h in context.items()}
-        signals.update(refusal.draft_signals(question, reply, shown, usage.get("probe"), weights, pool, by_n))
-    else:
-        signals.update(refusal.extractive_signals())
-        signals["draft_focus"] = signals["lex_best"]
-        shown_text = " ".join(text for _, _, text in passages)
-        signals["draft_no_figure"] = 0.0 if refusal.answers_figure(question, reply, shown_text) else 1.0
+    signals.update(reply_signals(question, reply, context, shown, language_model=generator.is_language_model,
+                                 probe=usage.get("probe"), weights=weights, lex_best=signals["lex_best"]))
     if not _has_content(reply) and not prompts.is_refusal_reply(reply):
         # a bare "[1]": answer with the best evidence sentence instead of nothing
         notes.append(f"the model gave no answer text ({reply!r}); answering with the best evidence sentence")
-        reply = f"{shown[0].text.rstrip('。；;')}[{shown[0].n}]。"
-        if english:
-            reply = prompts.EXTRACTIVE_EN_LEAD + reply
+        reply = _evidence_reply(shown, english)
         signals.update(refusal.extractive_signals())
     p = decision.probability(signals)
     if p >= decision.threshold:
@@ -200,9 +223,7 @@ def answer_stream(
     if prompts.is_refusal_reply(reply):
         # the decision overrules the model: answer with the evidence it was shown
         notes.append("the model declined, but the evidence holds the question's terms; answering with it")
-        reply = f"{shown[0].text.rstrip('。；;')}[{shown[0].n}]。"
-        if english:
-            reply = prompts.EXTRACTIVE_EN_LEAD + reply
+        reply = _evidence_reply(shown, english)
 
     # 5. wording: the documents' own words for a paraphrased span; the evidence sentence
     # for an answer that only echoes the question (rag.spans)
@@ -210,9 +231,7 @@ def answer_stream(
     notes.extend(shaping)
     if generator.is_language_model and spans.is_echo(reply, question):
         notes.append(f"the answer {reply!r} only repeats the question; answering with the best evidence sentence")
-        reply = f"{shown[0].text.rstrip('。；;')}[{shown[0].n}]。"
-        if english:
-            reply = prompts.EXTRACTIVE_EN_LEAD + reply
+        reply = _evidence_reply(shown, english)
 
     # 6. citations: every sentence pointed at a passage that supports it
     text = citations.drop_invalid_markers(reply, list(context))

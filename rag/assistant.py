@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from .config import Settings
 from .embedders import Embedder, make_embedder
@@ -74,15 +73,11 @@ class Assistant:
         retrieval, the vectors of every corpus sentence (kept in a file beside the
         index, so only new sentences are embedded), and, if named, a generator's model
         with its fixed prompt prefix evaluated."""
-        import re
-
         from . import relevance, sentences
 
         self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
         units = [u for c in self.index.chunks for u in sentences.split_units(c.text)]
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.embedder.key)[:60]
-        relevance.warm(self.embedder, units, Path(self.settings.index_path) / f"sentvec-{safe}.npz",
-                       embed_missing=embed_missing, progress=progress)
+        relevance.warm(self.embedder, units, self.settings.index_path, embed_missing=embed_missing, progress=progress)
         if generator:
             gen = self.generator(generator)
             gen.warm_up()

@@ -98,7 +98,11 @@ def support_score(sentence: str, passage: str, embedder=None) -> float:
     # meaning needs the multilingual embedder.
     if embedder is None:
         return lexical
-    vecs = embedder.embed_passages([sentence, passage])
+    # through the process-wide vector cache: repair() and resolve() score the same pairs,
+    # and the same passages come back question after question
+    from .relevance import sentence_vectors
+
+    vecs = sentence_vectors(embedder, [sentence, passage])
     cos = float(np.dot(vecs[0], vecs[1]))
     # rescale so that the cosine threshold lands on the lexical one: one cut-off reads both
     semantic = min(1.0, cos / SUPPORT_MIN_COSINE * SUPPORT_MIN_OVERLAP)

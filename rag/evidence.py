@@ -11,6 +11,7 @@ rewordings a model makes when it copies a fact.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -182,23 +183,25 @@ def asks_year(question: str) -> bool:
     return bool(_ASKS_YEAR.search(question))
 
 
-_jieba = None
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    """jieba with its part-of-speech cutter, loaded on first use (it announces dictionary
+    loading otherwise, hence the log level)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 def words(text: str) -> list[str]:
     """Content words of a text (jieba segmentation; words of 2+ characters, figures and
     Latin terms), lower-cased. Used where bigrams would straddle word boundaries: a
     faithful answer glues copied words together in new ways ("记者张锦辉拍的")."""
-    global _jieba
-    if _jieba is None:
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)  # it announces dictionary loading otherwise
-        _jieba = jieba
     out = []
-    for w in _jieba.lcut(strip_markers(text).lower()):
+    for w in _jieba().lcut(strip_markers(text).lower()):
         w = w.strip()
         if not w or not re.search(r"[\w\u3400-\u9fff]", w):
             continue
@@ -223,21 +226,11 @@ def word_support(text: str, context: str, exclude: str = "") -> tuple[float, lis
 
 
 _ENTITY_TAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
-_posseg = None
 
 
 def entities(text: str) -> list[str]:
     """Names in a text (places, people, organisations: jieba's part-of-speech tags) and
     figures with their units, for checking that what a question names is in the documents."""
-    global _posseg
-    if _posseg is None:
-        import logging
-
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(logging.WARNING)
-        _posseg = jieba.posseg
-    out = [w for w, flag in _posseg.cut(strip_markers(text)) if flag in _ENTITY_TAGS and len(w) >= 2]
+    out = [w for w, flag in _jieba().posseg.cut(strip_markers(text)) if flag in _ENTITY_TAGS and len(w) >= 2]
     out += [q for q in quantities(text) if re.search(r"\d", q)]  # "60%", not the "两个" of "哪两个"
     return list(dict.fromkeys(out))

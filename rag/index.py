@@ -81,18 +81,19 @@ def _write_text(path: Path, text: str) -> None:
     _atomic_write(path, w)
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 # ------------------------------------------------------------------ embedding cache
 
 class EmbeddingCache:
-    """Vectors keyed by the hash of the text that was embedded, one file per embedder."""
+    """Vectors keyed by the hash of the text that was embedded, one file per embedder (and
+    per kind: "embcache" for passages, "sentvec" for the sentences answers are ranked by)."""
 
-    def __init__(self, folder: Path, embedder_key: str):
+    def __init__(self, folder: Path, embedder_key: str, prefix: str = "embcache"):
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", embedder_key)[:80]
-        self.path = Path(folder) / f"embcache-{safe}-{hashlib.sha1(embedder_key.encode()).hexdigest()[:8]}.npz"
+        self.path = Path(folder) / f"{prefix}-{safe}-{hashlib.sha1(embedder_key.encode()).hexdigest()[:8]}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         if self.path.is_file():
             try:
@@ -156,7 +157,7 @@ class HybridIndex:
         out_dir.mkdir(parents=True, exist_ok=True)
         texts = [index_text(c) for c in chunks]
         cache = EmbeddingCache(out_dir, embedder.key)
-        keys = [_text_key(t) for t in texts]
+        keys = [text_key(t) for t in texts]
         missing_at: dict[str, int] = {}  # text hash -> first chunk with that text, for texts not cached
         for i, k in enumerate(keys):
             if k not in cache.vectors and k not in missing_at:

@@ -224,6 +224,6 @@ def test_warm_up_keeps_sentence_vectors_beside_the_index(hash_assistant):
     [vec_file] = Path(hash_assistant.settings.index_path).glob("sentvec-*.npz")
     relevance._cache.clear()
     # a second process reads the file and embeds nothing
-    assert relevance.warm(hash_assistant.embedder, ["数据编目16万类。"], vec_file, embed_missing=False) == 0
+    assert relevance.warm(hash_assistant.embedder, ["数据编目16万类。"], vec_file.parent, embed_missing=False) == 0
     hash_assistant.warm_up(embed_missing=False)
     assert any(k[0] == hash_assistant.embedder.key for k in relevance._cache)
