@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import citations, evidence, prompts, refusal, sentences, spans
@@ -114,7 +114,10 @@ def answer_stream(
     embedder=None,
     weights: sentences.UnitWeights = sentences.UNIFORM,
     decision: refusal.Decision | None = None,
+    wait_turn: Callable[[], Iterator[StreamEvent]] | None = None,
 ) -> Iterator[StreamEvent]:
+    """`wait_turn`, if given, is run just before the model: it yields "queue" events
+    until this caller may generate (rag.gate); nothing before it waits for other callers."""
     decision = decision or refusal.load_decision()
     english = not evidence.is_cjk(question)
     context = citations.number_context(hits)
@@ -180,6 +183,8 @@ def answer_stream(
     timings["prompt_chars"] = float(len(messages[-1]["content"]))
     probe = [prompts.NO_ANSWER] if generator.supports_probe else None
     pieces: list[str] = []
+    if wait_turn is not None:
+        yield from wait_turn()
     t_gen = time.perf_counter()
     t_first = None
     stream = generator.stream(messages, max_tokens=options.max_tokens, temperature=options.temperature,

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -15,13 +16,16 @@ from dataclasses import replace
 
 from .config import Settings
 from .embedders import Embedder, make_embedder
-from .errors import ConfigError, InputError
+from .errors import ConfigError, IndexError_, InputError
+from .gate import Gate
 from .generators import Generator, make_generator
 from .answering import AskOptions
 from .index import HybridIndex, open_index
 from .refusal import decision_key, load_decision
 from .sentences import UnitWeights
 from .types import Answer, Hit, StreamEvent
+
+log = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]]  # (user message, assistant reply) pairs, oldest first
 
@@ -48,6 +52,9 @@ class Assistant:
         self._generators: dict[str, Generator] = {}
         self._gen_lock = threading.Lock()  # guards the caches here, not generation itself
         self._weights: tuple[HybridIndex, UnitWeights] | None = None
+        self._gates: dict[str, Gate] = {}  # the line for each generator (rag.gate)
+        self._index_lock = threading.Lock()  # one reload at a time
+        self._index_checked = time.monotonic()
         # the answer-or-refuse decisions (rag.refusal), by kind of generator; replaceable
         self.decisions = {kind: load_decision(kind) for kind in ("language_model", "no_model")}
 
@@ -87,6 +94,32 @@ class Assistant:
 
                 gen.complete(prompts.build_messages("你好", [(1, "", "你好。")], english=False), max_tokens=1)
 
+    # ------------------------------------------------------------------ shared index
+    def refresh(self, force: bool = False) -> bool:
+        """Reload the index if another process wrote a new one since it was loaded: several
+        `rag serve` workers share one index (a folder, or a Milvus collection) and each sees
+        a document indexed through another without a restart. Checked at most every
+        settings.index_check_seconds; a damaged or half-written new index is ignored until
+        it verifies (the one in memory keeps serving). True when it reloaded."""
+        every = self.settings.index_check_seconds
+        index = self.index
+        store = getattr(index, "store", None)
+        if store is None or (not force and (every <= 0 or time.monotonic() - self._index_checked < every)):
+            return False
+        with self._index_lock:
+            self._index_checked = time.monotonic()
+            if self.index is not index:  # another thread reloaded meanwhile
+                return True
+            try:
+                if store.version() == index.version:
+                    return False
+                fresh = HybridIndex.load(store.index_dir, self.embedder, self.settings)
+            except IndexError_ as e:
+                log.warning("a new index in %s is not usable yet (%s); keeping the loaded one", store.location, e)
+                return False
+            self.index = fresh
+            return True
+
     # ------------------------------------------------------------------ retrieval
     def check_question(self, question: str) -> str:
         return check_question(question, self.settings)
@@ -99,7 +132,14 @@ class Assistant:
         if not isinstance(k, int) or k < 1:
             raise ConfigError(f"k must be a positive whole number (got {k!r}).")
         mode = mode or self.settings.retrieval
-        return self.index.search(q, k=k, mode=mode, timings=timings)
+        self.refresh()
+        try:
+            return self.index.search(q, k=k, mode=mode, timings=timings)
+        except IndexError_:
+            # the store dropped what this worker had loaded (rebuilt twice by another one)
+            if not self.refresh(force=True):
+                raise
+            return self.index.search(q, k=k, mode=mode, timings=timings)
 
     # ------------------------------------------------------------------ generation
     def generator(self, name: str | None = None) -> Generator:
@@ -111,6 +151,16 @@ class Assistant:
                 gen.use_embedder(self.embedder)  # backends that rank text share the loaded embedder
                 self._generators[name] = gen
             return self._generators[name]
+
+    def gate(self, name: str | None = None) -> Gate:
+        """The line for the named generator: settings.generation_slots at once, or the
+        backend's own default (Generator.concurrency) when that setting is 0."""
+        name = name or self.settings.generator
+        gen = self.generator(name)
+        with self._gen_lock:
+            if name not in self._gates:
+                self._gates[name] = Gate(self.settings.generation_slots or gen.concurrency)
+            return self._gates[name]
 
     def register_generator(self, generator: Generator, name: str | None = None) -> None:
         """Use an already-built generator under a name (tests, or a caller's own backend)."""
@@ -183,17 +233,35 @@ class Assistant:
         t1 = time.perf_counter()
         hits = self.retrieve(standalone, k=opts.k, mode=opts.retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t1
-        for event in answering.answer_stream(
-            standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
-            decision=self.decisions[decision_key(gen.is_language_model)],
-        ):
-            if event.kind == "evidence":
-                timings["first_visible"] = time.perf_counter() - t0
-            if event.kind == "answer" and event.answer is not None:
-                a = event.answer
-                all_timings = {**timings, **a.timings, "total": time.perf_counter() - t0}
-                event = StreamEvent("answer", answer=replace(
-                    a, hits=a.hits or tuple(hits), timings=all_timings, question=q,
-                    standalone_question=standalone, generator=a.generator or gen.name,
-                ))
-            yield event
+        gate = self.gate(opts.generator)
+        ticket = None
+
+        def wait_turn() -> Iterator[StreamEvent]:
+            """Queue for the model; everything before this ran without waiting for anyone."""
+            nonlocal ticket
+            t_wait = time.perf_counter()
+            ticket = gate.enter()
+            place = gate.position(ticket)
+            while place:  # 0 = admitted
+                yield StreamEvent("queue", text=f"{place} in line for the model", position=place)
+                place = gate.moved(ticket, place, timeout=30.0)
+            timings["queue_wait"] = time.perf_counter() - t_wait
+
+        try:
+            for event in answering.answer_stream(
+                standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
+                decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn,
+            ):
+                if event.kind == "evidence":
+                    timings["first_visible"] = time.perf_counter() - t0
+                if event.kind == "answer" and event.answer is not None:
+                    a = event.answer
+                    all_timings = {**timings, **a.timings, "total": time.perf_counter() - t0}
+                    event = StreamEvent("answer", answer=replace(
+                        a, hits=a.hits or tuple(hits), timings=all_timings, question=q,
+                        standalone_question=standalone, generator=a.generator or gen.name,
+                    ))
+                yield event
+        finally:  # also when the caller stops reading (a closed browser tab)
+            if ticket is not None:
+                gate.leave(ticket)

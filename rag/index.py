@@ -1,24 +1,20 @@
-"""The on-disk index: FAISS vectors + BM25 term counts + the chunk table, and hybrid search over them.
+"""The index: dense vectors + BM25 term counts + the chunk table, and hybrid search over them.
 
-Layout of index/:
-    manifest.json       embedder, dimension, chunker version, corpus hash, sha256 of every file
-    chunks.jsonl        one Chunk per line, in FAISS row order
-    dense.faiss         IndexFlatIP over L2-normalised vectors (inner product == cosine)
-    lexical.json        per chunk, its character n-gram counts (rag.lexical) + the analyser's name
+Where the built index lives is a store chosen by settings.vector_store (rag.stores):
+"faiss" (default) writes files under index/ (rag.stores.faiss_store has the layout);
+"milvus" writes a Milvus collection (rag.stores.milvus_store). Both keep the same
+contract: the manifest (embedder, dimension, chunker version, corpus hash, checksums)
+is written last, so a crash mid-build leaves the old index or one whose checks fail on
+load, never a silently half-written one.
+
+Beside either store, index/ keeps local caches:
     embcache-*.npz      vectors by sha256 of the embedded text, per embedder: a rebuild re-embeds
                         only chunks whose text changed
-
-Every file is written to a temporary name and renamed into place, manifest last, so a
-crash mid-build leaves either the old index or a manifest whose checksums do not match
-(detected on load), never a silently half-written index.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,53 +28,14 @@ from .bm25 import BM25
 from .config import Settings
 from .corpus import CHUNKER_VERSION, chunk_documents, corpus_hash, index_text, load_documents
 from .embedders import Embedder
-from .errors import CorpusError, DependencyError, IndexCorruptError, IndexMissingError, IndexStaleError
+from .errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
+from .stores import IndexStore, make_store
+from .stores.files import atomic_write as _atomic_write
 from .types import Chunk, Hit
 
 FORMAT_VERSION = 2  # 2: character n-gram BM25 (lexical.json) replaced jieba words (bm25.json)
-MANIFEST = "manifest.json"
-DATA_FILES = ("chunks.jsonl", "dense.faiss", "lexical.json")
 FUSIONS = ("score", "rrf")
 Log = Callable[[str], None]
-
-
-def _faiss():
-    try:
-        import faiss
-    except ImportError as e:
-        raise DependencyError("faiss-cpu", purpose="the vector index") from e
-    return faiss
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Call write(tmp_path), then rename tmp_path over path (same folder, so the rename is atomic)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _write_text(path: Path, text: str) -> None:
-    def w(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-
-    _atomic_write(path, w)
 
 
 def text_key(text: str) -> str:
@@ -125,13 +82,16 @@ class BuildStats:
 
 
 class HybridIndex:
-    def __init__(self, chunks: list[Chunk], dense, bm25: BM25, embedder: Embedder, settings: Settings, manifest: dict):
+    def __init__(self, chunks: list[Chunk], dense, bm25: BM25, embedder: Embedder, settings: Settings, manifest: dict,
+                 store: IndexStore | None = None, version: str | None = None):
         self.chunks = chunks
-        self.dense = dense
+        self.dense = dense  # faiss.Index, or a store's object with the same search API (rag.stores.base)
         self.bm25 = bm25  # over character n-grams (rag.lexical)
         self.embedder = embedder
         self.settings = settings
         self.manifest = manifest
+        self.store = store  # where it was loaded from or written to (None: built in memory)
+        self.version = version  # store.version() when loaded: another process's rebuild changes it
         self.by_id = {c.id: c for c in chunks}
         if settings.fusion not in FUSIONS:
             from .errors import ConfigError
@@ -155,9 +115,12 @@ class HybridIndex:
             raise CorpusError("Nothing to index: the corpus produced no chunks.")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
+        store = make_store(settings, out_dir)
         texts = [index_text(c) for c in chunks]
         cache = EmbeddingCache(out_dir, embedder.key)
         keys = [text_key(t) for t in texts]
+        # vectors the store holds already (a Milvus index built by another worker)
+        cache.vectors.update(store.stored_vectors([k for k in dict.fromkeys(keys) if k not in cache.vectors], embedder.key))
         missing_at: dict[str, int] = {}  # text hash -> first chunk with that text, for texts not cached
         for i, k in enumerate(keys):
             if k not in cache.vectors and k not in missing_at:
@@ -179,16 +142,7 @@ class HybridIndex:
             for (k, _), v in zip(missing, vecs):
                 cache.vectors[k] = v
         matrix = np.stack([cache.vectors[k] for k in keys]).astype(np.float32)
-        faiss = _faiss()
-        dense = faiss.IndexFlatIP(matrix.shape[1])
-        dense.add(matrix)
-
         counts = [lexical.term_counts(t) for t in texts]
-
-        # data files first, manifest (with their checksums) last
-        _write_text(out_dir / "chunks.jsonl", "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks))
-        _atomic_write(out_dir / "dense.faiss", lambda tmp: faiss.write_index(dense, tmp))
-        _write_text(out_dir / "lexical.json", json.dumps({"analyzer": lexical.ANALYZER, "counts": counts}, ensure_ascii=False))
         cache.save()
         manifest = {
             "format": FORMAT_VERSION,
@@ -201,57 +155,35 @@ class HybridIndex:
             "corpus_hash": corpus_hash,
             "chunks": len(chunks),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "files": {name: _sha256(out_dir / name) for name in DATA_FILES},
             **(extra_manifest or {}),
         }
-        _write_text(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-        (out_dir / "bm25.json").unlink(missing_ok=True)  # jieba-word postings of format 1, now unused
-        index = cls(chunks, dense, BM25(counts), embedder, settings, manifest)
+        dense = store.write(chunks, matrix, counts, manifest)  # data first, manifest last
+        index = cls(chunks, dense, BM25(counts), embedder, settings, manifest, store, store.version())
         index.build_stats = BuildStats(len(chunks), len(missing), time.perf_counter() - t0)
         return index
 
     # ---------------------------------------------------------------- load
     @staticmethod
-    def read_manifest(index_dir: Path) -> dict:
-        path = Path(index_dir) / MANIFEST
-        if not path.is_file():
-            raise IndexMissingError(
-                f"No index in {index_dir}. Build it with: rag index --corpus seeds/ --out {index_dir}"
-            )
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            manifest["files"]  # noqa: B018 - presence check
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
-            raise IndexCorruptError(f"{path} is damaged ({e}). Rebuild the index with: rag index --out {index_dir}") from None
-        return manifest
+    def read_manifest(index_dir: Path, settings: Settings | None = None) -> dict:
+        return make_store(settings or Settings(), index_dir).read_manifest()
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, settings: Settings) -> "HybridIndex":
-        index_dir = Path(index_dir)
-        manifest = cls.read_manifest(index_dir)
-        rebuild = f"Rebuild it with: rag index --out {index_dir}"
+        store = make_store(settings, index_dir)
+        version = store.version()  # before reading: a rebuild after this point shows as a change
+        manifest = store.read_manifest()
+        where, rebuild = store.location, store.rebuild_hint
         if manifest.get("format") != FORMAT_VERSION:
-            raise IndexStaleError(f"The index in {index_dir} has format {manifest.get('format')}, "
+            raise IndexStaleError(f"The index in {where} has format {manifest.get('format')}, "
                                   f"not the current {FORMAT_VERSION}. {rebuild}")
-        for name, expected in manifest["files"].items():
-            path = index_dir / name
-            if not path.is_file():
-                raise IndexCorruptError(f"Index file {path} is missing. {rebuild}")
-            if _sha256(path) != expected:
-                raise IndexCorruptError(f"Index file {path} is truncated or corrupted (checksum mismatch). {rebuild}")
-        try:
-            chunks = [Chunk(**json.loads(line)) for line in (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
-            dense = _faiss().read_index(str(index_dir / "dense.faiss"))
-            lex = json.loads((index_dir / "lexical.json").read_text(encoding="utf-8"))
-            analyzer, counts = lex["analyzer"], lex["counts"]
-        except Exception as e:  # checksums matched but the content does not parse: still corrupt
-            raise IndexCorruptError(f"Index in {index_dir} cannot be read ({e}). {rebuild}") from None
-        if analyzer != lexical.ANALYZER:
-            raise IndexStaleError(f"The index in {index_dir} was cut into terms by {analyzer!r}, "
+        got = store.load(manifest)
+        chunks, dense, counts = got.chunks, got.dense, got.counts
+        if got.analyzer != lexical.ANALYZER:
+            raise IndexStaleError(f"The index in {where} was cut into terms by {got.analyzer!r}, "
                                   f"not the current {lexical.ANALYZER!r}. {rebuild}")
         if dense.ntotal != len(chunks) or len(counts) != len(chunks) or dense.d != manifest.get("dim"):
-            raise IndexCorruptError(f"Index in {index_dir} is inconsistent (vectors, chunks and BM25 rows differ). {rebuild}")
-        return cls(chunks, dense, BM25(counts), embedder, settings, manifest)
+            raise IndexCorruptError(f"Index in {where} is inconsistent (vectors, chunks and BM25 rows differ). {rebuild}")
+        return cls(chunks, dense, BM25(counts), embedder, settings, manifest, store, version)
 
     # ---------------------------------------------------------------- search
     def embed_query(self, query: str, timings: dict | None = None) -> np.ndarray:
@@ -425,26 +357,27 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
     corrupted if settings.auto_rebuild, else raise the matching IndexError_ subclass."""
     say = log or (lambda _msg: None)
     index_dir = settings.index_path
+    store = make_store(settings, index_dir)
     current = None
     if settings.corpus_path.is_dir():
         current = corpus_hash(load_documents(settings.corpus_path))
     else:
         say(f"Corpus folder {settings.corpus_path} not found; using the index as built, without a staleness check.")
     try:
-        manifest = HybridIndex.read_manifest(index_dir)
+        manifest = store.read_manifest()
         reason = stale_reason(manifest, embedder, settings, current)
         if reason is None:
             return HybridIndex.load(index_dir, embedder, settings)
         if not settings.auto_rebuild:
-            raise IndexStaleError(f"The index in {index_dir} is stale: {reason}. Rebuild it with: rag index --out {index_dir}")
-        say(f"Rebuilding the index in {index_dir}: {reason}.")
+            raise IndexStaleError(f"The index in {store.location} is stale: {reason}. {store.rebuild_hint}")
+        say(f"Rebuilding the index in {store.location}: {reason}.")
     except IndexMissingError as e:
         if current is None:
             raise IndexMissingError(f"{e} (and the corpus folder {settings.corpus_path} does not exist either: "
                                     "point --corpus / corpus_dir at your documents)") from None
         if not settings.auto_rebuild:
             raise
-        say(f"No index in {index_dir} yet; building it from {settings.corpus_path}.")
+        say(f"No index in {store.location} yet; building it from {settings.corpus_path}.")
     except IndexCorruptError as e:
         if not settings.auto_rebuild or current is None:
             raise

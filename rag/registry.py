@@ -9,9 +9,9 @@ from .config import Settings
 from .errors import ConfigError
 
 
-def create(registry: dict[str, str], kind: str, name: str, settings: Settings) -> Any:
+def create(registry: dict[str, str], kind: str, name: str, settings: Settings, *args: Any) -> Any:
     target = registry.get(name)
     if target is None:
         raise ConfigError(f"Unknown {kind} {name!r}. Choose one of: {', '.join(sorted(registry))}.")
     module_name, cls_name = target.split(":")
-    return getattr(importlib.import_module(module_name), cls_name)(settings)
+    return getattr(importlib.import_module(module_name), cls_name)(settings, *args)

@@ -15,6 +15,11 @@ def add_retrieval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", default=None, help="corpus folder (default seeds/)")
     p.add_argument("--index", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or stale index")
+    p.add_argument("--store", dest="vector_store", choices=["faiss", "milvus"], default=None,
+                   help="where the index lives: faiss files (default) or milvus (see --milvus-uri)")
+    p.add_argument("--milvus-uri", default=None,
+                   help="Milvus server URI, e.g. http://127.0.0.1:19530 (default: Milvus Lite in the index folder); "
+                        "token from $MILVUS_TOKEN")
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -23,6 +28,8 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
         "index_dir": getattr(args, "index_dir", None),
         "retrieval": getattr(args, "retrieval", None),
         "generator": getattr(args, "generator", None),
+        "vector_store": getattr(args, "vector_store", None),
+        "milvus_uri": getattr(args, "milvus_uri", None),
     }
     if getattr(args, "no_rebuild", False):
         overrides["auto_rebuild"] = False

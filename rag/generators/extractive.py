@@ -53,6 +53,7 @@ def render(picked: Sequence[tuple[float, int, str]], english: bool) -> str:
 
 class ExtractiveGenerator(Generator):
     name = "extractive"
+    concurrency = None  # picks sentences in milliseconds: nobody needs to wait in line
     is_language_model = False
     context_unit = "passages"  # no prompt-length cost, so give it whole passages
 

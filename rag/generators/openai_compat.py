@@ -20,6 +20,9 @@ from .base import Generator, Message
 
 class OpenAICompatGenerator(Generator):
     name = "openai"
+    # a batching server (vLLM, llama.cpp's server with several slots) takes several requests
+    # at once; set generation_slots to what the server is configured for
+    concurrency = 4
 
     def __init__(self, settings):
         super().__init__(settings)
