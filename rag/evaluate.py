@@ -83,6 +83,9 @@ def parse_gold_item(obj: Any, where: str = "gold item") -> GoldItem:
     missing = [k for k in ("id", "question", "answerable") if k not in obj]
     if missing:
         raise GoldFileError(f"{where}: missing field(s) {', '.join(missing)}. Each line needs id, question, answers, evidence, answerable.")
+    if obj.get("reviewed") is False:
+        raise GoldFileError(f"{where}: this line is an unreviewed candidate (\"reviewed\": false, from "
+                            "`rag feedback export`). Check it as its \"review\" note says, then remove the flag.")
     qid, question, answerable = obj["id"], obj["question"], obj["answerable"]
     if not isinstance(qid, (str, int)) or isinstance(qid, bool) or not str(qid).strip():
         raise GoldFileError(f"{where}: 'id' must be a non-empty string, got {qid!r}.")
@@ -217,6 +220,29 @@ def evaluate_one(assistant, item: GoldItem, *, generator: str | None, k: int | N
     return row
 
 
+RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+
+
+def retrieval_by_mode(assistant, items: Sequence[GoldItem], k: int,
+                      modes: Sequence[str] = RETRIEVAL_MODES) -> dict[str, dict[str, float | None]]:
+    """hit@k and MRR of retrieval alone in each mode, over the answerable questions with
+    evidence (what the hit@k-by-mode chart shows; retrieval costs milliseconds a question)."""
+    scored = [i for i in items if i.answerable and i.has_evidence]
+    out: dict[str, dict[str, float | None]] = {}
+    for mode in modes:
+        rels = []
+        for item in scored:
+            try:
+                hits = assistant.retrieve(item.question, k=k, mode=mode)
+            except Exception:  # noqa: BLE001 - a mode that cannot run (no embedder) counts as misses
+                hits = []
+            rels.append([item.supported_by(h.chunk.id, h.chunk.text) for h in hits])
+        metrics = {f"hit@{n}": M.mean(M.hit_at_k(r, n) for r in rels) for n in HIT_KS}
+        metrics["mrr"] = M.mean(M.reciprocal_rank(r) for r in rels)
+        out[mode] = metrics
+    return out
+
+
 # ---------------------------------------------------------------------- summary
 def summarize(rows: Sequence[dict]) -> dict[str, float | int | None]:
     """Flat metric name -> number (None when undefined, e.g. no citations at all).
@@ -268,7 +294,7 @@ _STAGES = ("condense", "embed", "retrieve", "first_visible", "first_token", "gen
 # config a resumed run is checked against.
 _NOT_CONFIG = {"openai_api_key", "cache_dir", "request_timeout", "auto_rebuild", "llama_threads",
                "embed_threads", "embed_batch_size", "server_host", "server_port",
-               "generator", "retrieval", "k", "corpus_dir", "index_dir"}
+               "generator", "retrieval", "k", "corpus_dir", "index_dir", "feedback_path"}
 
 
 def run_config(assistant, items: Sequence[GoldItem], *, generator: str | None, k: int | None,
@@ -392,11 +418,23 @@ def run_eval(
         "config": {**config, "limit": limit, "resumed_rows": sum(1 for i in items if i.id in previous),
                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": round(time.time() - started, 1)},
         "summary": summarize(rows),
+        "retrieval_modes": retrieval_by_mode(assistant, items, config["k"]),
         "rows": rows,
     }
     _write_atomic(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2))
     _write_atomic(out / "report.md", render_markdown(report))
+    _write_charts(report, out, log)
     return report
+
+
+def _write_charts(report: dict, out: Path, log: Log) -> None:
+    from .charts import write_charts
+    from .errors import DependencyError
+
+    try:
+        write_charts([report], out)
+    except DependencyError as e:
+        log(f"No charts: {e}")
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -493,6 +531,11 @@ def _load_report(report: str | os.PathLike | dict) -> tuple[str, dict]:
     if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
         raise ConfigError(f"Report {p} has no 'summary'; is it a report.json from `rag eval`?")
     return str(p), data
+
+
+def load_report(report: str | os.PathLike | dict) -> dict:
+    """A report.json (or the folder holding it), checked to be one."""
+    return _load_report(report)[1]
 
 
 def compare_reports(a: str | os.PathLike | dict, b: str | os.PathLike | dict) -> dict[str, Any]:

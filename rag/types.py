@@ -6,8 +6,14 @@ CLI's `--json` output and the eval reports use (see DESIGN.md).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+
+def _known(cls, d: dict[str, Any]) -> dict[str, Any]:
+    """The entries of d that are fields of cls (newer or older dicts load alike)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,18 @@ class Chunk:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Chunk":
+        """From `to_dict()` or a `Hit.to_dict()` row (which names the id `chunk_id` and
+        leaves the offsets out)."""
+        text = d.get("text", "")
+        return cls(
+            id=d.get("id") or d.get("chunk_id", ""), text=text, source=d.get("source", ""),
+            section=d.get("section", ""), author=d.get("author", ""), paragraph=int(d.get("paragraph", 0)),
+            char_start=int(d.get("char_start", 0)), char_end=int(d.get("char_end", len(text))),
+            kind=d.get("kind", "body"), page=d.get("page"),
+        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,10 @@ class Hit:
             "text": self.chunk.text,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Hit":
+        return cls(rank=int(d.get("rank", 0)), score=float(d.get("score", 0.0)), chunk=Chunk.from_dict(d))
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -75,6 +97,10 @@ class Citation:
         d["spans"] = list(self.spans)
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Citation":
+        return cls(**{**_known(cls, d), "sentences": tuple(d.get("sentences", ())), "spans": tuple(d.get("spans", ()))})
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -91,6 +117,10 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Evidence":
+        return cls(**_known(cls, d))
 
 
 # Why an answer was refused; a front end picks its wording by code, not by parsing text.
@@ -111,6 +141,10 @@ class Refusal:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Refusal":
+        return cls(**_known(cls, d))
 
 
 @dataclass(frozen=True)
@@ -153,6 +187,22 @@ class Answer:
             "generator": self.generator,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Answer":
+        """The Answer back from its `to_dict()` shape (a saved conversation, a log line).
+        Chunk offsets are not in that shape and come back as 0..len(text)."""
+        return cls(
+            text=d.get("answer", ""), refused=bool(d.get("refused", False)),
+            citations=tuple(Citation.from_dict(c) for c in d.get("citations", ())),
+            hits=tuple(Hit.from_dict(h) for h in d.get("hits", ())),
+            notes=tuple(d.get("notes", ())), timings=dict(d.get("timings", {})),
+            question=d.get("question", ""), standalone_question=d.get("standalone_question", ""),
+            generator=d.get("generator", ""),
+            evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
+            refusal=Refusal.from_dict(d["refusal"]) if d.get("refusal") else None,
+            signals=dict(d.get("signals", {})),
+        )
+
 
 @dataclass(frozen=True)
 class StreamEvent:
@@ -160,8 +210,7 @@ class StreamEvent:
 
     kind is "status" (a progress message such as the rewritten question),
     "evidence" (before any model output: the best passage sentences, `evidence` set and
-    `text` holding them with their [n] markers), "queue" (waiting for the model: `position`
-    in line, 1 = next; rag.gate), "token" (a piece of answer text) or
+    `text` holding them with their [n] markers), "token" (a piece of answer text) or
     "answer" (last event; `answer` is set). Callers that only read "token" and
     "answer" events keep working.
     """
@@ -170,4 +219,3 @@ class StreamEvent:
     text: str = ""
     answer: Answer | None = None
     evidence: tuple[Evidence, ...] = ()
-    position: int = 0  # "queue" events: the caller's place in line for the model, 1 = next

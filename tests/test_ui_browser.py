@@ -10,82 +10,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 pytest.importorskip("gradio")
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from browser_support import (  # noqa: E402
+    ARTIFACTS, EVIDENCE, QUESTION, ROOT, UNANSWERABLE, Server, ask, browser, free_port, open_page, running,
+    shot, wait_answer, wait_js,
+)
 
-QUESTION = "重庆公共数据资源体系的数据需求满足率是多少？"
-EVIDENCE = "数据需求满足率95%"
-UNANSWERABLE = "重庆每年发放的“算力券”总额是多少？"  # evals/gold.jsonl q11, answerable: false
-
-
-# ---------------------------------------------------------------------- server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, workdir: Path, generator: str, name: str, extra_env: dict[str, str] | None = None):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = ARTIFACTS / f"server-{name}.log"
-        env = {
-            **os.environ,
-            "RAG_CORPUS_DIR": str(workdir / "seeds"),
-            "RAG_INDEX_DIR": str(workdir / "index"),
-            "RAG_UI_RUNS_DIR": str(workdir / "runs"),
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONUNBUFFERED": "1",
-            **(extra_env or {}),
-        }
-        cmd = [sys.executable, "-c", "import sys; from rag.cli import main; sys.exit(main())",
-               "serve", "--host", "127.0.0.1", "--port", str(self.port), "--generator", generator]
-        self._log = self.log_path.open("w", encoding="utf-8")
-        # cwd = the checkout, so the Evaluation tab's default evals/gold.jsonl resolves
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def wait_up(self, timeout: float = 120) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"rag serve exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        pytest.fail(f"rag serve did not answer on {self.url} within {timeout} s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
+__all__ = ["browser"]  # a fixture, used by name
 
 
 @pytest.fixture(scope="session")
@@ -99,24 +38,9 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def server(workdir):
     # the openai backend points at a port nobody listens on: the "server down" case
-    s = Server(workdir, "extractive", "extractive",
-               {"RAG_OPENAI_BASE_URL": f"http://127.0.0.1:{_free_port()}/v1", "RAG_REQUEST_TIMEOUT": "5"})
-    try:
-        s.wait_up()
+    with running(Server(workdir, "extractive", "extractive",
+                        {"RAG_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "RAG_REQUEST_TIMEOUT": "5"})) as s:
         yield s
-    finally:
-        s.stop()
-
-
-# ---------------------------------------------------------------------- browser
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()
@@ -126,58 +50,6 @@ def page(browser, server):
     open_page(pg, server)
     yield pg
     context.close()
-
-
-def wait_js(pg, js: str, timeout: float, server: Server | None = None, arg=None, what: str = "") -> None:
-    """Wait until `js` is true in the page, in short slices so a server that died (a native
-    crash in the model, say) fails the test at once with its log instead of a timeout."""
-    deadline = time.time() + timeout
-    while True:
-        try:
-            pg.wait_for_function(js, arg=arg, timeout=5_000)
-            return
-        except sync_api.TimeoutError:
-            if server is not None and server.proc.poll() is not None:
-                pytest.fail(f"rag serve died (exit {server.proc.returncode}) {what}:\n{server.log_tail()}")
-            if time.time() > deadline:
-                raise
-
-
-def open_page(pg, server: Server, ready_timeout: float = 240) -> None:
-    pg.goto(server.url)
-    pg.wait_for_selector("#chat", timeout=60_000)
-    # the index (and model) load in the background; the status line says when they are in
-    wait_js(pg, "() => /Ready|could not/.test(document.querySelector('#status')?.innerText || '')",
-            ready_timeout, server, what="while loading")
-    assert "Ready" in pg.inner_text("#status"), pg.inner_text("#status")
-
-
-def ask(pg, question: str) -> None:
-    n_before = pg.locator("#chat .bot").count()
-    pg.fill("#question textarea", question)
-    pg.press("#question textarea", "Enter")
-    pg.wait_for_function(f"() => document.querySelectorAll('#chat .bot').length > {n_before}", timeout=30_000)
-
-
-def wait_answer(pg, index: int = -1, timeout: float = 60, server: Server | None = None):
-    """The bot bubble at `index` once its answer (or error) is final: no streaming cursor,
-    no pending line, and the answer's footer or an error box."""
-    wait_js(
-        pg,
-        """([i]) => {
-            const b = [...document.querySelectorAll('#chat .bot')].at(i);
-            return b && !b.innerText.includes('▌') && !b.querySelector('.pending')
-                   && (b.querySelector('.answer-meta') || b.querySelector('.rag-error'));
-        }""",
-        timeout, server, arg=[index], what="while answering",
-    )
-    return pg.locator("#chat .bot").nth(index if index >= 0 else pg.locator("#chat .bot").count() + index)
-
-
-def shot(pg, name: str) -> Path:
-    path = ARTIFACTS / f"{name}.png"
-    pg.screenshot(path=str(path))
-    return path
 
 
 # ---------------------------------------------------------------------- tests
@@ -306,18 +178,56 @@ def test_evaluation_tab_runs_the_gold_set(page):
         assert metric in summary
     assert "6 questions" in summary
     assert "Failing questions" in page.inner_text("#eval-failures")
-    shot(page, "evaluation")
+    # the run's charts, drawn by rag eval, shown as images the browser decoded
+    charts = page.evaluate("() => [...document.querySelectorAll('#eval-charts img')].map(i => [i.id, i.naturalWidth])")
+    assert [c[0] for c in charts] == ["chart-hit_at_k", "chart-answer_metrics", "chart-latency",
+                                      "chart-refusal_confusion"]
+    assert all(width > 300 for _, width in charts), charts
+    page.locator("#eval-charts").scroll_into_view_if_needed()
+    path = shot(page, "evaluation")
+    if os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
+        shutil.copy(path, ROOT / "docs" / "screenshot-evaluation.png")
+
+
+def test_narrow_screen_puts_sources_below_and_enter_sends(browser, server):
+    """A 390 px wide phone: no sideways scrolling, the sources panel below the chat;
+    Shift+Enter breaks the line, Enter sends, and the question box has the focus after."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2, locale="zh-CN")
+    try:
+        pg = context.new_page()
+        open_page(pg, server)
+        pg.fill("#question textarea", QUESTION)
+        pg.press("#question textarea", "Shift+Enter")
+        pg.keyboard.type("请说明")
+        assert pg.input_value("#question textarea") == QUESTION + "\n请说明"
+        assert pg.locator("#chat .bot").count() == 0  # Shift+Enter did not send
+        pg.fill("#question textarea", QUESTION)
+        pg.click("#send")  # the button takes the focus...
+        bubble = wait_answer(pg)
+        assert "95%" in bubble.inner_text()
+        wait_js(pg, "() => document.activeElement && document.activeElement.closest('#question') !== null", 10)
+        chat, sources = pg.locator("#chat").bounding_box(), pg.locator("#sources").bounding_box()
+        assert sources["y"] >= chat["y"] + chat["height"], (chat, sources)  # below, not beside
+        assert sources["width"] > 300 and sources["x"] + sources["width"] <= 390
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= 390
+        assert pg.locator("#sources .source-card").count() >= 1
+        bubble.locator("a.cite").first.click()
+        pg.locator("#sources .source-card.selected").wait_for(timeout=10_000)
+        pg.locator("#sources").scroll_into_view_if_needed()
+        path = ARTIFACTS / "narrow.png"
+        pg.screenshot(path=str(path), full_page=True)
+        if os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
+            shutil.copy(path, ROOT / "docs" / "screenshot-narrow.png")
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="module")
 def llama_server(workdir):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install '.[llama]'")
-    s = Server(workdir, "llama-cpp", "llama-cpp")
-    try:
-        s.wait_up()
+    with running(Server(workdir, "llama-cpp", "llama-cpp")) as s:
         yield s
-    finally:
-        s.stop()
 
 
 def test_llama_cpp_answer_streams_into_the_page(browser, llama_server):

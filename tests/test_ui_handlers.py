@@ -318,8 +318,10 @@ def test_evaluation_reports_progress_summary_and_failures(backend, tmp_path):
                                      out_root=tmp_path / "runs"))
     counts = [re.search(r"(\d+) / 3", u[0]).group(1) for u in updates if re.search(r"(\d+) / 3", u[0])]
     assert counts[0] == "0" and counts[-1] == "3" and "1" in counts and "2" in counts
-    progress, summary, failures = updates[-1]
+    progress, summary, failures, charts = updates[-1]
     assert "hit@1" in summary and "citation_precision" in summary and "3 questions" in summary
+    for name in ("hit_at_k", "answer_metrics", "latency", "refusal_confusion"):  # the run's PNGs, inlined
+        assert f'id="chart-{name}"' in charts and "data:image/png;base64,iVBOR" in charts
     assert "g3" in failures  # a wrong gold answer: answered without it, or refused
     assert "does not contain a gold answer" in failures or "refused an answerable question" in failures
     assert "g1" not in re.sub(r"<details.*?g3.*?</details>", "", failures)  # g1 passed
@@ -363,3 +365,166 @@ def test_serve_refuses_a_busy_port_before_loading_anything(capsys):
     assert f"Port {port} on 127.0.0.1 is already in use" in err and "--port" in err
     assert port_problem("127.0.0.1", port) is None  # free again once the listener is gone
     assert "not a valid port" in port_problem("127.0.0.1", 70000)
+
+
+# ---------------------------------------------------------------------- stop, regenerate, edit
+class WatchedGenerator(FakeGenerator):
+    """A long reply, one character a piece, that notes how far it got and whether its
+    consumer closed it before the end (what stopping must do to a real model)."""
+
+    name = "watched"
+
+    def __init__(self, reply: str):
+        super().__init__(reply, chunk_chars=1)
+        self.pieces, self.closed_early = 0, False
+
+    def stream(self, messages, **kwargs):
+        self.pieces, self.closed_early = 0, False
+        try:
+            for piece in super().stream(messages, **kwargs):
+                self.pieces += 1
+                yield piece
+        except GeneratorExit:
+            self.closed_early = True
+            raise
+
+
+def _stream_until_tokens(updates, n_updates: int = 5):
+    """Drive respond() until the reply is streaming; returns the last page."""
+    for page in updates:
+        conv = page[2]
+        if conv.turns and len(conv.turns[-1].partial) >= n_updates:
+            return page
+    raise AssertionError("the reply never streamed")
+
+
+def test_stop_ends_the_models_stream_and_keeps_what_was_written(backend, assistant):
+    gen = WatchedGenerator(supported_reply(assistant) + "数据" * 200)
+    assistant.register_generator(gen, "watched")
+    updates = ui.respond(backend, QUESTION, ui.Conversation(), "watched", 5, "hybrid")
+    _, _, conv, _, _ = _stream_until_tokens(updates)
+    chat, conv, _, _ = ui.stop_answer(conv)
+    rest = list(updates)  # respond sees the flag at its next event and stops
+    assert gen.closed_early and gen.pieces < 50, gen.pieces  # the model did not run to the end
+    turn = conv.turns[0]
+    assert turn.stopped and turn.answer is None and not turn.error and turn.partial
+    final = rest[-1][1][-1]["content"]
+    assert 'class="stopped-label"' in final and "▌" not in final and "95%" in final
+    assert conv.history() == []  # a stopped answer is no context for a follow-up
+
+
+def test_cancelling_the_handler_closes_the_models_stream(backend, assistant):
+    """What the page's stop button does to the running event: close its generator."""
+    gen = WatchedGenerator(supported_reply(assistant) + "数据" * 200)
+    assistant.register_generator(gen, "watched")
+    updates = ui.respond(backend, QUESTION, ui.Conversation(), "watched", 5, "hybrid")
+    _stream_until_tokens(updates)
+    updates.close()
+    assert gen.closed_early and gen.pieces < 50
+
+
+def test_regenerate_replaces_the_last_answer(backend, assistant):
+    gen = FakeGenerator([supported_reply(assistant)])
+    assistant.register_generator(gen, "fake")
+    conv = run(backend, "重庆如何打造数字产业集群？", generator="extractive")[-1][2]
+    conv = run(backend, QUESTION, conv)[-1][2]
+    calls = len(gen.prompts)
+    _, chat, conv, _, note = list(ui.regenerate(backend, conv, "fake", 5, "hybrid"))[-1]
+    assert len(gen.prompts) == calls + 1  # asked the model again
+    assert [t.question for t in conv.turns] == ["重庆如何打造数字产业集群？", QUESTION]
+    assert conv.turns[1].answer is not None and len(chat) == 4 and note == ""
+    empty = list(ui.regenerate(backend, ui.Conversation(), "fake", 5, "hybrid"))[-1]
+    assert "no answer to regenerate" in empty[4] and empty[2].turns == []
+
+
+def test_edited_question_replaces_it_and_everything_after(backend):
+    conv = run(backend, "重庆如何打造数字产业集群？", generator="extractive")[-1][2]
+    conv = run(backend, UNANSWERABLE, conv, generator="extractive")[-1][2]
+    # the chat's message 0 is the first question: editing it drops both turns and asks anew
+    _, chat, conv, _, _ = list(ui.edit_question(backend, conv, 0, QUESTION, "extractive", 5, "hybrid"))[-1]
+    assert [t.question for t in conv.turns] == [QUESTION]
+    assert EVIDENCE in conv.turns[0].answer.text and len(chat) == 2
+    _, _, conv, _, note = list(ui.edit_question(backend, conv, 0, "  ", "extractive", 5, "hybrid"))[-1]
+    assert "empty" in note and [t.question for t in conv.turns] == [QUESTION]  # unchanged
+
+
+# ---------------------------------------------------------------------- saved in the browser
+def test_conversation_survives_a_save_and_restore(backend):
+    conv = run(backend, QUESTION, generator="extractive")[-1][2]
+    conv = run(backend, UNANSWERABLE, conv, generator="extractive")[-1][2]
+    conv.turns.append(ui.Turn(question="停下的问题", partial="写到一半", stopped=True))
+    saved = json.loads(json.dumps(ui.save(conv)))  # what localStorage holds: plain JSON
+    chat, restored, sources = ui.restore(saved)
+    assert chat == ui.render_chat(conv) and sources == ui.render_sources(conv)
+    for was, now in zip(conv.turns[:2], restored.turns):  # citations, spans, evidence, refusal: all back
+        a, r = was.answer, now.answer
+        assert (r.text, r.refused, r.citations, r.evidence, r.refusal) == (a.text, a.refused, a.citations, a.evidence, a.refusal)
+        assert [(h.rank, h.chunk.id, h.chunk.text, h.chunk.section, h.chunk.paragraph) for h in r.hits] == \
+               [(h.rank, h.chunk.id, h.chunk.text, h.chunk.section, h.chunk.paragraph) for h in a.hits]
+    assert restored.turns[1].answer.refused and restored.turns[2].stopped and restored.turns[2].partial == "写到一半"
+    assert restored.history() == conv.history()
+    n = restored.turns[0].answer.citations[0].n
+    _, panel = ui.select_citation(restored, f"cite-0-{n}")
+    assert "selected" in panel and "<mark>" in panel
+
+
+@pytest.mark.parametrize("saved", [None, {}, "junk", {"version": 99, "turns": []}, {"version": 1, "turns": [5]}])
+def test_nothing_or_something_unreadable_saved_gives_an_empty_chat(saved):
+    chat, conv, sources = ui.restore(saved)
+    assert chat == [] and conv.turns == [] and sources == ui.SOURCES_EMPTY
+
+
+def test_clear_saves_an_empty_conversation(backend):
+    run(backend, QUESTION, generator="extractive")
+    _, _, conv, _, _ = ui.clear_chat()
+    assert ui.restore(ui.save(conv))[1].turns == []
+
+
+# ---------------------------------------------------------------------- feedback
+def test_rating_and_comment_land_in_the_feedback_log(backend, tmp_path, monkeypatch):
+    log_path = tmp_path / "fb" / "feedback.jsonl"
+    monkeypatch.setattr(backend, "settings", backend.settings.replace(feedback_path=str(log_path)))
+    conv = run(backend, QUESTION, generator="extractive", k=4, retrieval="bm25")[-1][2]
+    chat, conv, note, target = ui.rate(backend, conv, 1, True)  # message 1: the first answer
+    assert target == 0 and "saved" in note and "liked" in chat[1]["content"]
+    note, box, target = ui.comment(backend, conv, 0, "数字对，来源也对")
+    assert "Comment saved" in note and box == "" and target is None
+    from rag.feedback import FeedbackLog
+
+    [entry] = FeedbackLog(log_path).entries()
+    answer = conv.turns[0].answer
+    assert entry["question"] == QUESTION and entry["answer"] == answer.text and entry["rating"] == "up"
+    assert entry["comment"] == "数字对，来源也对" and entry["generator"] == "extractive"
+    assert entry["settings"] == {"generator": "extractive", "k": 4, "retrieval": "bm25"}
+    assert [c["chunk_id"] for c in entry["citations"]] == [c.chunk_id for c in answer.citations]
+    assert entry["time"].endswith("Z")
+    ui.rate(backend, conv, 1, False)  # changed mind: the same entry, now down
+    assert [e["rating"] for e in FeedbackLog(log_path).entries()] == ["down"]
+    _, conv, note, target = ui.rate(backend, conv, 1, None)  # withdrawn
+    assert FeedbackLog(log_path).entries() == [] and target is None
+
+
+def test_only_finished_answers_can_be_rated(backend):
+    conv = ui.Conversation(turns=[ui.Turn(question="q", partial="半", stopped=True)])
+    _, _, note, target = ui.rate(backend, conv, 1, True)
+    assert target is None and "finished answer" in note
+    assert "Rate an answer first" in ui.comment(backend, conv, None, "x")[0]
+
+
+# ---------------------------------------------------------------------- copy and export
+def test_copy_and_export_carry_the_sources(backend):
+    conv = run(backend, QUESTION, generator="extractive")[-1][2]
+    conv = run(backend, "重庆如何打造数字产业集群？", conv, generator="extractive")[-1][2]
+    conv.turns.append(ui.Turn(question="停下的问题", partial="写到一半", stopped=True))
+    first = conv.turns[0].answer
+    copied = ui.copy_answer(conv, "copy-0")
+    assert copied.startswith(f"**Q:** {QUESTION}") and "## 来源 · Sources" in copied
+    assert first.citations[0].chunk_id in copied and EVIDENCE in copied.replace(" ", "")
+    assert ui.copy_answer(conv, "copy-2") == "" and ui.copy_answer(conv, "cite-0-1") == ""
+    doc = ui.export_conversation(conv)
+    assert doc.index("## 1. ") < doc.index("## 2. ") < doc.index("## 3. 停下的问题") < doc.index("## 来源 · Sources")
+    assert "no answer: stopped or failed" in doc
+    cited = {c.chunk_id for t in conv.turns if t.answer for c in t.answer.citations}
+    sources = doc[doc.index("## 来源 · Sources"):]
+    assert all(f"`{cid}`" in sources for cid in cited)
+    assert sources.count("\n[") == len(cited)  # one number per passage, however often cited

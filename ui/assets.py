@@ -40,26 +40,80 @@ table.eval-summary td.num { text-align: right; font-variant-numeric: tabular-num
 .eval-config { margin-bottom: .5em; color: #475569; }
 .eval-fail { border-bottom: 1px solid #e2e8f0; padding: .3em 0; }
 .eval-fail .why { color: #b45309; }
+.stopped-label { color: #475569; font-size: .85em; margin-top: .3em; }
+a.copy-md { color: #4f46e5 !important; text-decoration: none !important; cursor: pointer; }
+a.copy-md:hover { text-decoration: underline !important; }
+.eval-charts { display: flex; flex-wrap: wrap; gap: .6em; }
+.eval-charts img { max-width: 100%; height: auto; border: 1px solid #e2e8f0; border-radius: 6px; }
+/* narrow screens (phones): the sources panel goes below the chat, full width */
+@media (max-width: 700px) {
+  #chat-row { flex-direction: column !important; }
+  #chat-row > div { width: 100% !important; min-width: 0 !important; }
+  #chat { height: 60vh !important; }
+  #sources { max-height: none; }
+  #ask-row { flex-wrap: wrap !important; }
+  #ask-row > :first-child { flex-basis: 100% !important; }  /* the question box on its own line, buttons below */
+}
 """
 
-# A click on a [n] marker in the chat writes its key into a hidden textbox and presses a
-# hidden button, so the server renders the sources panel for that answer. (The chatbot's
-# HTML sanitiser drops data-* attributes; the key travels in href.)
+# A click on a [n] marker (or an answer's "Markdown" copy link) in the chat writes its key
+# into a hidden textbox and presses a hidden button, so the server renders the sources
+# panel for that answer (or the answer's Markdown). (The chatbot's HTML sanitiser drops
+# data-* attributes; the key travels in href.)
 JS = """
 () => {
+  const targets = {'a.cite': ['#cite-key', '#cite-go'], 'a.copy-md': ['#copy-key', '#copy-go']};
   document.addEventListener('click', (ev) => {
-    const a = ev.target.closest && ev.target.closest('a.cite');
-    if (!a) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    const box = document.querySelector('#cite-key textarea, #cite-key input');
-    const btn = document.querySelector('#cite-go');
-    if (!box || !btn) return;
-    box.value = a.getAttribute('href').replace(/^#/, '');
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-    setTimeout(() => btn.click(), 0);
+    for (const [sel, [key, go]] of Object.entries(targets)) {
+      const a = ev.target.closest && ev.target.closest(sel);
+      if (!a) continue;
+      ev.preventDefault();
+      ev.stopPropagation();
+      const box = document.querySelector(`${key} textarea, ${key} input`);
+      const btn = document.querySelector(go);
+      if (!box || !btn) return;
+      box.value = a.getAttribute('href').replace(/^#/, '');
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      setTimeout(() => btn.click(), 0);
+      return;
+    }
   }, true);
 }
+"""
+
+# Markdown from the server onto the clipboard. navigator.clipboard needs a secure context
+# (localhost is one; a LAN address over http is not), so fall back to a selected textarea.
+COPY_MARKDOWN = """
+(text) => {
+  if (!text) return;
+  window.__ragCopied = text;
+  const fallback = () => {
+    const t = document.createElement('textarea');
+    t.value = text; document.body.appendChild(t); t.select();
+    try { document.execCommand('copy'); } finally { t.remove(); }
+  };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).catch(fallback);
+  else fallback();
+  const note = document.querySelector('#notice');
+  if (note) note.innerHTML = '<div class="notice notice-info">已复制为 Markdown · Copied as Markdown, with its sources.</div>';
+}
+"""
+
+# The exported conversation as a file download, made in the browser (nothing kept on the server).
+DOWNLOAD_MARKDOWN = """
+(text) => {
+  if (!text) return;
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], {type: 'text/markdown;charset=utf-8'}));
+  a.download = `conversation-${stamp}.md`;
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+"""
+
+FOCUS_QUESTION = """
+() => { const q = document.querySelector('#question textarea, #question input'); if (q) q.focus(); }
 """
 
 SCROLL_TO_SELECTED = """

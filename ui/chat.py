@@ -1,19 +1,25 @@
-"""The chat tab's handlers: answer a message (streaming), select a cited passage, clear.
-Each takes and returns the session's `Conversation`, so tests call them directly."""
+"""The chat tab's handlers: answer a message (streaming), stop it, regenerate the last
+answer, edit and resend a question, select a cited passage, clear, and bring a saved
+conversation back. Each takes and returns the session's `Conversation`, so tests call
+them directly."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 
 from rag.errors import InputError, RagError
 
-from .api import queue_label
 from .backend import Backend, wait_for
 from .render import notice, render_chat, render_sources
 from .state import Conversation, Turn
 
 log = logging.getLogger(__name__)
+
+Page = tuple[str, list[dict], Conversation, str, str]  # (question box, chat, conversation, sources, notice)
+
+
+def page(conv: Conversation, box: str = "", note: str = "") -> Page:
+    return box, render_chat(conv), conv, render_sources(conv), note
 
 
 def respond(
@@ -23,77 +29,145 @@ def respond(
     generator: str | None = None,
     k: int | float | None = None,
     retrieval: str | None = None,
-) -> Iterator[tuple[str, list[dict], Conversation, str, str]]:
+) -> Iterator[Page]:
     """Answer one chat message, streaming. Yields (textbox, chat, conversation, sources,
     notice). Problems with the question show in the notice line and leave the chat as it
-    was; problems while answering show in the chat; neither ends the session."""
+    was; problems while answering show in the chat; neither ends the session.
+
+    Stopping: `stop_answer` marks the turn stopped and the page cancels this generator;
+    either way the answer stream is closed, which closes the generator's stream and so
+    ends the model's generation (llama.cpp stops decoding; see rag.generators.llama_cpp)."""
     conv = conv if conv is not None else Conversation()
     message = message or ""
-
-    def page(box: str = "", note: str = ""):
-        return box, render_chat(conv), conv, render_sources(conv), note
-
     for status in wait_for(backend):
-        yield page(message, notice(status, "info"))
+        yield page(conv, message, notice(status, "info"))
     assistant = backend.assistant
     if assistant is None:
-        yield page(message, notice(backend.status(), "error"))
+        yield page(conv, message, notice(backend.status(), "error"))
         return
     try:
         question = assistant.check_question(message)
     except InputError as e:
-        yield page(message, notice(str(e)))
+        yield page(conv, message, notice(str(e)))
         return
 
-    turn = Turn(question=question, status="正在检索… · Searching the documents…")
+    turn = Turn(question=question, status="正在检索… · Searching the documents…",
+                settings={"generator": generator or backend.settings.generator,
+                          "k": int(k) if k else backend.settings.k, "retrieval": retrieval or backend.settings.retrieval})
+    history = conv.history()  # before the new turn: it has no answer yet
     conv.turns.append(turn)
     conv.selected = None
-    yield page()
+    yield page(conv)
+    events = None
     try:
         events = assistant.ask_stream(
-            question,
-            history=conv.history(),  # the new turn has no answer yet, so it is not in it
-            k=int(k) if k else None,
-            generator=generator or None,
+            question, history=history, k=turn.settings["k"], generator=generator or None,
             retrieval=retrieval or None,
         )
         for event in events:
-            if event.kind == "status":
-                turn.standalone = event.text
-                turn.status = "正在生成… · Writing the answer…"
-            elif event.kind == "evidence":
-                turn.evidence = event.evidence
-                turn.status = "正在生成… · Writing the answer…"
-            elif event.kind == "queue":  # waiting for the model behind other users (rag.gate)
-                turn.status = queue_label(event.position)
-            elif event.kind == "token":
-                turn.partial += event.text
-            elif event.kind == "answer" and event.answer is not None:
-                turn.answer = event.answer
-                turn.standalone = event.answer.standalone_question or turn.standalone
-            yield page()
+            if turn.stopped:  # stop pressed: leave now, the finally closes the stream
+                break
+            _apply(turn, event)
+            yield page(conv)
     except RagError as e:
         turn.error = str(e)
     except Exception as e:  # noqa: BLE001 - the page shows it; the log keeps the traceback
         log.exception("answering %r failed", question)
         turn.error = f"出错了 · Something went wrong: {type(e).__name__}: {e}"
-    if turn.answer is None and not turn.error:
+    finally:
+        if events is not None:
+            events.close()  # also when the page cancels us (GeneratorExit): the model stops here
+    if turn.answer is None and not turn.error and not turn.stopped:
         turn.error = "没有得到回答 · The assistant returned no answer."
-    yield page()
+    yield page(conv)
+
+
+def _apply(turn: Turn, event) -> None:
+    if event.kind == "status":
+        turn.standalone = event.text
+        turn.status = "正在生成… · Writing the answer…"
+    elif event.kind == "evidence":
+        turn.evidence = event.evidence
+        turn.status = "正在生成… · Writing the answer…"
+    elif event.kind == "token":
+        turn.partial += event.text
+    elif event.kind == "answer" and event.answer is not None:
+        turn.answer = event.answer
+        turn.standalone = event.answer.standalone_question or turn.standalone
+
+
+def stop_answer(conv: Conversation | None) -> tuple[list[dict], Conversation, str, str]:
+    """The stop button: the running turn keeps what it has streamed and is marked stopped.
+    (The page also cancels the running `respond`; this flag stops it at its next event
+    when the cancel has not reached it yet.)"""
+    conv = conv if conv is not None else Conversation()
+    for turn in conv.turns:
+        if turn.busy:
+            turn.stopped = True
+    _, chat, conv, sources, _ = page(conv)
+    return chat, conv, sources, ""
+
+
+def regenerate(backend: Backend, conv: Conversation | None, generator=None, k=None, retrieval=None) -> Iterator[Page]:
+    """Ask the last question again (with the settings now chosen), replacing its answer."""
+    conv = conv if conv is not None else Conversation()
+    if not conv.turns:
+        yield page(conv, note=notice("还没有可以重新生成的回答 · There is no answer to regenerate yet.", "info"))
+        return
+    question = conv.turns.pop().question
+    conv.selected = None
+    yield from respond(backend, question, conv, generator, k, retrieval)
+
+
+def edit_question(backend: Backend, conv: Conversation | None, message_index, text: str,
+                  generator=None, k=None, retrieval=None) -> Iterator[Page]:
+    """A question edited in place (the chat's pencil on a user message): the conversation
+    from that question on is dropped and the edited question asked in its place."""
+    conv = conv if conv is not None else Conversation()
+    index = message_index[0] if isinstance(message_index, (list, tuple)) else message_index
+    turn = int(index) // 2  # the chat shows two messages a turn: the question, then the answer
+    if turn >= len(conv.turns):
+        yield page(conv)
+        return
+    if not (text or "").strip():  # an emptied question changes nothing
+        yield page(conv, note=notice("问题不能为空 · The question is empty. Type a question about the documents."))
+        return
+    del conv.turns[turn:]
+    conv.selected = None
+    yield from respond(backend, text, conv, generator, k, retrieval)
+
+
+def parse_cite_key(key: str) -> tuple[int, int] | None:
+    """(turn, n) from the page's own marker key "cite-<turn>-<n>" (see render.link_markers)."""
+    parts = (key or "").strip().lstrip("#").split("-")
+    if len(parts) != 3 or parts[0] != "cite" or not (parts[1].isdigit() and parts[2].isdigit()):
+        return None
+    return int(parts[1]), int(parts[2])
 
 
 def select_citation(conv: Conversation | None, key: str) -> tuple[Conversation, str]:
     """A click on marker "cite-<turn>-<n>": show that answer's passages with n selected."""
     conv = conv if conv is not None else Conversation()
-    m = re.fullmatch(r"#?cite-(\d+)-(\d+)", (key or "").strip())
-    if m:
-        turn, n = int(m.group(1)), int(m.group(2))
+    picked = parse_cite_key(key)
+    if picked:
+        turn, n = picked
         if turn < len(conv.turns) and conv.turns[turn].answer is not None:
             if any(c.n == n for c in conv.turns[turn].answer.citations):
                 conv.selected = (turn, n)
     return conv, render_sources(conv)
 
 
-def clear_chat() -> tuple[str, list[dict], Conversation, str, str]:
-    conv = Conversation()
-    return "", [], conv, render_sources(conv), ""
+def clear_chat() -> Page:
+    return page(Conversation())
+
+
+def restore(saved) -> tuple[list[dict], Conversation, str]:
+    """On page load: the conversation this browser saved (gr.BrowserState), if any."""
+    conv = Conversation.from_json(saved)
+    _, chat, conv, sources, _ = page(conv)
+    return chat, conv, sources
+
+
+def save(conv: Conversation | None) -> dict:
+    """What the browser keeps (gr.BrowserState): the conversation as JSON."""
+    return (conv or Conversation()).to_json()

@@ -2,6 +2,7 @@
 `rag eval`) with the page's settings, and show progress, the summary and the failures."""
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import queue
@@ -10,7 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag import evaluate
+from rag import charts, evaluate
 from rag.config import project_root
 from rag.errors import RagError
 
@@ -109,6 +110,20 @@ def render_failures(report: dict) -> str:
     return title + "".join(cards)
 
 
+def render_charts(out_dir: Path) -> str:
+    """The charts `rag eval` drew beside the report, inlined as images (the page serves no
+    files from the run folder)."""
+    imgs = []
+    for name in charts.CHARTS:
+        png = out_dir / f"{name}.png"
+        if png.is_file():
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            imgs.append(f'<img class="eval-chart" id="chart-{name}" alt="{name}" src="data:image/png;base64,{data}">')
+    if not imgs:
+        return notice("没有图表 · No charts: install matplotlib (pip install '.[charts]').", "info")
+    return f'<div class="eval-charts">{"".join(imgs)}</div>'
+
+
 def run_evaluation(
     backend: Backend,
     gold: str | None,
@@ -120,17 +135,17 @@ def run_evaluation(
     out_root: str | os.PathLike | None = None,
 ) -> Iterator[tuple[str, str, str]]:
     """Run the gold set with the page's settings through rag.evaluate.run_eval (the same
-    runner as `rag eval`). Yields (progress, summary, failures) as questions finish."""
+    runner as `rag eval`). Yields (progress, summary, failures, charts) as questions finish."""
     for status in wait_for(backend):
-        yield notice(status, "info"), "", ""
+        yield notice(status, "info"), "", "", ""
     if backend.assistant is None:
-        yield notice(backend.status(), "error"), "", ""
+        yield notice(backend.status(), "error"), "", "", ""
         return
     path = _resolve_gold(gold, upload)
     try:
         items = evaluate.load_gold(path)
     except RagError as e:
-        yield notice(str(e), "error"), "", ""
+        yield notice(str(e), "error"), "", "", ""
         return
     n = int(limit) if limit else None
     total = min(len(items), n) if n else len(items)
@@ -157,14 +172,14 @@ def run_evaluation(
             events.put(("error", f"{type(e).__name__}: {e}"))
 
     threading.Thread(target=work, name="rag-ui-eval", daemon=True).start()
-    yield _progress_html(0, total, note=f"{path.name} → {out_dir}"), "", ""
+    yield _progress_html(0, total, note=f"{path.name} → {out_dir}"), "", "", ""
     while True:
         kind, payload = events.get()
         if kind == "row":
             done, tot, row = payload
-            yield _progress_html(done, tot, row), "", ""
+            yield _progress_html(done, tot, row), "", "", ""
         elif kind == "error":
-            yield notice(payload, "error"), "", ""
+            yield notice(payload, "error"), "", "", ""
             return
         else:
             report = payload
@@ -172,5 +187,6 @@ def run_evaluation(
                 _progress_html(total, total, note=f"报告 · report: {out_dir / 'report.md'}"),
                 render_summary(report),
                 render_failures(report),
+                render_charts(out_dir),
             )
             return

@@ -7,13 +7,10 @@ from rag.assistant import Assistant
 from rag.config import Settings
 from rag.generators import available as available_generators
 
-from .assets import CSS, JS, SCROLL_TO_SELECTED, theme
-from .api import add_api, page_concurrency
+from .assets import CSS, JS, theme
 from .backend import Backend
-from .chat import clear_chat, respond, select_citation
+from .chat_tab import build_chat_tab
 from .evaluation import DEFAULT_GOLD, gold_choices, run_evaluation
-from .render import SOURCES_EMPTY
-from .state import Conversation
 
 TITLE = "重庆“人工智能+”问答 · Chongqing AI+ Q&A"
 EXAMPLES = [
@@ -22,7 +19,7 @@ EXAMPLES = [
     "What does the feature propose for Chongqing's platform economy?",
     "Which newspaper published this feature on the digital economy?",
 ]
-MODEL_QUEUE = "model"  # chat, evaluation and /ask share one limit; the model has its own line
+MODEL_QUEUE = "model"  # chat and evaluation share one model: one request at a time
 
 
 def poll_status(backend: Backend):
@@ -30,14 +27,12 @@ def poll_status(backend: Backend):
     return backend.status(), gr.Timer(active=not backend.ready)
 
 
-def build_app(source: Assistant | Settings | Backend | None = None, *, concurrency: int | None = None) -> gr.Blocks:
+def build_app(source: Assistant | Settings | Backend | None = None, *, concurrency: int = 1) -> gr.Blocks:
     """The whole page. `source` is an Assistant (tests, embedding), Settings (load in the
     background), or None (settings from rag.toml/environment). Loading starts now."""
     backend = source if isinstance(source, Backend) else Backend(source)
     backend.start()
     settings = backend.settings
-    # requests worked on at once; generation has its own line in the Assistant (ui.api)
-    concurrency = concurrency or page_concurrency(settings)
     choices = available_generators()
     if settings.generator not in choices:
         choices.append(settings.generator)
@@ -54,26 +49,9 @@ def build_app(source: Assistant | Settings | Backend | None = None, *, concurren
                 top_k = gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k")
                 retrieval = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retrieval,
                                      label="检索方式 · Retrieval", elem_id="retrieval")
-        conv = gr.State(Conversation())
         with gr.Tabs():
-            with gr.Tab("对话 · Chat", id="chat-tab"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(
-                            value=[], elem_id="chat", height=560, show_label=False,
-                            examples=[{"text": q} for q in EXAMPLES], feedback_options=None,
-                            buttons=["copy"], placeholder="问一个关于文档的问题 · Ask about the documents",
-                        )
-                        note = gr.HTML("", elem_id="notice")
-                        with gr.Row():
-                            box = gr.Textbox(show_label=False, scale=5, elem_id="question", autofocus=True,
-                                             placeholder="输入问题，回车发送 · Type a question and press Enter")
-                            send = gr.Button("发送 · Send", variant="primary", scale=1, elem_id="send")
-                        clear = gr.Button("清空对话 · Clear chat", size="sm", elem_id="clear")
-                    with gr.Column(scale=2):
-                        sources = gr.HTML(SOURCES_EMPTY, elem_id="sources")
-                cite_key = gr.Textbox(visible="hidden", elem_id="cite-key")
-                cite_go = gr.Button(visible="hidden", elem_id="cite-go")
+            build_chat_tab(demo, backend, generator, top_k, retrieval, examples=EXAMPLES,
+                           model_queue=MODEL_QUEUE, concurrency=concurrency)
             with gr.Tab("评测 · Evaluation", id="eval-tab"):
                 gr.Markdown("用当前设置运行金标问题集（与 `rag eval` 相同的评测程序）。"
                             " Run a gold QA file with the current settings (the same runner as `rag eval`).")
@@ -88,35 +66,13 @@ def build_app(source: Assistant | Settings | Backend | None = None, *, concurren
                 progress = gr.HTML("", elem_id="eval-progress")
                 summary = gr.HTML("", elem_id="eval-summary")
                 failures = gr.HTML("", elem_id="eval-failures")
+                charts = gr.HTML("", elem_id="eval-charts")
         timer = gr.Timer(1.0)
-        add_api(backend, MODEL_QUEUE, concurrency)  # /search and /ask for programs (ui.api)
-
-        chat_outputs = [box, chatbot, conv, sources, note]
-
-        def _respond(message, state, gen, k, mode):
-            yield from respond(backend, message, state, gen, k, mode)
 
         def _evaluate(gold_file, uploaded, gen, k, mode, first_n):
             yield from run_evaluation(backend, gold_file, uploaded, gen, k, mode, first_n)
 
-        def _example(evt: gr.SelectData):
-            value = evt.value
-            return value.get("text", "") if isinstance(value, dict) else str(value)
-
-        chat_inputs = [box, conv, generator, top_k, retrieval]
-        for trigger in (box.submit, send.click):
-            trigger(_respond, chat_inputs, chat_outputs, concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency,
-                    show_progress="hidden", api_visibility="private")
-        chatbot.example_select(_example, None, [box], queue=False, api_visibility="private").then(
-            _respond, chat_inputs, chat_outputs, concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency,
-            show_progress="hidden", api_visibility="private",
-        )
-        clear.click(clear_chat, None, chat_outputs, queue=False, api_visibility="private")
-        # the chatbot's own trash icon must forget the conversation too, not just the bubbles
-        chatbot.clear(clear_chat, None, chat_outputs, queue=False, api_visibility="private")
-        cite_go.click(select_citation, [conv, cite_key], [conv, sources], concurrency_limit=None,
-                      show_progress="hidden", api_visibility="private").then(None, js=SCROLL_TO_SELECTED)
-        run.click(_evaluate, [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures],
+        run.click(_evaluate, [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures, charts],
                   concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency, show_progress="hidden",
                   api_visibility="private")
         timer.tick(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None,

@@ -72,8 +72,14 @@ def render_turn(index: int, turn: Turn) -> str:
             meta.append(f"{a.timings['total']:.1f} s")
         if a.refusal is not None:
             meta.append(a.refusal.message)
-        if meta:
-            parts.append(f'<div class="answer-meta">{esc(" · ".join(meta))}</div>')
+        rated = {"up": " · 已赞 · liked", "down": " · 已踩 · disliked"}.get(turn.rating or "", "")
+        # the copy link's key travels in href, like the citation markers' (see assets.JS)
+        copy = f' · <a class="copy-md" href="#copy-{index}" title="连同来源复制 · copy with its sources">复制 · Copy Markdown</a>'
+        parts.append(f'<div class="answer-meta">{esc(" · ".join(meta))}{rated}{copy}</div>')
+    elif turn.stopped:
+        if turn.partial:
+            parts.append(esc(turn.partial))
+        parts.append('<div class="stopped-label">■ 已停止 · Stopped</div>')
     elif turn.error:
         if turn.partial:
             parts.append(esc(turn.partial))

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ..errors import RagError
-from . import ask_cmd, eval_cmd, index_cmd, model_cmd, search_cmd, serve_cmd
+from . import ask_cmd, eval_cmd, feedback_cmd, index_cmd, model_cmd, search_cmd, serve_cmd
 
-COMMANDS = (index_cmd, search_cmd, ask_cmd, eval_cmd, serve_cmd, model_cmd)
+COMMANDS = (index_cmd, search_cmd, ask_cmd, eval_cmd, serve_cmd, model_cmd, feedback_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

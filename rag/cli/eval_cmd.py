@@ -20,6 +20,8 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--no-resume", action="store_true", help="start over even if DIR holds an unfinished run")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="print metric deltas between two report.json files")
+    p.add_argument("--charts", nargs="+", metavar="REPORT",
+                   help="draw the charts of these report.json files side by side into --out (no questions asked)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=run)
 
@@ -32,8 +34,10 @@ def run(args) -> int:
         else:
             print(format_comparison(cmp))
         return 0
+    if args.charts:
+        return _charts(args)
     if not args.gold or not args.out:
-        raise ConfigError("rag eval needs --gold FILE and --out DIR (or --compare A B).")
+        raise ConfigError("rag eval needs --gold FILE and --out DIR (or --compare A B, or --charts REPORT... --out DIR).")
     assistant = Assistant.load(settings_from(args), progress=not args.json, log=log_stderr)
     bar = _Bar()
     try:
@@ -54,6 +58,20 @@ def run(args) -> int:
         print(f"\nreport: {args.out}/report.md")
     if summary["n_errors"]:
         log_stderr(f"{summary['n_errors']} question(s) failed with an error; see the report.")
+    return 0
+
+
+def _charts(args) -> int:
+    from ..charts import write_charts
+    from ..evaluate import load_report
+
+    if not args.out:
+        raise ConfigError("rag eval --charts needs --out DIR for the PNG files.")
+    paths = write_charts([load_report(r) for r in args.charts], args.out)
+    if args.json:
+        print_json({"charts": [str(p) for p in paths]})
+    else:
+        print("\n".join(str(p) for p in paths))
     return 0
 
 

@@ -1,0 +1,136 @@
+"""The chat tab: its components and the wiring of their events to the handlers in
+ui.chat, ui.feedback and ui.export.
+
+The conversation lives in gr.State (this session's copy, what handlers read and change)
+and is saved after every change to gr.BrowserState, i.e. this browser's localStorage, from
+where the page's load event brings it back after a reload. Nothing of it is kept on the
+server beyond the session, so another browser never sees it; "clear" saves the empty one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from .assets import COPY_MARKDOWN, DOWNLOAD_MARKDOWN, FOCUS_QUESTION, SCROLL_TO_SELECTED
+from .backend import Backend
+from .chat import clear_chat, edit_question, regenerate, respond, restore, save, select_citation, stop_answer
+from .export import copy_answer, export_conversation
+from .feedback import comment, rate
+from .render import SOURCES_EMPTY
+from .state import Conversation
+
+STORAGE_KEY = "rag-chongqing-conversation"
+# BrowserState encrypts what it stores with this; a fixed one keeps a conversation readable
+# after the server restarts. (It travels with the page, so it is no secret from the browser's
+# owner; what keeps a conversation private is that it stays in that browser.)
+STORAGE_SECRET = "rag-chongqing-chat-v1"
+PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}
+
+
+@dataclass
+class ChatTab:
+    conv: gr.State
+    stored: gr.BrowserState
+    chatbot: gr.Chatbot
+    box: gr.Textbox
+    sources: gr.HTML
+    note: gr.HTML
+
+
+def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieval, *, examples: list[str],
+                   model_queue: str, concurrency: int) -> ChatTab:
+    """The chat tab's components, inside the caller's gr.Tabs, and their events."""
+    with gr.Tab("对话 · Chat", id="chat-tab"):
+        # inside the tab: anything else placed directly in gr.Tabs shows up as a tab of its own
+        conv = gr.State(Conversation())
+        stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
+        fb_target = gr.State(None)  # the turn a comment goes to: the one rated last
+        with gr.Row(equal_height=False, elem_id="chat-row"):
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    value=[], elem_id="chat", height=560, show_label=False,
+                    examples=[{"text": q} for q in examples], feedback_options=("Like", "Dislike"),
+                    editable="user", buttons=["copy"], placeholder="问一个关于文档的问题 · Ask about the documents",
+                )
+                note = gr.HTML("", elem_id="notice")
+                with gr.Row(elem_id="ask-row"):
+                    box = gr.Textbox(show_label=False, scale=5, elem_id="question", autofocus=True, lines=1,
+                                     max_lines=6, placeholder="输入问题，回车发送，Shift+回车换行 · Enter sends, Shift+Enter breaks a line")
+                    send = gr.Button("发送 · Send", variant="primary", scale=1, min_width=80, elem_id="send")
+                    stop = gr.Button("■ 停止 · Stop", variant="stop", scale=1, min_width=80, elem_id="stop")
+                with gr.Row(elem_id="chat-actions"):
+                    regen = gr.Button("↻ 重新生成 · Regenerate", size="sm", elem_id="regenerate")
+                    export = gr.Button("⤓ 导出 · Export (.md)", size="sm", elem_id="export")
+                    clear = gr.Button("清空对话 · Clear chat", size="sm", elem_id="clear")
+                with gr.Row(visible=False, elem_id="comment-row") as comment_row:
+                    comment_box = gr.Textbox(show_label=False, scale=5, elem_id="fb-comment",
+                                             placeholder="可选：哪里好、哪里不对？ · Optional: what was right or wrong?")
+                    comment_send = gr.Button("提交评论 · Send comment", size="sm", scale=1, elem_id="fb-send")
+            with gr.Column(scale=2, min_width=300, elem_id="sources-col"):
+                sources = gr.HTML(SOURCES_EMPTY, elem_id="sources")
+        # a click on a [n] marker or a "Markdown" link in the chat writes its key here (assets.JS)
+        cite_key = gr.Textbox(visible="hidden", elem_id="cite-key")
+        cite_go = gr.Button(visible="hidden", elem_id="cite-go")
+        copy_key = gr.Textbox(visible="hidden", elem_id="copy-key")
+        copy_go = gr.Button(visible="hidden", elem_id="copy-go")
+        md_out = gr.Textbox(visible="hidden", elem_id="md-out")
+
+    page = [box, chatbot, conv, sources, note]
+    settings = [generator, top_k, retrieval]
+    queued = {"concurrency_id": model_queue, "concurrency_limit": concurrency, **PRIVATE}
+    answering = []  # every event that runs the model: what the stop button cancels
+
+    def after(event):
+        """Save the conversation in the browser, then give the question box the focus back."""
+        return event.then(save, [conv], [stored], queue=False, **PRIVATE).then(None, js=FOCUS_QUESTION)
+
+    def _respond(message, state, gen, k, mode):
+        yield from respond(backend, message, state, gen, k, mode)
+
+    def _regenerate(state, gen, k, mode):
+        yield from regenerate(backend, state, gen, k, mode)
+
+    def _edit(state, gen, k, mode, evt: gr.EditData):
+        yield from edit_question(backend, state, evt.index, evt.value, gen, k, mode)
+
+    def _example(evt: gr.SelectData):
+        value = evt.value
+        return value.get("text", "") if isinstance(value, dict) else str(value)
+
+    def _rate(state, evt: gr.LikeData):
+        chat, state, message, target = rate(backend, state, evt.index, evt.liked)
+        return chat, state, message, target, gr.Row(visible=target is not None)
+
+    def _comment(state, target, text):
+        message, text, target = comment(backend, state, target, text)
+        return message, text, target, gr.Row(visible=target is not None)
+
+    for trigger in (box.submit, send.click):
+        answering.append(trigger(_respond, [box, conv, *settings], page, **queued))
+    example = chatbot.example_select(_example, None, [box], queue=False, **PRIVATE)
+    answering.append(example.then(_respond, [box, conv, *settings], page, **queued))
+    for trigger in (regen.click, chatbot.retry):
+        answering.append(trigger(_regenerate, [conv, *settings], page, **queued))
+    answering.append(chatbot.edit(_edit, [conv, *settings], page, **queued))
+    for event in answering:
+        after(event)
+    after(stop.click(stop_answer, [conv], [chatbot, conv, sources, note], cancels=answering,
+                     concurrency_limit=None, **PRIVATE))
+    for trigger in (clear.click, chatbot.clear):  # the chatbot's own trash icon forgets it all too
+        after(trigger(clear_chat, None, page, queue=False, **PRIVATE))
+
+    rated = chatbot.like(_rate, [conv], [chatbot, conv, note, fb_target, comment_row], concurrency_limit=None, **PRIVATE)
+    rated.then(save, [conv], [stored], queue=False, **PRIVATE)
+    for trigger in (comment_send.click, comment_box.submit):
+        trigger(_comment, [conv, fb_target, comment_box], [note, comment_box, fb_target, comment_row],
+                concurrency_limit=None, **PRIVATE)
+
+    cite_go.click(select_citation, [conv, cite_key], [conv, sources], concurrency_limit=None,
+                  **PRIVATE).then(None, js=SCROLL_TO_SELECTED)
+    copy_go.click(copy_answer, [conv, copy_key], [md_out], concurrency_limit=None,
+                  **PRIVATE).then(None, [md_out], None, js=COPY_MARKDOWN)
+    export.click(export_conversation, [conv], [md_out], concurrency_limit=None,
+                 **PRIVATE).then(None, [md_out], None, js=DOWNLOAD_MARKDOWN)
+    demo.load(restore, [stored], [chatbot, conv, sources], queue=False, **PRIVATE)
+    return ChatTab(conv, stored, chatbot, box, sources, note)
