@@ -62,6 +62,16 @@ class Settings:
     translate_terms: bool = True
     max_question_chars: int = 500
     auto_rebuild: bool = True  # rebuild a missing/stale index on load instead of failing
+    # --- where the built index lives (rag.stores): "faiss" = files under index_dir;
+    # "milvus" = a Milvus collection: Milvus Lite in <index_dir>/milvus.db when milvus_uri
+    # is empty, else a server or cluster (e.g. http://10.0.0.5:19530; token from $MILVUS_TOKEN)
+    vector_store: str = "faiss"
+    milvus_uri: str = ""
+    milvus_collection: str = "rag_chunks"  # an alias; each build is a new collection behind it
+    milvus_index_type: str = "FLAT"  # exact, like FAISS; HNSW or AUTOINDEX for millions of chunks
+    # how often (seconds) a running Assistant checks whether another process wrote a new
+    # index, and reloads it (stateless `rag serve` workers sharing one index); 0 = never
+    index_check_seconds: float = 2.0
     # --- generation
     # how a follow-up question is made standalone: "rule" (instant; keeps the model's
     # cached prompt prefix) or "model" (the generator rewrites it; seconds on a CPU)
@@ -77,6 +87,10 @@ class Settings:
     openai_model: str = "default"
     openai_api_key: str = ""  # falls back to the OPENAI_API_KEY environment variable
     request_timeout: float = 120.0
+    # generations run at once; 0 = the backend's own default (llama-cpp and transformers 1:
+    # one model in this process; openai 4: a batching server; extractive: no limit). Callers
+    # beyond it wait in line with their position shown; retrieval never waits for it.
+    generation_slots: int = 0
     # --- where big downloads/assemblies live
     cache_dir: str = ""  # "" = $RAG_CACHE_DIR or ~/.cache/rag-chongqing
     # --- answering: evidence size, refusal and citation checks (rag.answering, rag.citations)
@@ -94,6 +108,9 @@ class Settings:
     # network unless asked for with --host 0.0.0.0
     server_host: str = "127.0.0.1"
     server_port: int = 7860
+    # chat requests one `rag serve` works on at once: each retrieves and shows its evidence
+    # at once, then waits in line for the model (generation_slots); more wait in Gradio's queue
+    serve_requests: int = 16
     # thumbs up/down from the chat page, one JSON line each (rag.feedback); `rag feedback
     # export` turns them into gold-file candidates
     feedback_path: str = "feedback/feedback.jsonl"
@@ -162,7 +179,11 @@ def _validated(s: Settings) -> Settings:
         raise ConfigError(f"condense must be rule or model, not {s.condense!r}.")
     if s.retrieval not in {"dense", "bm25", "hybrid"}:
         raise ConfigError(f"retrieval must be dense, bm25 or hybrid, not {s.retrieval!r}.")
-    for name in ("k", "max_tokens", "max_question_chars", "chunk_max_chars", "fusion_depth", "context_chars"):
+    if int(s.generation_slots) < 0 or float(s.index_check_seconds) < 0:
+        raise ConfigError("generation_slots and index_check_seconds must be 0 or more "
+                          f"(got {s.generation_slots} and {s.index_check_seconds}).")
+    for name in ("k", "max_tokens", "max_question_chars", "chunk_max_chars", "fusion_depth", "context_chars",
+                 "serve_requests"):
         if int(getattr(s, name)) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)}).")
     return s

@@ -210,7 +210,8 @@ class StreamEvent:
 
     kind is "status" (a progress message such as the rewritten question),
     "evidence" (before any model output: the best passage sentences, `evidence` set and
-    `text` holding them with their [n] markers), "token" (a piece of answer text) or
+    `text` holding them with their [n] markers), "queue" (waiting for the model: `position`
+    in line, 1 = next; rag.gate), "token" (a piece of answer text) or
     "answer" (last event; `answer` is set). Callers that only read "token" and
     "answer" events keep working.
     """
@@ -219,3 +220,4 @@ class StreamEvent:
     text: str = ""
     answer: Answer | None = None
     evidence: tuple[Evidence, ...] = ()
+    position: int = 0  # "queue" events: the caller's place in line for the model, 1 = next

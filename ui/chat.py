@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from rag.errors import InputError, RagError
 
+from .api import queue_label
 from .backend import Backend, wait_for
 from .render import notice, render_chat, render_sources
 from .state import Conversation, Turn
@@ -89,6 +90,8 @@ def _apply(turn: Turn, event) -> None:
     elif event.kind == "evidence":
         turn.evidence = event.evidence
         turn.status = "正在生成… · Writing the answer…"
+    elif event.kind == "queue":  # waiting for the model behind other users (rag.gate)
+        turn.status = queue_label(event.position)
     elif event.kind == "token":
         turn.partial += event.text
     elif event.kind == "answer" and event.answer is not None:

@@ -8,6 +8,7 @@ from rag.config import Settings
 from rag.generators import available as available_generators
 
 from .assets import CSS, JS, theme
+from .api import add_api, page_concurrency
 from .backend import Backend
 from .chat_tab import build_chat_tab
 from .evaluation import DEFAULT_GOLD, gold_choices, run_evaluation
@@ -19,7 +20,7 @@ EXAMPLES = [
     "What does the feature propose for Chongqing's platform economy?",
     "Which newspaper published this feature on the digital economy?",
 ]
-MODEL_QUEUE = "model"  # chat and evaluation share one model: one request at a time
+MODEL_QUEUE = "model"  # chat, evaluation and /ask share one limit; the model has its own line
 
 
 def poll_status(backend: Backend):
@@ -27,12 +28,14 @@ def poll_status(backend: Backend):
     return backend.status(), gr.Timer(active=not backend.ready)
 
 
-def build_app(source: Assistant | Settings | Backend | None = None, *, concurrency: int = 1) -> gr.Blocks:
+def build_app(source: Assistant | Settings | Backend | None = None, *, concurrency: int | None = None) -> gr.Blocks:
     """The whole page. `source` is an Assistant (tests, embedding), Settings (load in the
     background), or None (settings from rag.toml/environment). Loading starts now."""
     backend = source if isinstance(source, Backend) else Backend(source)
     backend.start()
     settings = backend.settings
+    # requests worked on at once; generation has its own line in the Assistant (ui.api)
+    concurrency = concurrency or page_concurrency(settings)
     choices = available_generators()
     if settings.generator not in choices:
         choices.append(settings.generator)
@@ -68,6 +71,7 @@ def build_app(source: Assistant | Settings | Backend | None = None, *, concurren
                 failures = gr.HTML("", elem_id="eval-failures")
                 charts = gr.HTML("", elem_id="eval-charts")
         timer = gr.Timer(1.0)
+        add_api(backend, MODEL_QUEUE, concurrency)  # /search and /ask for programs (ui.api)
 
         def _evaluate(gold_file, uploaded, gen, k, mode, first_n):
             yield from run_evaluation(backend, gold_file, uploaded, gen, k, mode, first_n)
