@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Assistant  # noqa: E402
 from rag import evidence as ev  # noqa: E402
-from rag import sentences  # noqa: E402
+from rag import answering, citations, sentences  # noqa: E402
 
 
 def cpu_model() -> str:
@@ -58,7 +58,7 @@ def main() -> int:
     for r in rows:
         q = r["question"]
         hits = a.retrieve(q, k=k)
-        passages = [(n, h.chunk.section, h.chunk.text) for n, h in enumerate(hits, 1)]
+        passages = answering.numbered_passages(citations.number_context(hits))
         use_dense = not (args.no_dense_zh and ev.is_cjk(q))
         t0 = time.perf_counter()
         ranked = sentences.rank(q, passages, embedder=a.embedder if use_dense else None, weights=a.unit_weights)

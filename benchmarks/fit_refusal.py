@@ -133,12 +133,15 @@ def recompute(args) -> int:
         else:
             hits, weights = nomiracl_hits(by_query[row["id"]], opts.k)
         context = citations.number_context(hits)
-        passages = [(n, h.chunk.section, h.chunk.text) for n, h in context.items()]
+        passages = answering.numbered_passages(context)
         ranked = sentences.rank(row["question"], passages, embedder=a.embedder, weights=weights)
         shown = sentences.select(ranked, opts.context_chars, question=row["question"])
         sig = answering.pre_signals(row["question"], context, ranked, shown, weights)
         probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if is_lm else None
-        sig.update(answering.reply_signals(row["question"], row.get("reply", row["answer"]), context, shown,
+        reply = row.get("reply", row["answer"])
+        if is_lm:
+            reply, _ = answering.name_repair(row["question"], reply, shown)
+        sig.update(answering.reply_signals(row["question"], reply, context, shown,
                                            language_model=is_lm, probe=probe, weights=weights,
                                            lex_best=sig["lex_best"]))
         row["signals"] = {k: round(v, 4) for k, v in sig.items()}
@@ -170,7 +173,7 @@ def fit_cmd(args) -> int:
 
     def fit(train):
         return refusal.fit([r["signals"] for r in train], [r["no_answer"] for r in train],
-                           max_false_refusal=args.max_false_refusal)
+                           max_false_refusal=args.max_false_refusal, l2=args.l2)
 
     # gold: 5-fold cross-validation, folds by position (the file mixes topics and languages)
     folds = 5
@@ -201,7 +204,7 @@ def fit_cmd(args) -> int:
         meta = {"fitted_on": f"{len(gold)} gold rows" + (f" + {len(nom_fit)} NoMIRACL zh rows" if nom_fit else "")
                 + f" ({args.generator})",
                 "gold_cv": gold_cv, "nomiracl_heldout": nom_held, "max_false_refusal": args.max_false_refusal,
-                "command": f"benchmarks/fit_refusal.py fit --generator {args.generator} --write"}
+                "l2": args.l2, "command": f"benchmarks/fit_refusal.py fit --generator {args.generator} --l2 {args.l2} --write"}
         kind = refusal.decision_key(args.generator != "extractive")
         refusal.save_decisions({kind: refusal.Decision(final.weights, final.bias, final.threshold, meta)})
         print(f"wrote the {kind!r} decision to {refusal.MODEL_FILE}")
@@ -223,6 +226,7 @@ def main() -> int:
     f.add_argument("--generator", default="llama-cpp")
     f.add_argument("--max-false-refusal", type=float, default=0.05)
     f.add_argument("--write", action="store_true")
+    f.add_argument("--l2", type=float, default=0.3, help="L2 penalty on the weights (larger: smoother, less fitted to the gold set)")
     f.add_argument("--with-nomiracl", action="store_true", help="fit on the first half of NoMIRACL too")
     f.set_defaults(func=fit_cmd)
     args = ap.parse_args()

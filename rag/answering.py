@@ -31,12 +31,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import citations, evidence, prompts, refusal, sentences, spans
+from .corpus import reading_text
 from .generators.base import Generator
 from .generators.extractive import render
 from .types import Answer, Evidence, Hit, Refusal, StreamEvent
 
 _SNIPPET_CHARS = 60
 SHOW_FIRST = 2  # evidence sentences in the first event
+UNSUPPORTED_DRAFT = 0.25  # draft_support under this: the draft's content is not from the passages
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ def _evidence_reply(shown: Sequence[sentences.Scored], english: bool) -> str:
     return render([(best.score, best.n, best.text)], english)
 
 
+def numbered_passages(context: dict[int, Hit]) -> list[sentences.Passage]:
+    """(n, section, text) of each numbered passage, as the answering step reads it."""
+    return [(n, h.chunk.section, reading_text(h.chunk)) for n, h in context.items()]
+
+
 def _passages_text(context: dict[int, Hit]) -> str:
     return " ".join(f"{h.chunk.section} {h.chunk.text}" for h in context.values())
 
@@ -102,7 +109,22 @@ def reply_signals(question: str, reply: str, context: dict[int, Hit], shown: Seq
         return refusal.draft_signals(question, reply, shown, probe, weights, _passages_text(context), by_n)
     texts = " ".join(h.chunk.text for h in context.values())
     return {**refusal.extractive_signals(), "draft_focus": lex_best,
-            "draft_no_figure": 0.0 if refusal.answers_figure(question, reply, texts) else 1.0}
+            "draft_no_figure": 0.0 if refusal.answers_figure(question, reply, texts) else 1.0,
+            "draft_no_name": 0.0 if refusal.answers_name(question, reply) else 1.0}
+
+
+def name_repair(question: str, reply: str, shown: Sequence[sentences.Scored]) -> tuple[str, str | None]:
+    """A question that wants a person's name, answered without one ("作者是谁？" -> the
+    author's affiliation), is answered with the best shown sentence that does name someone,
+    if any: (reply, note) with note None when nothing changed."""
+    if not evidence.asks_name(question) or refusal.answers_name(question, reply) or prompts.is_refusal_reply(reply):
+        return reply, None
+    named = next((s for s in shown if evidence.person_names(s.text)), None)
+    if named is None:
+        return reply, None
+    english = not evidence.is_cjk(question)
+    return (render([(named.score, named.n, named.text)], english),
+            "the question wants a name and the model gave none; answering with the sentence that names it")
 
 
 def answer_stream(
@@ -121,7 +143,7 @@ def answer_stream(
     decision = decision or refusal.load_decision()
     english = not evidence.is_cjk(question)
     context = citations.number_context(hits)
-    passages = [(n, h.chunk.section, h.chunk.text) for n, h in context.items()]
+    passages = numbered_passages(context)
     timings: dict[str, float] = {}
     notes: list[str] = []
     shown: list[sentences.Scored] = []
@@ -208,6 +230,9 @@ def answer_stream(
 
     # 4. the decision with the model's signals
     t_check = time.perf_counter()
+    if generator.is_language_model:
+        reply, note = name_repair(question, reply, shown)
+        notes.extend([note] if note else [])
     signals.update(reply_signals(question, reply, context, shown, language_model=generator.is_language_model,
                                  probe=usage.get("probe"), weights=weights, lex_best=signals["lex_best"]))
     if not _has_content(reply) and not prompts.is_refusal_reply(reply):
@@ -228,6 +253,11 @@ def answer_stream(
     if prompts.is_refusal_reply(reply):
         # the decision overrules the model: answer with the evidence it was shown
         notes.append("the model declined, but the evidence holds the question's terms; answering with it")
+        reply = _evidence_reply(shown, english)
+    elif generator.is_language_model and signals.get("draft_support", 1.0) < UNSUPPORTED_DRAFT:
+        # the documents hold the answer, but the draft's words are not from them (a small
+        # model may echo its worked examples): the evidence sentence is the safer answer
+        notes.append(f"the model's answer {reply[:40]!r} is not in the passages; answering with the best evidence sentence")
         reply = _evidence_reply(shown, english)
 
     # 5. wording: the documents' own words for a paraphrased span; the evidence sentence

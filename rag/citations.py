@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import evidence
+from .corpus import reading_text
 from .types import Citation, Hit
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def resolve(
             warnings.append(msg)
             continue
         sents = by_n.get(n, [])
-        scores = [support_score(s, hit.chunk.text, embedder) for s in sents if s]
+        scores = [support_score(s, reading_text(hit.chunk), embedder) for s in sents if s]
         score = max(scores) if scores else 0.0
         supported = score >= min_support
         if not supported:
@@ -198,7 +199,7 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
         if not re.search(r"[\w\u3400-\u9fff]", clean):
             continue  # a bare marker or punctuation left over
         cited = [n for m in parse_markers(sentence) for n in m.numbers if n in context]
-        scores = {n: support_score(clean, context[n].chunk.text, embedder) for n in context}
+        scores = {n: support_score(clean, reading_text(context[n].chunk), embedder) for n in context}
         best_n = max(scores, key=lambda n: (scores[n], -n))
         if cited and max(scores[n] for n in cited) >= min_support:
             pending.append((_with_markers(clean, sentence, list(dict.fromkeys(cited))), True))

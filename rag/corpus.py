@@ -387,3 +387,15 @@ def index_text(chunk: Chunk) -> str:
     if chunk.kind == "byline" and chunk.author:
         return f"{chunk.section}\n{chunk.author}\n{chunk.text}"
     return f"{chunk.section}\n{chunk.text}"
+
+
+def reading_text(chunk: Chunk) -> str:
+    """The passage as the answering step reads it: its text, plus the byline name that
+    stands far above a paragraph carrying an author line ("唐于渝" heads a piece whose
+    "（作者系…）" line closes it), so "作者是谁？" can be answered and cited from it."""
+    if chunk.kind != "byline" or not chunk.author:
+        return chunk.text
+    squeezed = "".join(chunk.text.split())
+    missing = [part for part in chunk.author.split("；")
+               if re.fullmatch(r"[\u3400-\u9fff·]{2,5}", part) and part not in squeezed]  # names, not affiliations
+    return chunk.text if not missing else f"{chunk.text}\n（作者：{'；'.join(missing)}）"

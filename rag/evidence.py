@@ -72,9 +72,31 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _to_simplified() -> dict[int, str]:
+    """Traditional -> simplified, character by character (zhconv's table): enough to match
+    a simplified question against traditional text (臺灣大學 / 台湾大学); phrase-level
+    conversion is not needed for comparison."""
+    from zhconv import zhconv as tables
+
+    tables.loaddict()
+    return {ord(k): v for k, v in tables.zhcdicts["zh2Hans"].items() if len(k) == 1 and len(v) == 1}
+
+
+def fold(text: str) -> str:
+    """The text in simplified characters, for comparing (never for display)."""
+    return text.translate(_to_simplified()) if _CJK.search(text) else text
+
+
+def squeeze(text: str) -> str:
+    """Folded, lower-cased, without white space: the form in which a phrase is looked up
+    in a passage."""
+    return "".join(fold(text).lower().split())
+
+
 def units(text: str) -> set[str]:
     """The comparison units of a text: CJK character bigrams and lower-cased Latin words/numbers."""
-    text = strip_markers(text).lower()
+    text = fold(strip_markers(text)).lower()
     grams: set[str] = set()
     for run in re.findall(r"[\u3400-\u9fff]+", text):
         if len(run) == 1:
@@ -134,7 +156,7 @@ def quantities(text: str, *, years: bool = True) -> list[str]:
 def numbers(text: str) -> set[str]:
     """The bare numeric values in a text (digits, and Chinese numerals up to 99), for
     checking that a figure in an answer also appears in the context."""
-    plain = re.sub(r"(?<=\d)[,，](?=\d{3}\b)", "", strip_markers(text))  # "100,000" is one number
+    plain = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", strip_markers(text))  # "100,000" is one number
     vals = {v.rstrip("0").rstrip(".") if "." in v else v for v in _DIGIT_TOKEN.findall(plain)}
     for m in re.finditer(r"[零〇一二两三四五六七八九十]+", text):
         v = _zh_small_number(m.group(0))
@@ -201,7 +223,7 @@ def words(text: str) -> list[str]:
     Latin terms), lower-cased. Used where bigrams would straddle word boundaries: a
     faithful answer glues copied words together in new ways ("记者张锦辉拍的")."""
     out = []
-    for w in _jieba().lcut(strip_markers(text).lower()):
+    for w in _jieba().lcut(fold(strip_markers(text)).lower()):
         w = w.strip()
         if not w or not re.search(r"[\w\u3400-\u9fff]", w):
             continue
@@ -216,7 +238,7 @@ def words(text: str) -> list[str]:
 def word_support(text: str, context: str, exclude: str = "") -> tuple[float, list[str]]:
     """Share of text's content words (leaving out those of `exclude`, e.g. the question)
     that occur in context, and the words that do not."""
-    squeezed = "".join(context.lower().split())
+    squeezed = squeeze(context)
     skip = set(words(exclude))
     mine = [w for w in dict.fromkeys(words(text)) if w not in skip]
     if not mine:
@@ -225,12 +247,64 @@ def word_support(text: str, context: str, exclude: str = "") -> tuple[float, lis
     return 1 - len(missing) / len(mine), missing
 
 
-_ENTITY_TAGS = {"ns", "nr", "nrt", "nt", "nz", "nrfg"}
+_ENTITY_TAGS = {"ns", "nr", "nrt", "nt", "nrfg"}  # not nz ("other proper noun"): mostly segmentation slips ("和谈")
+_PERSON_TAGS = {"nr", "nrfg"}
+# jieba tags some everyday words as given names ("智慧", "阳光") or places ("城市"): a word
+# its dictionary knows this often is not a name (real names it knows are rarely that common
+# in its corpus, and a false premise names something specific).
+_COMMON_WORD_FREQ = 500
+_GENERIC_PLACES = {"城市", "地区", "地方", "全国", "全球", "世界", "国内", "国外", "海外", "城乡", "农村", "乡村", "中央"}
+# The commonest Chinese surnames (single characters): a person's name starts with one.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
+    "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛"
+    "樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁"
+    "冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米"
+    "柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+
+
+def _dictionary_frequency(word: str) -> int:
+    return _jieba().dt.FREQ.get(word) or 0
 
 
 def entities(text: str) -> list[str]:
     """Names in a text (places, people, organisations: jieba's part-of-speech tags) and
     figures with their units, for checking that what a question names is in the documents."""
-    out = [w for w, flag in _jieba().posseg.cut(strip_markers(text)) if flag in _ENTITY_TAGS and len(w) >= 2]
+    out = []
+    for w, flag in _jieba().posseg.cut(fold(strip_markers(text))):
+        if flag not in _ENTITY_TAGS or len(w) < 2 or w in _GENERIC_PLACES:
+            continue
+        if flag in _PERSON_TAGS and _dictionary_frequency(w) >= _COMMON_WORD_FREQ:
+            continue
+        out.append(w)
     out += [q for q in quantities(text) if re.search(r"\d", q)]  # "60%", not the "两个" of "哪两个"
     return list(dict.fromkeys(out))
+
+
+def person_names(text: str) -> list[str]:
+    """Chinese personal names in a text: words jieba tags as a person's name that start with
+    a common surname, have 2-4 characters, and are not everyday dictionary words (jieba
+    tags "高水平" and "智能化" as names too)."""
+    out = []
+    for w, flag in _jieba().posseg.cut(fold(strip_markers(text))):
+        known = _dictionary_frequency(w)
+        # a word jieba guessed (not in its dictionary) is a name; a dictionary word rarely is
+        # ("成渝" is the Chengdu-Chongqing region, "高水平" a phrase), unless a rare 3-character one
+        if flag in _PERSON_TAGS and 2 <= len(w) <= 4 and w[0] in _SURNAMES and (not known or (len(w) == 3 and known < 50)):
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+# Questions that want a person's name: an author, a photographer, "叫什么名字". (Plain 谁
+# often wants an organisation: "谁主办".)
+_ASKS_NAME = re.compile(
+    r"作者是谁|作者叫|谁写|谁撰写|由谁|谁拍|谁摄|摄影(?:师|者)?是谁|记者是谁|叫什么名字|什么名字|姓名|名字是|哪位(?:作者|记者|学者|专家|教授)"
+    r"|\bwho (?:wrote|authored|took|photographed|is the author)\b|\bname of the (?:author|professor|researcher|reporter|photographer|writer)\b"
+    r"|\bwhat is the (?:author|photographer|reporter)'?s name\b",
+    re.IGNORECASE,
+)
+
+
+def asks_name(question: str) -> bool:
+    return bool(_ASKS_NAME.search(question))

@@ -29,6 +29,9 @@ Signals, each in [0, 1]:
 - premise_echo    share of the words the answer repeats from the question that no
                   retrieved passage holds: an answer that confirms a false premise
                   ("…与新疆哈密、甘肃庆阳共建…", "建议关停…") repeats what is not there
+- draft_no_name   the question wants a person's name (an author, a photographer) and the
+                  answer names nobody: an affiliation is not a name, and the documents
+                  may give only the affiliation
 
 The weights are a logistic regression fitted by `fit` (benchmarks/fit_refusal.py)
 on half of NoMIRACL zh and on the gold set, and reported on the other half and by
@@ -55,9 +58,10 @@ from . import evidence, prompts, sentences
 FEATURES = (
     "lex_best", "lex_shown", "dense_best", "english", "figure_missing", "entity_missing",
     "model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure", "subject_missing",
+    "draft_no_name",
 )
 MODEL_FEATURES = ("model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure",
-                  "subject_missing")
+                  "subject_missing", "draft_no_name")
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 
@@ -129,8 +133,8 @@ def entity_missing(question: str, passages_text: str) -> float:
     names = evidence.entities(question)
     if not names:
         return 0.0
-    squeezed = "".join(passages_text.lower().split())
-    return sum("".join(n.lower().split()) not in squeezed for n in names) / len(names)
+    squeezed = evidence.squeeze(passages_text)
+    return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
 
 
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
@@ -184,7 +188,7 @@ def premise_echo(question: str, reply: str, passages_text: str) -> float:
     echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
     if not echoed:
         return 0.0
-    squeezed = "".join(passages_text.lower().split())
+    squeezed = evidence.squeeze(passages_text)
     return sum(w not in squeezed for w in echoed) / len(echoed)
 
 
@@ -197,8 +201,8 @@ def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str])
     cited = [passages_by_n[n] for n in cited_numbers(reply) if n in passages_by_n]
     if not names or not cited:
         return 0.0
-    squeezed = "".join(" ".join(cited).lower().split())
-    return sum("".join(n.lower().split()) not in squeezed for n in names) / len(names)
+    squeezed = evidence.squeeze(" ".join(cited))
+    return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
 
 
 def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], probe: Mapping[str, float] | None,
@@ -209,7 +213,8 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     model_refuse = float(p) if p is not None else (1.0 if declined else 0.0)
     if declined:  # it did decline, whatever its first token's probability was
         return {"model_refuse": 1.0, "draft_support": 0.0, "draft_focus": 0.0, "premise_echo": 0.0,
-                "draft_no_figure": 1.0 if evidence.asks_quantity(question) else 0.0, "subject_missing": 0.0}
+                "draft_no_figure": 1.0 if evidence.asks_quantity(question) else 0.0, "subject_missing": 0.0,
+                "draft_no_name": 1.0 if evidence.asks_name(question) else 0.0}
     shown_text = " ".join(s.text for s in shown)
     support = draft_support(question, reply, shown_text)
     # the sentence the answer was taken from: the shown one sharing most of its units
@@ -221,7 +226,20 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
     return {"model_refuse": model_refuse, "draft_support": support, "draft_focus": focus, "premise_echo": echo,
             "draft_no_figure": 0.0 if answers_figure(question, reply, shown_text) else 1.0,
-            "subject_missing": subject_missing(question, reply, passages_by_n or {})}
+            "subject_missing": subject_missing(question, reply, passages_by_n or {}),
+            "draft_no_name": 0.0 if answers_name(question, reply) else 1.0}
+
+
+_LATIN_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:[a-z]|\b)")
+
+
+def answers_name(question: str, reply: str) -> bool:
+    """True unless the question wants a person's name and the reply gives none (a
+    Chinese name, or a romanised one in an English reply)."""
+    if not evidence.asks_name(question):
+        return True
+    body = evidence.strip_markers(reply)
+    return bool(evidence.person_names(body)) or (not evidence.is_cjk(body) and bool(_LATIN_NAME.search(body)))
 
 
 def answers_figure(question: str, reply: str, shown_text: str) -> bool:

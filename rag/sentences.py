@@ -47,6 +47,7 @@ W_DENSE_EN = 0.6
 W_TITLE = 0.5  # weight of question units found only in the passage's title
 FIGURE_BONUS = 0.15
 BYLINE_BONUS = 0.3
+NAME_BONUS = 0.3
 RANK_PRIOR = 0.04  # per step of retrieval rank
 RANK_PRIOR_EN = 0.08  # sentence embeddings separate English questions' sentences weakly
 
@@ -177,9 +178,12 @@ def rank(
             if any(not evidence.numbers(f) <= asked for f in evidence.quantities(s, years=years)):
                 score[k] += FIGURE_BONUS
     if _ASKS_PERSON.search(question):
+        wants_name = evidence.asks_name(question)
         for k, s in enumerate(texts):
             if _BYLINE.search(s):
                 score[k] += BYLINE_BONUS
+            if wants_name and evidence.person_names(s):
+                score[k] += NAME_BONUS  # "作者是谁？" wants the name, not only the affiliation line
     ranks = {n: r for r, n in enumerate(dict.fromkeys(n for n, _, _ in passages))}
     score -= (RANK_PRIOR_EN if english else RANK_PRIOR) * np.array([ranks[n] for n, _, _ in items], dtype=np.float32)
     order = sorted(range(len(items)), key=lambda k: (-float(score[k]), items[k][0], items[k][1]))

@@ -227,3 +227,47 @@ def test_warm_up_keeps_sentence_vectors_beside_the_index(hash_assistant):
     assert relevance.warm(hash_assistant.embedder, ["数据编目16万类。"], vec_file.parent, embed_missing=False) == 0
     hash_assistant.warm_up(embed_missing=False)
     assert any(k[0] == hash_assistant.embedder.key for k in relevance._cache)
+
+
+# ---------------------------------------------------------------- who-questions and drafts not from the passages
+BYLINE = "（作者系重庆社会科学院城市与区域经济研究所副所长）"
+
+
+def _byline_hit(n, author):
+    chunk = Chunk(id=f"doc#p{n}", text=BYLINE, source="doc.txt", section="加快推动人工智能产业创新发展",
+                  author=author, paragraph=n, char_start=0, char_end=len(BYLINE), kind="byline")
+    return Hit(rank=n, score=1.0 / n, chunk=chunk)
+
+
+def test_a_name_question_answered_with_an_affiliation_gets_the_sentence_that_names_the_author():
+    hits = [_byline_hit(1, "唐于渝；作者系重庆社会科学院城市与区域经济研究所副所长"), _hit(2, DATA)]
+    # a decision that always answers: this test is about the wording, not the refusal
+    answer_all = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
+    gen, events, answer = run("这篇文章的作者是谁？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
+                              decision=answer_all)
+    assert "唐于渝" in gen.prompts[-1][-1]["content"], "the byline name far above the paragraph is shown to the model"
+    assert "唐于渝" in answer.text and not answer.refused
+    assert any("wants a name" in n for n in answer.notes)
+    assert answer.citations and answer.citations[0].n == 1 and answer.citations[0].supported
+    assert answer.signals["draft_no_name"] == 0.0
+
+
+def test_a_name_question_with_no_name_in_the_documents_raises_the_no_name_signal():
+    hits = [_byline_hit(1, "作者系重庆社会科学院城市与区域经济研究所副所长"), _hit(2, DATA)]
+    answer_all = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
+    _, _, answer = run("这篇文章的作者叫什么名字？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
+                       decision=answer_all)
+    assert answer.signals["draft_no_name"] == 1.0
+    refuse_nameless = refusal.Decision(weights={"draft_no_name": 6.0}, bias=-3.0, threshold=0.5)
+    _, _, answer = run("这篇文章的作者叫什么名字？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
+                       decision=refuse_nameless)
+    assert answer.refused
+
+
+def test_a_draft_whose_words_are_not_in_the_passages_is_replaced_by_the_evidence_sentence():
+    # a small model echoing its worked examples ("北山大学") while the evidence holds the answer
+    answer_all = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
+    _, _, answer = run("What is the data demand satisfaction rate?", '"北山大学" and "南湖研究院" [1].',
+                       decision=answer_all)
+    assert "北山大学" not in answer.text and "95%" in answer.text
+    assert any("not in the passages" in n for n in answer.notes)
