@@ -38,12 +38,13 @@ def run(args) -> int:
             bar.close()
     skipped = index.manifest.get("skipped", [])
     if args.json:
-        print_json({**index.manifest, "index_dir": str(settings.index_path), "embedded": stats.embedded,
+        print_json({**index.manifest, "index_dir": str(settings.index_path), "location": index.store.location,
+                    "embedded": stats.embedded,
                     "seconds": round(stats.seconds, 3), "skipped": skipped})
     else:
         print(
             f"Indexed {stats.chunks} chunks from {len(index.manifest.get('corpus_files', []))} file(s) into "
-            f"{settings.index_path} in {stats.seconds:.1f} s ({stats.embedded} embedded, "
+            f"{index.store.location} in {stats.seconds:.1f} s ({stats.embedded} embedded, "
             f"{stats.chunks - stats.embedded} reused from the cache; embedder {index.manifest['embedder_key']})."
         )
         if skipped:
