@@ -191,3 +191,13 @@ def test_gold_retrieval_equal_with_the_default_embedder(tmp_path, corpus_dir):
         print(mode, f, m)
         assert m == f
     assert gold_scores(milvus)["hit@1"] >= 0.94  # and it is the good ranking, not an equal bad one
+
+
+def test_cli_index_and_search_with_the_milvus_store(env, capsys):
+    from rag.cli import main
+
+    assert main(["index", "--store", "milvus", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["store"] == "milvus" and out["location"].startswith("Milvus Lite ")
+    assert main(["search", "数据需求满足率是多少", "-k", "2", "--store", "milvus", "--no-rebuild", "--json"]) == 0
+    assert "95%" in json.loads(capsys.readouterr().out)[0]["text"]

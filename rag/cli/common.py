@@ -15,6 +15,10 @@ def add_retrieval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", default=None, help="corpus folder (default seeds/)")
     p.add_argument("--index", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or stale index")
+    add_store_args(p)
+
+
+def add_store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", dest="vector_store", choices=["faiss", "milvus"], default=None,
                    help="where the index lives: faiss files (default) or milvus (see --milvus-uri)")
     p.add_argument("--milvus-uri", default=None,

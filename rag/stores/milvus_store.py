@@ -137,7 +137,7 @@ class MilvusStore(IndexStore):
                 except Exception as e:  # noqa: BLE001 - connection and lock failures
                     hint = ("Milvus Lite serves one process at a time: another program holds this file; "
                             "for several workers run a Milvus server and set milvus_uri"
-                            if self.is_lite else f"check that the server runs and that ${TOKEN_ENV} holds a valid token")
+                            if self.is_lite else f"Check that the server runs and that ${TOKEN_ENV} holds a valid token")
                     raise BackendUnavailableError(f"Cannot open {self.location}: {e}. {hint}.") from e
             return _clients[key]
 
