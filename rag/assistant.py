@@ -20,6 +20,7 @@ from .errors import ConfigError, IndexError_, InputError
 from .gate import Gate
 from .generators import Generator, make_generator
 from .answering import AskOptions
+from .documents import AddResult, DocumentInfo, ProgressCallback
 from .index import HybridIndex, open_index
 from .refusal import decision_key, load_decision
 from .sentences import UnitWeights
@@ -55,6 +56,7 @@ class Assistant:
         self._gates: dict[str, Gate] = {}  # the line for each generator (rag.gate)
         self._index_lock = threading.Lock()  # one reload at a time
         self._index_checked = time.monotonic()
+        self._docs_lock = threading.Lock()  # one add or remove of documents at a time
         # the answer-or-refuse decisions (rag.refusal), by kind of generator; replaceable
         self.decisions = {kind: load_decision(kind) for kind in ("language_model", "no_model")}
 
@@ -119,6 +121,68 @@ class Assistant:
                 return False
             self.index = fresh
             return True
+
+    # ------------------------------------------------------------------ documents
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents: source, chunk count, pages (PDF), whether uploaded."""
+        from .documents import describe
+
+        return describe(self.index.chunks)
+
+    def add_documents(self, files, progress: ProgressCallback | None = None) -> AddResult:
+        """Store files (paths, or (name, bytes) pairs) under <corpus>/uploads/ and re-index:
+        only their chunks are embedded, and they are searchable as soon as this returns.
+        InputError, before anything is stored, for an unsupported format, a file over
+        settings.max_upload_mb or an unusable name. A stored file that then cannot be read
+        is removed again and listed in the result's `skipped` with the reason."""
+        from . import documents as docs
+
+        with self._docs_lock:
+            watch = docs.Stopwatch(progress)
+            corpus = self.settings.corpus_path
+            stored = docs.store_uploads(corpus, files, self.settings.max_upload_mb)
+            sources = [s for s, _ in stored]
+            watch.report("reading")
+            total = docs.pending_chunks(corpus, sources, self.settings.index_path, self.embedder.key,
+                                        self.settings.chunk_max_chars)
+            watch.report("embedding", total)
+            index = self._reindex(watch)
+            skipped = [s for s in index.manifest.get("skipped", []) if s["file"] in sources]
+            for s in skipped:
+                (corpus / s["file"]).unlink(missing_ok=True)
+            added = [s for s in sources if s not in {x["file"] for x in skipped}]
+            watch.report("done")
+            return docs.AddResult(
+                added=added, replaced=[s for s, r in stored if r and s in added], skipped=skipped,
+                chunks=sum(c.source in added for c in index.chunks), embedded=index.build_stats.embedded,
+                seconds=watch.elapsed,
+            )
+
+    def remove_document(self, source: str, progress: ProgressCallback | None = None) -> int:
+        """Delete an uploaded document and re-index; returns how many chunks it had. The
+        seed documents cannot be removed this way (InputError)."""
+        from . import documents as docs
+
+        with self._docs_lock:
+            chunks = sum(c.source == source for c in self.index.chunks)
+            docs.remove_upload(self.settings.corpus_path, source)
+            watch = docs.Stopwatch(progress)
+            self._reindex(watch)
+            watch.report("done")
+            return chunks
+
+    def _reindex(self, watch) -> HybridIndex:
+        """Rebuild the index from the corpus folder (cached vectors reused), embed the new
+        sentences for the evidence, then swap it in: questions meanwhile use the old one."""
+        from . import relevance, sentences
+        from .index import build_from_corpus
+
+        index = build_from_corpus(self.settings, self.embedder, progress=watch.advance)
+        units = [u for c in index.chunks for u in sentences.split_units(c.text)]
+        watch.report("sentences", relevance.pending(self.embedder, units, self.settings.index_path))
+        relevance.warm(self.embedder, units, self.settings.index_path, progress=watch.advance)
+        self.index = index
+        return index
 
     # ------------------------------------------------------------------ retrieval
     def check_question(self, question: str) -> str:

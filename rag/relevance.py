@@ -44,6 +44,15 @@ def sentence_vectors(embedder, sentences: Sequence[str]) -> np.ndarray:
     return np.vstack(out) if out else np.zeros((0, 1), dtype=np.float32)
 
 
+def pending(embedder, sentences: Sequence[str], folder: Path) -> int:
+    """How many of these sentences `warm` would embed (not in the vector file in
+    `folder`): the total for a progress bar."""
+    from .index import EmbeddingCache, text_key
+
+    stored = EmbeddingCache(folder, getattr(embedder, "key", type(embedder).__name__), prefix="sentvec").vectors
+    return len({s for s in sentences if text_key(s) not in stored})
+
+
 def warm(embedder, sentences: Sequence[str], folder: Path | None = None, *, embed_missing: bool = True,
          progress=None) -> int:
     """Fill the cache with the vectors of these sentences (a corpus' sentences, so the

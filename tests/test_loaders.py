@@ -50,17 +50,24 @@ def write_image_only_pdf(path: Path) -> None:
     pdf.output(str(path))
 
 
-def write_docx(path: Path) -> None:
+NOTICE_DOCX = [
+    ("关于推进数据要素市场化配置改革的通知", "各区县人民政府：为推动数据要素市场化配置改革，现将有关事项通知如下。"),
+    ("一、工作目标", "到2027年，全市数据交易规模突破百亿元，公共数据开放率达到百分之八十。"),
+]
+
+
+def write_docx(path: Path, sections: list[tuple[str, str]] = NOTICE_DOCX, table: bool = True) -> None:
+    """A Word file: (heading, paragraph) pairs, the first heading a Title-level one."""
     import docx
 
     d = docx.Document()
-    d.add_heading("关于推进数据要素市场化配置改革的通知", level=1)
-    d.add_paragraph("各区县人民政府：为推动数据要素市场化配置改革，现将有关事项通知如下。")
-    d.add_heading("一、工作目标", level=2)
-    d.add_paragraph("到2027年，全市数据交易规模突破百亿元，公共数据开放率达到百分之八十。")
-    table = d.add_table(rows=2, cols=2)
-    table.cell(0, 0).text, table.cell(0, 1).text = "指标", "目标值"
-    table.cell(1, 0).text, table.cell(1, 1).text = "智能算力", "10万P"
+    for level, (heading, paragraph) in enumerate(sections, 1):
+        d.add_heading(heading, level=min(level, 2))
+        d.add_paragraph(paragraph)
+    if table:
+        t = d.add_table(rows=2, cols=2)
+        t.cell(0, 0).text, t.cell(0, 1).text = "指标", "目标值"
+        t.cell(1, 0).text, t.cell(1, 1).text = "智能算力", "10万P"
     d.save(str(path))
 
 

@@ -11,6 +11,7 @@ from .assets import CSS, JS, theme
 from .api import add_api, page_concurrency
 from .backend import Backend
 from .chat_tab import build_chat_tab
+from .documents import build_documents_panel
 from .evaluation import DEFAULT_GOLD, gold_choices, run_evaluation
 
 TITLE = "重庆“人工智能+”问答 · Chongqing AI+ Q&A"
@@ -52,6 +53,7 @@ def build_app(source: Assistant | Settings | Backend | None = None, *, concurren
                 top_k = gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k")
                 retrieval = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retrieval,
                                      label="检索方式 · Retrieval", elem_id="retrieval")
+        build_documents_panel(backend)  # upload, progress, list, remove (ui.documents)
         with gr.Tabs():
             build_chat_tab(demo, backend, generator, top_k, retrieval, examples=EXAMPLES,
                            model_queue=MODEL_QUEUE, concurrency=concurrency)

@@ -1,6 +1,9 @@
 """`rag index`: build (or refresh) the index for a corpus folder."""
 from __future__ import annotations
 
+import sys
+
+from .. import relevance, sentences
 from ..assistant import Assistant
 from ..embedders import make_embedder
 from ..index import build_from_corpus
@@ -21,17 +24,21 @@ def register(sub) -> None:
 def run(args) -> int:
     settings = settings_from(args, embedder=args.embedder, embedder_model=args.embedder_model)
     embedder = make_embedder(settings.embedder, settings)
+    # progress bars with the time left go to stderr: with --json too when that is a terminal
+    bars = not args.json or sys.stderr.isatty()
     # skipped files are listed once, in the summary below (text) or under "skipped" (--json)
-    index = build_from_corpus(settings, embedder, progress=not args.json,
+    index = build_from_corpus(settings, embedder, progress=bars,
                               log=lambda msg: None if msg.startswith("Skipped ") else log_stderr(msg))
     stats = index.build_stats
     # the vectors of every sentence, kept beside the index: answers rank sentences, and the
     # first question should not wait for them
     bar = None
-    if not args.json:
+    if bars:
         from tqdm import tqdm
 
-        bar = tqdm(desc="Embedding sentences", unit="sentence", dynamic_ncols=True)
+        units = [u for c in index.chunks for u in sentences.split_units(c.text)]
+        bar = tqdm(total=relevance.pending(embedder, units, settings.index_path), desc="Embedding sentences",
+                   unit="sentence", dynamic_ncols=True, file=sys.stderr)
     try:
         Assistant(settings, index, embedder).warm_up(progress=bar.update if bar is not None else None)
     finally:

@@ -1,0 +1,157 @@
+"""The documents panel: upload files into the index, watch the indexing progress, see
+every document with its chunk count, remove an uploaded one.
+
+The work is rag.Assistant.add_documents / remove_document (files are stored under the
+corpus folder's uploads/, only their chunks are embedded, the new index is swapped in);
+this module shows it. Adding runs in a thread while the handler yields a progress bar
+with the time left, then the new list. The handlers are plain functions, so tests call
+them directly:
+
+    add_files(backend, ["/tmp/report.pdf"])   -> yields (progress HTML, list HTML, remove choices, upload box)
+    remove_file(backend, "uploads/report.pdf") -> (message HTML, list HTML, remove choices)
+    list_view(backend)                         -> (list HTML, remove choices)
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import gradio as gr
+
+from rag.corpus import LOADERS
+from rag.documents import DocumentInfo, IndexProgress
+from rag.errors import RagError
+
+from .backend import Backend, wait_for
+from .render import esc, notice
+
+PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}
+STAGES = {
+    "saving": "保存文件 · Saving the files",
+    "reading": "读取文档 · Reading the documents",
+    "embedding": "嵌入段落 · Embedding passages",
+    "sentences": "嵌入句子 · Embedding sentences for the evidence",
+    "done": "完成 · Done",
+}
+
+
+def progress_html(p: IndexProgress) -> str:
+    label = STAGES.get(p.stage, p.stage)
+    if p.total:
+        eta = f", 约剩 · about {p.eta:.0f} s left" if p.eta is not None else ""
+        count = f"{p.done} / {p.total}{eta}"
+        bar = f'<progress value="{p.done}" max="{p.total}"></progress>'
+    else:
+        count, bar = (f"{p.done}" if p.done else ""), "<progress></progress>"
+    return (f'<div class="doc-progress" data-stage="{esc(p.stage)}">{bar}'
+            f'<span>{esc(label)} {esc(count)} · {p.elapsed:.1f} s</span></div>')
+
+
+def render_list(docs: list[DocumentInfo]) -> str:
+    if not docs:
+        return '<div class="doc-empty">（没有文档 · no documents）</div>'
+    rows = "".join(
+        f'<tr data-source="{esc(d.source)}"><td>{esc(d.source)}</td><td class="num">{d.chunks}</td>'
+        f'<td class="num">{d.pages or ""}</td><td>{"上传 · uploaded" if d.uploaded else "种子 · seed"}</td></tr>'
+        for d in docs
+    )
+    total = sum(d.chunks for d in docs)
+    return (f'<table class="doc-list"><thead><tr><th>文档 · Document</th><th>段 · Chunks</th><th>页 · Pages</th>'
+            f'<th></th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<div class="doc-total">{len(docs)} documents, {total} chunks</div>')
+
+
+def _choices(docs: list[DocumentInfo]):
+    uploaded = [d.source for d in docs if d.uploaded]
+    return gr.Dropdown(choices=uploaded, value=uploaded[0] if uploaded else None)
+
+
+def list_view(backend: Backend):
+    if not backend.ready or backend.assistant is None:
+        return '<div class="doc-empty">正在加载索引… · Loading the index…</div>', gr.Dropdown(choices=[], value=None)
+    docs = backend.assistant.documents()
+    return render_list(docs), _choices(docs)
+
+
+def add_files(backend: Backend, paths) -> Iterator[tuple]:
+    """Add the uploaded files; yields (progress, list, remove choices, upload box) while it works."""
+    paths = [p for p in (paths or []) if p]
+    keep = gr.update()
+    if not paths:
+        yield notice("先选择文件 · Choose one or more files first."), keep, keep, keep
+        return
+    for message in wait_for(backend):
+        yield notice(message, "info"), keep, keep, keep
+    if backend.assistant is None:
+        yield notice(backend.status(), "error"), keep, keep, keep
+        return
+    latest: list[IndexProgress] = [IndexProgress("saving")]
+    outcome: dict = {}
+
+    def work():
+        try:
+            outcome["result"] = backend.assistant.add_documents(paths, progress=latest.append)
+        except RagError as e:
+            outcome["error"] = str(e)
+        except Exception as e:  # noqa: BLE001 - shown on the page, not lost in a thread
+            outcome["error"] = f"{type(e).__name__}: {e}"
+
+    thread = threading.Thread(target=work, name="rag-ui-add-documents", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)
+        yield progress_html(latest[-1]), keep, keep, keep
+    if "error" in outcome:
+        yield notice(outcome["error"], "error"), keep, keep, keep
+        return
+    r = outcome["result"]
+    lines = [f"已添加 · Added {len(r.added)} file(s): {', '.join(r.added) or '—'} — {r.chunks} chunks "
+             f"({r.embedded} embedded) in {r.seconds:.1f} s. 现在可以提问 · Ask about them now."]
+    if r.replaced:
+        lines.append(f"替换了同名文件 · Replaced: {', '.join(r.replaced)}")
+    for s in r.skipped:
+        lines.append(f"无法读取 · Not readable, not kept: {s['file']}: {s['reason']}")
+    html = "".join(notice(line, "warn" if line.startswith("无法") else "info") for line in lines)
+    docs = backend.assistant.documents()
+    yield html, render_list(docs), _choices(docs), None
+
+
+def remove_file(backend: Backend, source: str | None):
+    keep = gr.update()
+    if not source:
+        return notice("先选择一个上传的文档 · Choose an uploaded document first."), keep, keep
+    if not backend.ready or backend.assistant is None:
+        return notice(backend.status(), "info"), keep, keep
+    try:
+        n = backend.assistant.remove_document(source)
+    except RagError as e:
+        return notice(str(e), "error"), keep, keep
+    docs = backend.assistant.documents()
+    return notice(f"已删除 · Removed {source} ({n} chunks).", "info"), render_list(docs), _choices(docs)
+
+
+def build_documents_panel(backend: Backend) -> None:
+    """The panel (an accordion above the chat) and its events."""
+    with gr.Accordion("文档 · Documents: 上传并提问 · upload and ask", open=False, elem_id="documents"):
+        with gr.Row():
+            upload = gr.File(label=f"上传文件 · Upload ({' '.join(LOADERS)}; ≤ {backend.settings.max_upload_mb:g} MB each)",
+                             file_count="multiple", file_types=list(LOADERS), type="filepath",
+                             elem_id="doc-upload", scale=3)
+            with gr.Column(scale=2):
+                add = gr.Button("添加到索引 · Add to the index", variant="primary", elem_id="doc-add")
+                remove_choice = gr.Dropdown([], label="上传的文档 · Uploaded documents", elem_id="doc-remove-choice")
+                remove = gr.Button("删除所选 · Remove selected", size="sm", variant="stop", elem_id="doc-remove")
+        message = gr.HTML("", elem_id="doc-progress")
+        listing = gr.HTML("", elem_id="doc-list")
+
+    def _add(paths):
+        yield from add_files(backend, paths)
+
+    add.click(_add, [upload], [message, listing, remove_choice, upload], concurrency_id="documents",
+              concurrency_limit=1, **PRIVATE)
+    remove.click(lambda s: remove_file(backend, s), [remove_choice], [message, listing, remove_choice],
+                 concurrency_id="documents", concurrency_limit=1, **PRIVATE)
+    # the list fills in once the index is loaded (the backend loads in the background)
+    timer = gr.Timer(1.0)
+    timer.tick(lambda: (*list_view(backend), gr.Timer(active=not backend.ready)), None,
+               [listing, remove_choice, timer], concurrency_limit=None, **PRIVATE)
