@@ -96,7 +96,9 @@ def running(server: Server) -> Iterator[Server]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: each test module that imports this fixture gets its own Chromium, closed
+# before the next module starts (Playwright's sync API allows one instance at a time).
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
