@@ -227,6 +227,10 @@ def words(text: str) -> list[str]:
         w = w.strip()
         if not w or not re.search(r"[\w\u3400-\u9fff]", w):
             continue
+        if _CJK.match(w) and not _dictionary_frequency(w):
+            # a pair jieba guessed across a word boundary ("满足率为" -> "满足", "率为"):
+            # its function characters are not content
+            w = w.strip("".join(_STOP_CHARS))
         if _CJK.match(w) and (len(w) < 2 or all(c in _STOP_CHARS for c in w)):
             continue
         if w in _EN_STOP or any(w == q for q in _ZH_QUESTION_WORDS):
