@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import metrics as M
+from .corpus import reading_text
 from .errors import ConfigError
 
 Progress = Callable[[int, int, dict], None]
@@ -147,7 +148,7 @@ def _support_counter(assistant) -> Callable[[GoldItem], int | None]:
     chunks = getattr(getattr(assistant, "index", None), "chunks", None)
     if not chunks:
         return lambda item: None
-    return lambda item: sum(1 for c in chunks if item.supported_by(c.id, c.text))
+    return lambda item: sum(1 for c in chunks if item.supported_by(c.id, reading_text(c)))
 
 
 def score_row(item: GoldItem, retrieved: list[dict], answer: str, refused: bool,
@@ -182,7 +183,7 @@ def score_row(item: GoldItem, retrieved: list[dict], answer: str, refused: bool,
 def _retrieved_rows(item: GoldItem, hits) -> list[dict]:
     return [
         {"rank": h.rank, "chunk_id": h.chunk.id, "score": round(float(h.score), 6),
-         "section": h.chunk.section, "supports": item.supported_by(h.chunk.id, h.chunk.text)}
+         "section": h.chunk.section, "supports": item.supported_by(h.chunk.id, reading_text(h.chunk))}
         for h in hits
     ]
 
@@ -201,7 +202,7 @@ def evaluate_one(assistant, item: GoldItem, *, generator: str | None, k: int | N
                    error=f"{type(e).__name__}: {e}")
         row["scores"] = score_row(item, [], "", False, [], n_relevant)
         return row
-    texts = {h.chunk.id: h.chunk.text for h in ans.hits}
+    texts = {h.chunk.id: reading_text(h.chunk) for h in ans.hits}  # a byline paragraph with its name
     citations = [
         {"n": c.n, "chunk_id": c.chunk_id, "supported": c.supported,
          "supports": item.supported_by(c.chunk_id, texts.get(c.chunk_id, c.text))}
@@ -236,7 +237,7 @@ def retrieval_by_mode(assistant, items: Sequence[GoldItem], k: int,
                 hits = assistant.retrieve(item.question, k=k, mode=mode)
             except Exception:  # noqa: BLE001 - a mode that cannot run (no embedder) counts as misses
                 hits = []
-            rels.append([item.supported_by(h.chunk.id, h.chunk.text) for h in hits])
+            rels.append([item.supported_by(h.chunk.id, reading_text(h.chunk)) for h in hits])
         metrics = {f"hit@{n}": M.mean(M.hit_at_k(r, n) for r in rels) for n in HIT_KS}
         metrics["mrr"] = M.mean(M.reciprocal_rank(r) for r in rels)
         out[mode] = metrics

@@ -269,7 +269,9 @@ _SURNAMES = set(
 
 
 def _dictionary_frequency(word: str) -> int:
-    return _jieba().dt.FREQ.get(word) or 0
+    dt = _jieba().dt
+    dt.check_initialized()  # the dictionary loads on first use
+    return dt.FREQ.get(word) or 0
 
 
 def entities(text: str) -> list[str]:
