@@ -24,3 +24,25 @@ def test_glosses_dropped_only_for_chinese_questions():
     assert "computing" not in text and notes
     text, notes = spans.shape('"算力券" (computing vouchers) [2].', "What mechanism?", EVIDENCE)
     assert "computing" in text and not notes
+
+
+LISTING = ("特别是结合AI大模型发展需求，打造高质量的数据标注产业，强化跨领域跨模式语义对齐、4D标注、大模型标注等关键技术攻关和应用，"
+           "构建高标准的数据标注标准体系框架，推动人工智能数据标注产业规模化、标准化、集约化发展。")
+
+
+def test_a_reordered_list_mixed_with_another_lists_items_becomes_the_clause_that_lists_most_of_them():
+    answer = '"4D标注"、"大模型标注"、"跨领域跨模式语义对齐"、"标准化"、"集约化"[1]。'
+    assert spans.snap_list(answer, [LISTING]) == "强化跨领域跨模式语义对齐、4D标注、大模型标注等关键技术攻关和应用[1]。"
+
+
+def test_snap_list_leaves_alone_what_no_clause_lists():
+    assert spans.snap_list("数据标注产业[1]。", [LISTING]) is None  # not a list
+    assert spans.snap_list("算力券、数据券[1]。", [LISTING]) is None  # items the text does not list
+    assert spans.snap_list("规模化、标准化、集约化[1]。", [LISTING]) is None  # already verbatim
+    # one item of four listed: not enough of the answer to replace it
+    assert spans.snap_list("4D标注、算力券、数据券、人才券[1]。", [LISTING]) is None
+
+
+def test_snap_list_leaves_sentences_and_bylines_alone():
+    byline = "（作者系重庆市中国特色社会主义理论体系研究中心研究员、重庆社会科学院城市与区域经济研究所副所长）"
+    assert spans.snap_list(byline + " （作者：唐于渝）[1]。", [byline]) is None
