@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from .config import Settings
 from .embedders import Embedder, make_embedder
-from .errors import ConfigError, IndexError_, InputError
+from .errors import BackendUnavailableError, ConfigError, IndexError_, InputError
 from .gate import Gate
 from .generators import Generator, make_generator
 from .answering import AskOptions
@@ -116,7 +116,7 @@ class Assistant:
                 if store.version() == index.version:
                     return False
                 fresh = HybridIndex.load(store.index_dir, self.embedder, self.settings)
-            except IndexError_ as e:
+            except (IndexError_, BackendUnavailableError) as e:  # half-written, or the server is away
                 log.warning("a new index in %s is not usable yet (%s); keeping the loaded one", store.location, e)
                 return False
             self.index = fresh

@@ -201,3 +201,14 @@ def test_cli_index_and_search_with_the_milvus_store(env, capsys):
     assert out["store"] == "milvus" and out["location"].startswith("Milvus Lite ")
     assert main(["search", "数据需求满足率是多少", "-k", "2", "--store", "milvus", "--no-rebuild", "--json"]) == 0
     assert "95%" in json.loads(capsys.readouterr().out)[0]["text"]
+
+
+def test_an_unreachable_store_keeps_the_loaded_index(hash_settings, monkeypatch):
+    worker = Assistant.load(hash_settings.replace(index_check_seconds=0.01))
+
+    def away():
+        raise BackendUnavailableError("Milvus at http://10.0.0.5:19530 does not answer")
+
+    monkeypatch.setattr(worker.index.store, "version", away)
+    assert not worker.refresh(force=True)
+    assert worker.retrieve("平台经济", k=2)
