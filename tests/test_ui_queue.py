@@ -54,3 +54,13 @@ def test_api_search_and_ask_return_json(hash_settings):
 def test_the_page_takes_more_requests_than_the_model(hash_settings):
     assert page_concurrency(hash_settings) == 16
     assert page_concurrency(hash_settings.replace(generation_slots=32)) == 32
+
+
+def test_api_add_document_makes_it_searchable(hash_settings):
+    from ui.api import add_document
+
+    backend = Backend(Assistant.load(hash_settings.replace(generator="extractive"))).start()
+    out = json.loads(add_document(backend, "sat.md", "# 卫星\n\n重庆启动低轨卫星互联网星座地面站建设。\n"))
+    assert out["added"] == ["uploads/sat.md"] and out["chunks"] == 1
+    assert json.loads(search(backend, "低轨卫星互联网星座", 1))[0]["source"] == "uploads/sat.md"
+    assert "error" in json.loads(add_document(backend, "virus.exe", "MZ"))

@@ -1,12 +1,13 @@
-"""What `rag serve` offers besides the page: two API endpoints for programs (load tests,
-other front ends; gradio_client calls them by name), and how the page words a place in
-the line for the model.
+"""What `rag serve` offers besides the page: API endpoints for programs (load tests, other
+front ends; gradio_client calls them by name), and how the page words a place in the
+line for the model.
 
     from gradio_client import Client
     c = Client("http://127.0.0.1:7860/")
     hits = json.loads(c.predict("数据需求满足率", 5, api_name="/search"))
     for update in c.submit("重庆公共数据资源体系的数据需求满足率是多少？", api_name="/ask"):
         event = json.loads(update)      # {"kind": "evidence"|"queue"|"token"|"answer", ...}
+    json.loads(c.predict("notes.md", "# 标题\n\n正文……", api_name="/add_document"))
 
 Both are stateless: a conversation's history travels with the request (the page keeps it
 in the browser session), so any worker behind a load balancer can serve any call.
@@ -71,8 +72,20 @@ def ask(backend: Backend, question: str, history_json: str = "[]", generator: st
         yield json.dumps({"kind": "error", "text": str(e)}, ensure_ascii=False)
 
 
+def add_document(backend: Backend, name: str, text: str) -> str:
+    """Store a text document (.txt, .md, .html) under <corpus>/uploads/ and index it, as the
+    documents panel does (Assistant.add_documents); JSON of what was added, or {"error"}.
+    With a shared index every worker finds it within index_check_seconds."""
+    try:
+        result = _ready(backend).add_documents([(name, (text or "").encode("utf-8"))])
+    except RagError as e:
+        return json.dumps({"error": str(e)}, ensure_ascii=False)
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
 def add_api(backend: Backend, model_queue: str, concurrency: int) -> None:
-    """Register /search and /ask on the Blocks being built (call inside `with gr.Blocks()`)."""
+    """Register /search, /ask and /add_document on the Blocks being built (call inside
+    `with gr.Blocks()`)."""
     import gradio as gr
 
     def _search(question: str, k: int = 5) -> str:
@@ -81,5 +94,9 @@ def add_api(backend: Backend, model_queue: str, concurrency: int) -> None:
     def _ask(question: str, history_json: str = "[]", generator: str = "") -> Iterator[str]:
         yield from ask(backend, question, history_json, generator)
 
+    def _add_document(name: str, text: str) -> str:
+        return add_document(backend, name, text)
+
     gr.api(_search, api_name="search", concurrency_limit=None)  # retrieval waits for nobody
+    gr.api(_add_document, api_name="add_document", concurrency_limit=1, concurrency_id="documents")
     gr.api(_ask, api_name="ask", concurrency_id=model_queue, concurrency_limit=concurrency)
