@@ -38,15 +38,18 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     s = run_eval(assistant, SAMPLE, out_dir=tmp_path / "llama", generator="llama-cpp")["summary"]
     print({k: s[k] for k in ("correct_cited", "contains", "f1", "evidence_recall", "refusal_recall",
                              "false_refusal_rate", "citation_precision")})
-    assert s["correct_cited"] >= 0.75
-    assert s["evidence_recall"] >= 0.9
-    assert s["refusal_recall"] >= 0.7  # unanswerable questions refused
-    assert s["false_refusal_rate"] <= 0.12  # answerable questions refused
+    # measured on this sample in the full run: 0.889 / 1.0 / 0.9 / 0.0
+    assert s["correct_cited"] >= 0.8
+    assert s["evidence_recall"] >= 0.94
+    assert s["refusal_recall"] >= 0.8  # unanswerable questions refused
+    assert s["false_refusal_rate"] <= 0.06  # answerable questions refused (1 of 18 allowed)
 
 
 def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     s = run_eval(assistant, GOLD, out_dir=tmp_path / "extractive", generator="extractive")["summary"]
     print({k: s[k] for k in ("correct_cited", "contains", "evidence_recall", "refusal_recall", "false_refusal_rate")})
-    assert s["correct_cited"] >= 0.6
-    assert s["evidence_recall"] >= 0.93
-    assert s["false_refusal_rate"] <= 0.1
+    # measured (README): 0.861 / 0.972 / 0.733 / 0.042
+    assert s["correct_cited"] >= 0.82
+    assert s["evidence_recall"] >= 0.95
+    assert s["refusal_recall"] >= 0.66
+    assert s["false_refusal_rate"] <= 0.07
