@@ -239,20 +239,6 @@ def words(text: str) -> list[str]:
     return out
 
 
-_INTERROGATIVE = re.compile(r"什么|哪|谁|多少|几|怎么|怎样|如何|是否|为何")
-
-
-def frame_words(question: str) -> set[str]:
-    """The words right beside the question word ("担任|什么|职务", "有|哪些|特点"): the frame
-    of the question, which any answer repeats, not a claim it makes."""
-    tokens = [t for t in _jieba().lcut(fold(strip_markers(question)).lower()) if t.strip()]
-    out: set[str] = set()
-    for i, t in enumerate(tokens):
-        if _INTERROGATIVE.search(t):
-            out.update(tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens))
-    return out
-
-
 def word_support(text: str, context: str, exclude: str = "") -> tuple[float, list[str]]:
     """Share of text's content words (leaving out those of `exclude`, e.g. the question)
     that occur in context, and the words that do not."""

@@ -184,7 +184,7 @@ def draft_support(question: str, reply: str, shown_text: str) -> float:
 def premise_echo(question: str, reply: str, passages_text: str) -> float:
     """Share of the content words the answer repeats from the question that the passages
     do not hold (0 when it repeats none)."""
-    asked = set(evidence.words(question)) - evidence.frame_words(question)
+    asked = set(evidence.words(question))
     echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
     if not echoed:
         return 0.0

@@ -69,15 +69,3 @@ def test_reading_text_adds_the_byline_name_a_paragraph_lacks():
     assert reading_text(_chunk(byline, "作者系重庆社会科学院城市与区域经济研究所副所长", "byline")) == byline
     assert reading_text(_chunk("正文。", "唐于渝", "body")) == "正文。"
     assert reading_text(_chunk("记者 张锦辉 摄影", "张锦辉", "byline")) == "记者 张锦辉 摄影"
-
-
-def test_frame_words_are_the_words_beside_the_question_word():
-    assert evidence.frame_words("唐于渝担任什么职务？") == {"担任", "职务"}
-    assert "关停" not in evidence.frame_words("为什么文章建议关停所有网约车APP？")
-
-
-def test_an_answer_repeating_the_questions_frame_is_not_a_premise_echo():
-    passages = "唐于渝，重庆社会科学院城市与区域经济研究所副所长。"
-    assert refusal.premise_echo("唐于渝担任什么职务？", "唐于渝担任重庆社会科学院城市与区域经济研究所副所长[1]。", passages) == 0.0
-    # a claim the passages lack, repeated from the question, still counts
-    assert refusal.premise_echo("为什么文章建议关停所有网约车APP？", "文章建议关停所有网约车APP[1]。", passages) > 0.5
