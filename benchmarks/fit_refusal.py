@@ -138,12 +138,10 @@ def recompute(args) -> int:
         shown = sentences.select(ranked, opts.context_chars, question=row["question"])
         sig = answering.pre_signals(row["question"], context, ranked, shown, weights)
         probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if is_lm else None
-        reply = row.get("reply", row["answer"])
-        if is_lm:
-            reply, _ = answering.name_repair(row["question"], reply, shown)
-        sig.update(answering.reply_signals(row["question"], reply, context, shown,
-                                           language_model=is_lm, probe=probe, weights=weights,
-                                           lex_best=sig["lex_best"]))
+        _, reviewed, _ = answering.review_reply(row["question"], row.get("reply", row["answer"]), context, shown,
+                                                language_model=is_lm, probe=probe, weights=weights,
+                                                lex_best=sig["lex_best"])
+        sig.update(reviewed)
         row["signals"] = {k: round(v, 4) for k, v in sig.items()}
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"recomputed {len(rows)} rows in {path}")

@@ -79,10 +79,14 @@ def _has_content(reply: str) -> bool:
     return bool(re.search(r"[\w\u3400-\u9fff]", evidence.strip_markers(reply)))
 
 
+def _sentence_reply(sentence: sentences.Scored, english: bool) -> str:
+    """An evidence sentence as the answer, in the extractive generator's form."""
+    return render([(sentence.score, sentence.n, sentence.text)], english)
+
+
 def _evidence_reply(shown: Sequence[sentences.Scored], english: bool) -> str:
-    """The best evidence sentence as the answer, in the extractive generator's form."""
-    best = shown[0]
-    return render([(best.score, best.n, best.text)], english)
+    """The best evidence sentence as the answer."""
+    return _sentence_reply(shown[0], english)
 
 
 def numbered_passages(context: dict[int, Hit]) -> list[sentences.Passage]:
@@ -122,9 +126,27 @@ def name_repair(question: str, reply: str, shown: Sequence[sentences.Scored]) ->
     named = next((s for s in shown if evidence.person_names(s.text)), None)
     if named is None:
         return reply, None
-    english = not evidence.is_cjk(question)
-    return (render([(named.score, named.n, named.text)], english),
+    return (_sentence_reply(named, not evidence.is_cjk(question)),
             "the question wants a name and the model gave none; answering with the sentence that names it")
+
+
+def review_reply(question: str, reply: str, context: dict[int, Hit], shown: Sequence[sentences.Scored], *,
+                 language_model: bool, probe: dict | None, weights: sentences.UnitWeights,
+                 lex_best: float) -> tuple[str, dict[str, float], list[str]]:
+    """The reply as the decision sees it, with its signals and notes: a model's nameless
+    answer to a name question repaired (name_repair), and a bare marker ("[1]") replaced by
+    the best evidence sentence. One place for answer_stream and the refusal fit's recompute."""
+    notes: list[str] = []
+    if language_model:
+        reply, note = name_repair(question, reply, shown)
+        notes.extend([note] if note else [])
+    signals = reply_signals(question, reply, context, shown, language_model=language_model, probe=probe,
+                            weights=weights, lex_best=lex_best)
+    if not _has_content(reply) and not prompts.is_refusal_reply(reply):
+        notes.append(f"the model gave no answer text ({reply!r}); answering with the best evidence sentence")
+        reply = _evidence_reply(shown, not evidence.is_cjk(question))
+        signals.update(refusal.extractive_signals())
+    return reply, signals, notes
 
 
 def answer_stream(
@@ -230,16 +252,11 @@ def answer_stream(
 
     # 4. the decision with the model's signals
     t_check = time.perf_counter()
-    if generator.is_language_model:
-        reply, note = name_repair(question, reply, shown)
-        notes.extend([note] if note else [])
-    signals.update(reply_signals(question, reply, context, shown, language_model=generator.is_language_model,
-                                 probe=usage.get("probe"), weights=weights, lex_best=signals["lex_best"]))
-    if not _has_content(reply) and not prompts.is_refusal_reply(reply):
-        # a bare "[1]": answer with the best evidence sentence instead of nothing
-        notes.append(f"the model gave no answer text ({reply!r}); answering with the best evidence sentence")
-        reply = _evidence_reply(shown, english)
-        signals.update(refusal.extractive_signals())
+    reply, reviewed, review_notes = review_reply(
+        question, reply, context, shown, language_model=generator.is_language_model, probe=usage.get("probe"),
+        weights=weights, lex_best=signals["lex_best"])
+    signals.update(reviewed)
+    notes.extend(review_notes)
     p = decision.probability(signals)
     if p >= decision.threshold:
         timings["check"] = time.perf_counter() - t_check
