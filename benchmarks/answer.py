@@ -4,11 +4,15 @@ the model's first token, prompt size, decode speed, total.
     .venv/bin/python benchmarks/answer.py                        # this checkout, 10 questions
     git worktree add /tmp/base ee97c1b
     .venv/bin/python benchmarks/answer.py --baseline /tmp/base   # both, in one run
+    # the baseline with the environment its own setup built (e.g. a copy of .venv kept
+    # from before a change to how llama-cpp-python is compiled):
+    .venv/bin/python benchmarks/answer.py --baseline /tmp/base --baseline-python /tmp/venv-old/bin/python
     .venv/bin/python benchmarks/answer.py --generator extractive -n 20 --json
 
 Each checkout is measured in a child process that imports that checkout's own `rag`
 (so the baseline runs its own code) with an index of its own in a temporary folder,
-through the public API both share: Assistant.load() and ask_stream() events. Per
+through the public API both share: Assistant.load() and ask_stream() events, and
+prints which SIMD extensions that child's llama.cpp build uses. Per
 question:
 - visible: from calling ask_stream() to the first event a user sees (an "evidence"
   event where the code has one, else the first token);
@@ -92,18 +96,29 @@ def worker(code: Path, questions: list[dict], generator: str | None) -> list[dic
     return [one(q["question"]) | {"id": q["id"]} for q in questions]
 
 
-def run_checkout(code: Path, questions: list[dict], generator: str | None) -> list[dict]:
-    """Measure one checkout in a child process with its own index folder."""
+def llama_build() -> str:
+    """The SIMD extensions the llama.cpp library in this interpreter was compiled for."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return "llama-cpp-python not installed"
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    on = [part.split("=")[0].strip() for part in info.split("|") if part.strip().endswith("= 1")]
+    return " ".join(x.replace("CPU : ", "") for x in on)
+
+
+def run_checkout(code: Path, questions: list[dict], generator: str | None, python: str = sys.executable) -> dict:
+    """Measure one checkout in a child process (with the given interpreter) and its own index folder."""
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         env = dict(os.environ, RAG_INDEX_DIR=str(Path(tmp) / "index"), RAG_CORPUS_DIR=str(code / "seeds"),
                    PYTHONPATH=str(code))
-        args = [sys.executable, str(Path(__file__).resolve()), "--worker", str(code), "--questions", json.dumps(questions)]
+        args = [python, str(Path(__file__).resolve()), "--worker", str(code), "--questions", json.dumps(questions)]
         if generator:
             args += ["--generator", generator]
         proc = subprocess.run(args, env=env, cwd=str(code), capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"benchmark of {code} failed:\n{proc.stderr[-3000:]}")
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        return json.loads(proc.stdout.strip().splitlines()[-1]) | {"python": python}
 
 
 def median(rows: list[dict], key: str) -> float | None:
@@ -111,8 +126,9 @@ def median(rows: list[dict], key: str) -> float | None:
     return statistics.median(vals) if vals else None
 
 
-def report(name: str, rows: list[dict]) -> dict:
-    print(f"\n== {name}")
+def report(name: str, run: dict) -> dict:
+    rows = run["rows"]
+    print(f"\n== {name}\n   python: {run['python']}\n   llama.cpp build: {run['llama_build']}")
     print(f"{'id':<5}{'visible':>8}{'model TTFT':>11}{'prompt tok':>11}{'tok/s':>7}{'total':>8}  answer")
     for r in rows:
         mark = " (refused before generating)" if not r["generated"] else (" (refused)" if r["refused"] else "")
@@ -134,12 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=10, help="number of gold questions")
     ap.add_argument("--gold", default=str(ROOT / "evals" / "gold.jsonl"))
     ap.add_argument("--baseline", default=None, help="a second checkout (e.g. a git worktree of ee97c1b)")
+    ap.add_argument("--baseline-python", default=sys.executable,
+                    help="interpreter for the baseline (its own environment); default: this one")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON too")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--questions", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(Path(args.worker), json.loads(args.questions), args.generator)))
+        rows = worker(Path(args.worker), json.loads(args.questions), args.generator)
+        print(json.dumps({"rows": rows, "llama_build": llama_build()}))
         return 0
 
     questions = pick_questions(Path(args.gold), args.n)
@@ -147,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
           f"generator: {args.generator or 'default'}   questions: {len(questions)}")
     results = {}
     if args.baseline:
-        results["baseline"] = (Path(args.baseline).resolve(), run_checkout(Path(args.baseline).resolve(), questions, args.generator))
+        base = Path(args.baseline).resolve()
+        results["baseline"] = (base, run_checkout(base, questions, args.generator, args.baseline_python))
     results["current"] = (ROOT, run_checkout(ROOT, questions, args.generator))
-    summaries = {name: report(f"{name}: {code}", rows) for name, (code, rows) in results.items()}
+    summaries = {name: report(f"{name}: {code}", run) for name, (code, run) in results.items()}
     if "baseline" in summaries:
         b, c = summaries["baseline"], summaries["current"]
         print("\ncurrent / baseline (medians):")
@@ -158,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {key:<14} {c[key]:.2f} / {b[key]:.2f} = {c[key] / b[key]:.2f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if args.json:
-        print(json.dumps({name: rows for name, (_, rows) in results.items()}, ensure_ascii=False, indent=1))
+        print(json.dumps({name: run for name, (_, run) in results.items()}, ensure_ascii=False, indent=1))
     return 0
 
 
