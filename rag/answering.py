@@ -95,7 +95,9 @@ def numbered_passages(context: dict[int, Hit]) -> list[sentences.Passage]:
 
 
 def _passages_text(context: dict[int, Hit]) -> str:
-    return " ".join(f"{h.chunk.section} {h.chunk.text}" for h in context.values())
+    """Every retrieved passage with its title, as read (byline names included): what the
+    question's names and the answer's echoed words are looked up in."""
+    return " ".join(f"{h.chunk.section} {reading_text(h.chunk)}" for h in context.values())
 
 
 def pre_signals(question: str, context: dict[int, Hit], ranked: Sequence[sentences.Scored],

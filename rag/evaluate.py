@@ -316,8 +316,21 @@ def run_config(assistant, items: Sequence[GoldItem], *, generator: str | None, k
         "retrieval": retrieval or s.retrieval,
         "embedder": getattr(assistant.embedder, "key", s.embedder),
         "corpus_hash": _corpus_hash(assistant),
+        "code": code_fingerprint(),
         "settings": {f: v for f, v in sorted(asdict(s).items()) if f not in _NOT_CONFIG},
     }
+
+
+def code_fingerprint() -> str:
+    """A hash of the package's code and shipped data (the fitted refusal decisions, the
+    term table): rows answered by other code are not resumed into a new report."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json", ".tsv") and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(package)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _corpus_hash(assistant) -> str | None:

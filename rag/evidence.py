@@ -218,6 +218,12 @@ def _jieba():
     return jieba
 
 
+# Words that point at the documents themselves ("第一篇", "两篇", "篇文章", "一文"): a question
+# names articles by their place in the feature, which the passages never say of themselves,
+# so these are neither content an answer adds nor a premise it echoes.
+_DOC_REFERENCE = re.compile(r"^(?:第?[一二三四五六七八九十两几首\d]+篇|篇文章|[一本该全原]文)$")
+
+
 def words(text: str) -> list[str]:
     """Content words of a text (jieba segmentation; words of 2+ characters, figures and
     Latin terms), lower-cased. Used where bigrams would straddle word boundaries: a
@@ -233,7 +239,7 @@ def words(text: str) -> list[str]:
             w = w.strip("".join(_STOP_CHARS))
         if _CJK.match(w) and (len(w) < 2 or all(c in _STOP_CHARS for c in w)):
             continue
-        if w in _EN_STOP or any(w == q for q in _ZH_QUESTION_WORDS):
+        if w in _EN_STOP or any(w == q for q in _ZH_QUESTION_WORDS) or _DOC_REFERENCE.match(w):
             continue
         out.append(w)
     return out
@@ -285,7 +291,31 @@ def entities(text: str) -> list[str]:
             continue
         out.append(w)
     out += [q for q in quantities(text) if re.search(r"\d", q)]  # "60%", not the "两个" of "哪两个"
+    out += ordinal_phrases(text)
     return list(dict.fromkeys(out))
+
+
+_ORDINAL = re.compile(r"^第(?:[一二三四五六七八九十百千]+|\d+)")
+
+
+def ordinal_phrases(text: str) -> list[str]:
+    """Ordinals with what they rank ("第一梯队", "第一批", "第10次"): a claim of rank or
+    order is a figure, and a false premise often states the wrong one. References to the
+    articles themselves ("第一篇") are left out (see _DOC_REFERENCE)."""
+    tokens = [t for t in _jieba().lcut(fold(strip_markers(text))) if t.strip()]
+    out = []
+    for i, tok in enumerate(tokens):
+        phrase = tok
+        if tok == "第" and i + 1 < len(tokens) and tokens[i + 1].isdigit():  # "第", "10", "次"
+            phrase, i = tok + tokens[i + 1], i + 1
+        m = _ORDINAL.match(phrase)
+        if not m:
+            continue
+        if m.end() == len(phrase) and i + 1 < len(tokens) and _CJK.match(tokens[i + 1]):
+            phrase += tokens[i + 1]  # "第一" + "梯队": the rank needs what it ranks
+        if m.end() < len(phrase) and not _DOC_REFERENCE.match(phrase) and "篇" not in phrase:
+            out.append(phrase)
+    return out
 
 
 def person_names(text: str) -> list[str]:

@@ -231,6 +231,8 @@ def test_warm_up_keeps_sentence_vectors_beside_the_index(hash_assistant):
 
 # ---------------------------------------------------------------- who-questions and drafts not from the passages
 BYLINE = "（作者系重庆社会科学院城市与区域经济研究所副所长）"
+# a decision that always answers: for tests about the wording and the signals, not the refusal
+ANSWER_ALL = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
 
 
 def _byline_hit(n, author):
@@ -241,10 +243,8 @@ def _byline_hit(n, author):
 
 def test_a_name_question_answered_with_an_affiliation_gets_the_sentence_that_names_the_author():
     hits = [_byline_hit(1, "唐于渝；作者系重庆社会科学院城市与区域经济研究所副所长"), _hit(2, DATA)]
-    # a decision that always answers: this test is about the wording, not the refusal
-    answer_all = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
     gen, events, answer = run("这篇文章的作者是谁？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
-                              decision=answer_all)
+                              decision=ANSWER_ALL)
     assert "唐于渝" in gen.prompts[-1][-1]["content"], "the byline name far above the paragraph is shown to the model"
     assert "唐于渝" in answer.text and not answer.refused
     assert any("wants a name" in n for n in answer.notes)
@@ -254,9 +254,8 @@ def test_a_name_question_answered_with_an_affiliation_gets_the_sentence_that_nam
 
 def test_a_name_question_with_no_name_in_the_documents_raises_the_no_name_signal():
     hits = [_byline_hit(1, "作者系重庆社会科学院城市与区域经济研究所副所长"), _hit(2, DATA)]
-    answer_all = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
     _, _, answer = run("这篇文章的作者叫什么名字？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
-                       decision=answer_all)
+                       decision=ANSWER_ALL)
     assert answer.signals["draft_no_name"] == 1.0
     refuse_nameless = refusal.Decision(weights={"draft_no_name": 6.0}, bias=-3.0, threshold=0.5)
     _, _, answer = run("这篇文章的作者叫什么名字？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
@@ -264,10 +263,19 @@ def test_a_name_question_with_no_name_in_the_documents_raises_the_no_name_signal
     assert answer.refused
 
 
+def test_a_byline_name_counts_as_in_the_passages_for_the_refusal_signals():
+    # "唐于渝" heads the piece, far above the paragraph with the author line: a question that
+    # names her is not naming someone the documents lack
+    hits = [_byline_hit(1, "唐于渝；作者系重庆社会科学院城市与区域经济研究所副所长"), _hit(2, DATA)]
+    _, _, answer = run("唐于渝担任什么职务？", "唐于渝是重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
+                       decision=ANSWER_ALL)
+    assert answer.signals["entity_missing"] == 0.0
+    assert answer.signals["subject_missing"] == 0.0
+
+
 def test_a_draft_whose_words_are_not_in_the_passages_is_replaced_by_the_evidence_sentence():
     # a small model echoing its worked examples ("北山大学") while the evidence holds the answer
-    answer_all = refusal.Decision(weights={}, bias=-5.0, threshold=0.5)
     _, _, answer = run("What is the data demand satisfaction rate?", '"北山大学" and "南湖研究院" [1].',
-                       decision=answer_all)
+                       decision=ANSWER_ALL)
     assert "北山大学" not in answer.text and "95%" in answer.text
     assert any("not in the passages" in n for n in answer.notes)

@@ -238,6 +238,34 @@ def test_changed_config_or_no_resume_starts_over(assistant, gold_file, tmp_path)
     assert len(gen.prompts) > m
 
 
+def test_a_finished_run_made_by_other_code_is_not_resumed(assistant, gold_file, tmp_path, monkeypatch):
+    # e.g. a refitted refusal decision (rag/refusal_model.json) or an edited rag/*.py
+    from rag import evaluate
+
+    out = tmp_path / "run"
+    gen = fake(assistant, PHOTO)
+    run_eval(assistant, gold_file, out_dir=out, generator="fake")
+    n = len(gen.prompts)
+    assert run_eval(assistant, gold_file, out_dir=out, generator="fake")["config"]["resumed_rows"] > 0
+    monkeypatch.setattr(evaluate, "code_fingerprint", lambda: "other code")
+    notes = []
+    report = run_eval(assistant, gold_file, out_dir=out, generator="fake", log=notes.append)
+    assert report["config"]["resumed_rows"] == 0 and len(gen.prompts) > n
+    assert any("configuration changed" in m and "code" in m for m in notes)
+
+
+def test_code_fingerprint_follows_the_shipped_decisions(tmp_path, monkeypatch):
+    from rag import evaluate
+
+    package = tmp_path / "rag"
+    package.mkdir()
+    (package / "refusal_model.json").write_text("{}")
+    monkeypatch.setattr(evaluate, "__file__", str(package / "evaluate.py"))
+    before = evaluate.code_fingerprint()
+    (package / "refusal_model.json").write_text('{"decisions": {}}')
+    assert evaluate.code_fingerprint() != before
+
+
 def test_limit_and_bad_arguments(assistant, gold_file, tmp_path):
     fake(assistant, PHOTO)
     report = run_eval(assistant, gold_file, out_dir=tmp_path / "run", generator="fake", limit=1)

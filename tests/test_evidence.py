@@ -67,3 +67,24 @@ def test_word_support_ignores_word_boundaries_but_not_invented_words():
 def test_coverage_counts_content_not_question_words():
     assert evidence.coverage("重庆拥有多少个制造业大类？", "拥有全部31个制造业大类") > 0.6
     assert evidence.coverage("法国的首都是哪里？", "拥有全部31个制造业大类") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text, phrases",
+    [
+        ("为什么重庆的竞争力已经位居全国第一梯队？", ["第一梯队"]),  # ordinal + what it ranks
+        ("重庆是第一批试点城市吗", ["第一批"]),
+        ("这是第10次会议", ["第10次"]),
+        ("第一篇文章谈算力支撑时主张打破什么？", []),  # a reference to the articles, not a claim
+        ("一是优化算力资源布局", []),
+    ],
+)
+def test_ordinal_phrases_are_figures_a_premise_can_get_wrong(text, phrases):
+    assert evidence.ordinal_phrases(text) == phrases
+    assert set(phrases) <= set(evidence.entities(text))
+
+
+def test_words_that_point_at_the_articles_are_not_content():
+    words = evidence.words("第一篇文章谈城市治理，两篇文章都提到，平台经济一文的作者")
+    assert "城市" in words and "治理" in words and "作者" in words
+    assert not {"第一篇", "两篇", "一文", "篇文章"} & set(words)

@@ -77,3 +77,17 @@ def test_decisions_round_trip_and_the_shipped_ones_load(tmp_path):
         assert shipped != refusal.PRIOR and set(shipped.weights) <= set(refusal.FEATURES)
         assert 0 < shipped.threshold < 1 and "gold_cv" in shipped.meta
     assert refusal.load_decision("language_model", tmp_path / "missing.json") == refusal.PRIOR
+
+
+def test_a_rank_the_passages_do_not_state_is_a_missing_entity():
+    text = "重庆人工智能产业区域整体竞争力在全国尚处第二梯队，头部企业缺乏。"
+    assert refusal.entity_missing("为什么重庆人工智能产业已经位居全国第一梯队？", text) == 0.5  # 重庆 is there
+    assert refusal.entity_missing("重庆人工智能产业在全国处于第几梯队？", text) == 0.0
+
+
+def test_premise_echo_ignores_references_to_the_articles_but_not_invented_premises():
+    passages = "一是优化算力资源布局，打破数据壁垒。推动城市治理，打破数据孤岛。"
+    honest = "第一篇文章主张在算力上打破数据壁垒[1]；第二篇文章主张在城市治理上打破数据孤岛[2]。"
+    assert refusal.premise_echo("第一篇和第二篇文章在算力和城市治理上分别主张打破什么？", honest, passages) == 0.0
+    confirming = "文章建议关停渝快办[1]。"
+    assert refusal.premise_echo("文章为什么建议关停渝快办？", confirming, passages) > 0.5
