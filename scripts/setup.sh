@@ -15,6 +15,8 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+# a C/C++ compiler: llama-cpp-python is compiled here, and the SIMD probes below are C programs
+{ command -v cc && command -v c++; } >/dev/null 2>&1 || need_apt+=(build-essential)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   say "installing Debian packages: ${need_apt[*]}"
