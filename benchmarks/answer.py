@@ -37,13 +37,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 
 
 def pick_questions(gold: Path, n: int) -> list[dict]:
@@ -96,15 +91,14 @@ def worker(code: Path, questions: list[dict], generator: str | None) -> list[dic
     return [one(q["question"]) | {"id": q["id"]} for q in questions]
 
 
-def llama_build() -> str:
-    """The SIMD extensions the llama.cpp library in this interpreter was compiled for."""
-    try:
-        import llama_cpp
-    except ImportError:
-        return "llama-cpp-python not installed"
-    info = llama_cpp.llama_print_system_info().decode(errors="replace")
-    on = [part.split("=")[0].strip() for part in info.split("|") if part.strip().endswith("= 1")]
-    return " ".join(x.replace("CPU : ", "") for x in on)
+def llama_build(python: str) -> str:
+    """The CPU features the llama.cpp library of `python` was compiled for (read with this
+    checkout's rag, whichever checkout that interpreter then measures)."""
+    code = ("from rag.generators.llama_cpp import build_features\n"
+            "try:\n    print(' '.join(build_features()))\n"
+            "except Exception as e:\n    print(f'unknown ({e})')")
+    proc = subprocess.run([python, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
+    return proc.stdout.strip() or f"unknown ({proc.stderr.strip()[-200:]})"
 
 
 def run_checkout(code: Path, questions: list[dict], generator: str | None, python: str = sys.executable) -> dict:
@@ -118,7 +112,8 @@ def run_checkout(code: Path, questions: list[dict], generator: str | None, pytho
         proc = subprocess.run(args, env=env, cwd=str(code), capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"benchmark of {code} failed:\n{proc.stderr[-3000:]}")
-        return json.loads(proc.stdout.strip().splitlines()[-1]) | {"python": python}
+        rows = json.loads(proc.stdout.strip().splitlines()[-1])
+        return {"rows": rows, "python": python, "llama_build": llama_build(python)}
 
 
 def median(rows: list[dict], key: str) -> float | None:
@@ -157,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        rows = worker(Path(args.worker), json.loads(args.questions), args.generator)
-        print(json.dumps({"rows": rows, "llama_build": llama_build()}))
+        print(json.dumps(worker(Path(args.worker), json.loads(args.questions), args.generator)))
         return 0
 
     questions = pick_questions(Path(args.gold), args.n)

@@ -20,18 +20,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant  # noqa: E402
 from rag import evidence as ev  # noqa: E402
 from rag import answering, citations, sentences  # noqa: E402
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def squeeze(s: str) -> str:

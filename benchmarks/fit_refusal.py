@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, answering, citations, refusal, sentences  # noqa: E402
@@ -37,13 +39,6 @@ from rag.types import Chunk, Hit  # noqa: E402
 NOMIRACL = ROOT.parent / "shared" / "data" / "nomiracl" / "zh.test.parsed.jsonl"
 OUT = ROOT / "evals" / "refusal"
 NEVER = refusal.Decision(dict(refusal.PRIOR.weights), refusal.PRIOR.bias, threshold=2.0)  # p < 2: never refuses
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def nomiracl_sample(n: int, seed: int = 13) -> list[dict]:

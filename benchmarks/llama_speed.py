@@ -21,22 +21,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 sys.path.insert(0, str(ROOT))
 
 TEXT = "重庆要和新疆哈密、四川雅安共建跨区域算力枢纽，推动公共数据资源开发利用，数据需求满足率达到95%。"
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
 def measure(model_path: str, prompt_tokens: int, decode_tokens: int, rounds: int) -> dict:
     import llama_cpp
 
-    from benchmarks.answer import llama_build
+    from rag.generators.llama_cpp import build_features
 
     llm = llama_cpp.Llama(model_path=model_path, n_ctx=2048, n_threads=os.cpu_count(), n_batch=512,
                           flash_attn=True, verbose=False)
@@ -51,7 +46,7 @@ def measure(model_path: str, prompt_tokens: int, decode_tokens: int, rounds: int
         for tok in tokens[:decode_tokens]:  # one token at a time, as decoding does
             llm.eval([tok])
         decode.append(decode_tokens / (time.perf_counter() - t0))
-    return {"python": sys.executable, "build": llama_build(), "prompt_tok_s": statistics.median(prompt),
+    return {"python": sys.executable, "build": " ".join(build_features()), "prompt_tok_s": statistics.median(prompt),
             "decode_tok_s": statistics.median(decode), "prompt_tokens": len(tokens)}
 
 
@@ -64,11 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.model is None:
+    if args.model is None:  # the model the llama-cpp generator would load
         from rag.config import Settings
-        from rag.model_store import ensure_model
+        from rag.generators.llama_cpp import LlamaCppGenerator
 
-        args.model = Settings.load().model_path or str(ensure_model())
+        args.model = str(LlamaCppGenerator(Settings.load()).model_file)
     if args.child:
         print(json.dumps(measure(args.model, args.prompt_tokens, args.decode_tokens, args.rounds)))
         return 0

@@ -26,7 +26,8 @@ fi
 
 # --- llama-cpp-python, built once for what this CPU really executes ----------------------
 # Prompt evaluation is most of the wait for an answer, and it doubles with AVX-512 (VNNI,
-# BF16) where the CPU has it: 92 -> 180 prompt tokens/s on the 2-core AMD EPYC here. But a
+# BF16) where the CPU has it: 90 -> 186 prompt tokens/s on the 2-core AMD EPYC here
+# (benchmarks/llama_speed.py --other <a venv with the AVX2-only build>). But a
 # native build (-march=native) also picks up AMX, which this kind of VM advertises in
 # cpuinfo without enabling it: the first real prompt dies with SIGILL in libggml-cpu. So
 # cpuinfo is not trusted: each extension is switched on only when a tiny program using its
@@ -63,9 +64,9 @@ llama_cmake_args() {
     && a+=" -DGGML_AVX_VNNI=ON" || a+=" -DGGML_AVX_VNNI=OFF"
   printf '%s' "$a"
 }
-LLAMA_CMAKE_ARGS=$(llama_cmake_args)
 install_llama_cpp() {
-  local key wheels
+  local key wheels LLAMA_CMAKE_ARGS
+  LLAMA_CMAKE_ARGS=$(llama_cmake_args)  # probed only when installing: five tiny compiles
   key=$(printf '%s %s' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
   wheels="${RAG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rag-chongqing}/wheels/llama-$key"
   if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then

@@ -6,14 +6,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from rag.generators.llama_cpp import build_features
+
 SETUP = Path(__file__).resolve().parent.parent / "scripts" / "setup.sh"
 
+
 def _setup_functions() -> str:
-    """setup.sh's probe functions and LLAMA_* lines, without running the rest of it."""
+    """setup.sh's probe functions (simd_probe, llama_cmake_args), without running the rest of it."""
     lines = SETUP.read_text(encoding="utf-8").splitlines()
     start = next(i for i, s in enumerate(lines) if s.startswith("LLAMA_VERSION="))
-    end = next(i for i, s in enumerate(lines) if s.startswith("LLAMA_CMAKE_ARGS="))
-    return "\n".join(lines[start : end + 1])
+    end = next(i for i, s in enumerate(lines) if s.startswith("install_llama_cpp()"))
+    return "\n".join(lines[start:end])
 
 
 def _bash(script: str) -> subprocess.CompletedProcess:
@@ -35,7 +38,7 @@ def test_probe_says_no_quietly_to_an_instruction_that_traps():
 
 
 def test_cmake_args_are_portable_and_keep_amx_off():
-    args = _bash('printf "%s" "$LLAMA_CMAKE_ARGS"').stdout.split()
+    args = _bash("llama_cmake_args").stdout.split()
     assert "-DGGML_NATIVE=OFF" in args and "-DGGML_AVX2=ON" in args
     assert {"-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"} <= set(args)
     on = {a[len("-DGGML_"):-len("=ON")] for a in args if a.endswith("=ON")}
@@ -46,13 +49,10 @@ def test_cmake_args_are_portable_and_keep_amx_off():
 def test_installed_llama_cpp_was_built_for_what_the_probe_found():
     """The wheel setup.sh installed matches this machine's probe (a stale wheel from another
     machine, or a build that ignored the flags, shows up here)."""
-    import llama_cpp  # installed by setup.sh (the llama extra), as the tests' set-up requires
-
-    info = llama_cpp.llama_print_system_info().decode()
-    built = {part.split("=")[0].strip().replace("CPU : ", "") for part in info.split("|") if part.strip().endswith("= 1")}
-    args = _bash('printf "%s" "$LLAMA_CMAKE_ARGS"').stdout.split()
+    built = set(build_features())  # llama-cpp-python is installed by setup.sh (the llama extra)
+    args = _bash("llama_cmake_args").stdout.split()
     for ext in ("AVX512", "AVX512_VNNI", "AVX512_VBMI", "AVX512_BF16", "AVX_VNNI"):
         if f"-DGGML_{ext}=ON" in args:
-            assert ext in built, f"the probe found {ext} but llama.cpp was built without it: {info}"
+            assert ext in built, f"the probe found {ext} but llama.cpp was built without it: {sorted(built)}"
         else:
-            assert ext not in built, f"llama.cpp uses {ext}, which the probe did not find here: {info}"
+            assert ext not in built, f"llama.cpp uses {ext}, which the probe did not find here: {sorted(built)}"

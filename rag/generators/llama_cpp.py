@@ -152,3 +152,16 @@ class LlamaCppGenerator(Generator):
                 if probe:
                     usage["probe"] = dict(seen)
                 self._usage.value = usage
+
+
+def build_features() -> list[str]:
+    """The CPU features the installed llama.cpp library was compiled for ("AVX2",
+    "AVX512_VNNI", ...), from its system-info line: what benchmarks print beside their
+    timings and what the set-up test compares with scripts/setup.sh's probe."""
+    try:
+        import llama_cpp
+    except ImportError as e:
+        raise DependencyError("llama-cpp-python", extra="llama", purpose="reading the llama.cpp build") from e
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    # "CPU : SSE3 = 1 | AVX2 = 1 | ... | REPACK = 1 |"
+    return [part.split("=")[0].replace("CPU :", "").strip() for part in info.split("|") if part.strip().endswith("= 1")]
