@@ -301,19 +301,19 @@ _ORDINAL = re.compile(r"^第(?:[一二三四五六七八九十百千]+|\d+)")
 def ordinal_phrases(text: str) -> list[str]:
     """Ordinals with what they rank ("第一梯队", "第一批", "第10次"): a claim of rank or
     order is a figure, and a false premise often states the wrong one. References to the
-    articles themselves ("第一篇") are left out (see _DOC_REFERENCE)."""
-    tokens = [t for t in _jieba().lcut(fold(strip_markers(text))) if t.strip()]
+    articles themselves ("第一篇") are left out: the passages never number themselves."""
+    tokens = [t for t in _jieba().lcut(fold(strip_markers(text))) if t.strip()] + [""]
     out = []
-    for i, tok in enumerate(tokens):
-        phrase = tok
-        if tok == "第" and i + 1 < len(tokens) and tokens[i + 1].isdigit():  # "第", "10", "次"
-            phrase, i = tok + tokens[i + 1], i + 1
-        m = _ORDINAL.match(phrase)
+    for i, tok in enumerate(tokens[:-1]):
+        after = tokens[i + 1]
+        if tok == "第" and after.isdigit():  # "第", "10", "次"
+            tok, after = tok + after, tokens[i + 2] if i + 2 < len(tokens) else ""
+        m = _ORDINAL.match(tok)
         if not m:
             continue
-        if m.end() == len(phrase) and i + 1 < len(tokens) and _CJK.match(tokens[i + 1]):
-            phrase += tokens[i + 1]  # "第一" + "梯队": the rank needs what it ranks
-        if m.end() < len(phrase) and not _DOC_REFERENCE.match(phrase) and "篇" not in phrase:
+        # a bare "第一" takes the next word: the rank needs what it ranks ("第一" + "梯队")
+        phrase = tok + after if m.end() == len(tok) and _CJK.match(after) else tok
+        if m.end() < len(phrase) and "篇" not in phrase:
             out.append(phrase)
     return out
 
