@@ -85,8 +85,8 @@ class Assistant:
         from . import relevance, sentences
 
         self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
-        units = [u for c in self.index.chunks for u in sentences.split_units(c.text)]
-        relevance.warm(self.embedder, units, self.settings.index_path, embed_missing=embed_missing, progress=progress)
+        relevance.warm(self.embedder, sentences.corpus_units(self.index.chunks), self.settings.index_path,
+                       embed_missing=embed_missing, progress=progress)
         if generator:
             gen = self.generator(generator)
             gen.warm_up()
@@ -143,10 +143,7 @@ class Assistant:
             stored = docs.store_uploads(corpus, files, self.settings.max_upload_mb)
             sources = [s for s, _ in stored]
             watch.report("reading")
-            total = docs.pending_chunks(corpus, sources, self.settings.index_path, self.embedder.key,
-                                        self.settings.chunk_max_chars)
-            watch.report("embedding", total)
-            index = self._reindex(watch)
+            index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n))
             skipped = [s for s in index.manifest.get("skipped", []) if s["file"] in sources]
             for s in skipped:
                 (corpus / s["file"]).unlink(missing_ok=True)
@@ -171,16 +168,16 @@ class Assistant:
             watch.report("done")
             return chunks
 
-    def _reindex(self, watch) -> HybridIndex:
+    def _reindex(self, watch, on_chunks=None) -> HybridIndex:
         """Rebuild the index from the corpus folder (cached vectors reused), embed the new
-        sentences for the evidence, then swap it in: questions meanwhile use the old one."""
+        sentences for the evidence, then swap it in: questions meanwhile use the old one.
+        `on_chunks(n)` hears how many chunks the build will embed."""
         from . import relevance, sentences
         from .index import build_from_corpus
 
-        index = build_from_corpus(self.settings, self.embedder, progress=watch.advance)
-        units = [u for c in index.chunks for u in sentences.split_units(c.text)]
-        watch.report("sentences", relevance.pending(self.embedder, units, self.settings.index_path))
-        relevance.warm(self.embedder, units, self.settings.index_path, progress=watch.advance)
+        index = build_from_corpus(self.settings, self.embedder, progress=watch.advance, on_total=on_chunks)
+        relevance.warm(self.embedder, sentences.corpus_units(index.chunks), self.settings.index_path,
+                       progress=watch.advance, on_total=lambda n: watch.report("sentences", n))
         self.index = index
         return index
 

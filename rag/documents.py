@@ -19,10 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus import LOADERS, Document, chunk_documents, index_text
-from .corpus import _read as read_file
+from .corpus import LOADERS
 from .errors import InputError
-from .index import EmbeddingCache, text_key
 
 UPLOAD_FOLDER = "uploads"  # under the corpus folder
 MAX_NAME_CHARS = 120
@@ -138,21 +136,6 @@ def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[st
         os.replace(tmp, target)
         out.append((f"{UPLOAD_FOLDER}/{safe}", replaced))
     return out
-
-
-def pending_chunks(corpus: Path, sources: list[str], cache_dir: Path, embedder_key: str, max_chars: int) -> int:
-    """How many chunks of these files the embedder will have to embed (not in the cache):
-    the total for the progress bar."""
-    cache = EmbeddingCache(cache_dir, embedder_key)
-    docs = []
-    for source in sources:
-        try:
-            text, pages = read_file(Path(corpus) / source)
-        except Exception:  # noqa: BLE001 - the build skips it and says why
-            continue
-        docs.append(Document(source, text, pages))
-    keys = {text_key(index_text(c)) for c in chunk_documents(docs, max_chars)}
-    return len(keys - set(cache.vectors))
 
 
 def remove_upload(corpus: Path, source: str) -> Path:

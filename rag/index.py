@@ -109,7 +109,11 @@ class HybridIndex:
         corpus_hash: str,
         progress: bool | Callable[[int], None] = False,
         extra_manifest: dict | None = None,
+        on_total: Callable[[int], None] | None = None,
     ) -> "HybridIndex":
+        """Embed what the cache lacks and write the index. `on_total(n)` hears how many
+        chunks will be embedded before it starts; `progress` is True (a tqdm bar) or a
+        callback told how many more are done."""
         t0 = time.perf_counter()
         if not chunks:
             raise CorpusError("Nothing to index: the corpus produced no chunks.")
@@ -126,6 +130,8 @@ class HybridIndex:
             if k not in cache.vectors and k not in missing_at:
                 missing_at[k] = i
         missing = list(missing_at.items())
+        if on_total is not None:
+            on_total(len(missing))
         if missing:
             bar = None
             callback = progress if callable(progress) else None
@@ -341,14 +347,16 @@ def stale_reason(manifest: dict, embedder: Embedder, settings: Settings, current
     return None
 
 
-def build_from_corpus(settings: Settings, embedder: Embedder, progress: bool | Callable = False, log: Log | None = None) -> HybridIndex:
+def build_from_corpus(settings: Settings, embedder: Embedder, progress: bool | Callable = False, log: Log | None = None,
+                      on_total: Callable[[int], None] | None = None) -> HybridIndex:
     docs = load_documents(settings.corpus_path, log=log)
     chunks = chunk_documents(docs, settings.chunk_max_chars)
     return HybridIndex.build(
         chunks, embedder, settings.index_path, settings, corpus_hash(docs), progress=progress,
         extra_manifest={"corpus_files": sorted(d.source for d in docs),
                         # files that could not be read, and why (rag.corpus.load_documents)
-                        "skipped": [s.to_dict() for s in getattr(docs, "skipped", [])]},
+                        "skipped": [s.to_dict() for s in docs.skipped]},
+        on_total=on_total,
     )
 
 

@@ -44,22 +44,14 @@ def sentence_vectors(embedder, sentences: Sequence[str]) -> np.ndarray:
     return np.vstack(out) if out else np.zeros((0, 1), dtype=np.float32)
 
 
-def pending(embedder, sentences: Sequence[str], folder: Path) -> int:
-    """How many of these sentences `warm` would embed (not in the vector file in
-    `folder`): the total for a progress bar."""
-    from .index import EmbeddingCache, text_key
-
-    stored = EmbeddingCache(folder, getattr(embedder, "key", type(embedder).__name__), prefix="sentvec").vectors
-    return len({s for s in sentences if text_key(s) not in stored})
-
-
 def warm(embedder, sentences: Sequence[str], folder: Path | None = None, *, embed_missing: bool = True,
-         progress=None) -> int:
+         progress=None, on_total=None) -> int:
     """Fill the cache with the vectors of these sentences (a corpus' sentences, so the
     first question does not wait for them), reading and updating the sentence vector file
     in `folder` (the index folder) when given. With embed_missing=False only the file is
-    read (a one-shot command should not embed a whole corpus). Returns how many sentences
-    needed the embedder."""
+    read (a one-shot command should not embed a whole corpus). `on_total(n)` is told how
+    many sentences will be embedded before it starts (a progress bar's total); `progress(k)`
+    as they are. Returns how many sentences needed the embedder."""
     from .index import EmbeddingCache, text_key
 
     key = getattr(embedder, "key", type(embedder).__name__)
@@ -71,6 +63,8 @@ def warm(embedder, sentences: Sequence[str], folder: Path | None = None, *, embe
             v = stored.get(text_key(s))
             if v is not None:
                 _cache[(key, s)] = v
+    if on_total is not None:
+        on_total(len(todo))
     if todo:
         vecs = embedder.embed_passages(todo, progress=progress) if progress else sentence_vectors(embedder, todo)
         with _lock:

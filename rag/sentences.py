@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import evidence, relevance
+from .corpus import reading_text
+from .types import Chunk
 
 Passage = tuple[int, str, str]  # (n, section, text)
 
@@ -69,6 +71,12 @@ class Scored:
     text: str
     lexical: float = 0.0
     dense: float = 0.0
+
+
+def corpus_units(chunks: Iterable[Chunk]) -> list[str]:
+    """Every sentence of these chunks as the answering step ranks them (byline names
+    included, corpus.reading_text): the ones whose vectors are worth warming."""
+    return [u for c in chunks for u in split_units(reading_text(c))]
 
 
 def split_units(text: str) -> list[str]:

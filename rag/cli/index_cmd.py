@@ -4,10 +4,9 @@ from __future__ import annotations
 import sys
 
 from .. import relevance, sentences
-from ..assistant import Assistant
 from ..embedders import make_embedder
 from ..index import build_from_corpus
-from .common import add_store_args, log_stderr, print_json, settings_from
+from .common import add_store_args, print_json, settings_from
 
 
 def register(sub) -> None:
@@ -27,8 +26,7 @@ def run(args) -> int:
     # progress bars with the time left go to stderr: with --json too when that is a terminal
     bars = not args.json or sys.stderr.isatty()
     # skipped files are listed once, in the summary below (text) or under "skipped" (--json)
-    index = build_from_corpus(settings, embedder, progress=bars,
-                              log=lambda msg: None if msg.startswith("Skipped ") else log_stderr(msg))
+    index = build_from_corpus(settings, embedder, progress=bars)
     stats = index.build_stats
     # the vectors of every sentence, kept beside the index: answers rank sentences, and the
     # first question should not wait for them
@@ -36,11 +34,11 @@ def run(args) -> int:
     if bars:
         from tqdm import tqdm
 
-        units = [u for c in index.chunks for u in sentences.split_units(c.text)]
-        bar = tqdm(total=relevance.pending(embedder, units, settings.index_path), desc="Embedding sentences",
-                   unit="sentence", dynamic_ncols=True, file=sys.stderr)
+        bar = tqdm(total=0, desc="Embedding sentences", unit="sentence", dynamic_ncols=True, file=sys.stderr)
     try:
-        Assistant(settings, index, embedder).warm_up(progress=bar.update if bar is not None else None)
+        relevance.warm(embedder, sentences.corpus_units(index.chunks), settings.index_path,
+                       progress=bar.update if bar is not None else None,
+                       on_total=(lambda n: bar.reset(total=n)) if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()
