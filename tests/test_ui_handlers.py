@@ -446,6 +446,10 @@ def test_edited_question_replaces_it_and_everything_after(backend):
     assert EVIDENCE in conv.turns[0].answer.text and len(chat) == 2
     _, _, conv, _, note = list(ui.edit_question(backend, conv, 0, "  ", "extractive", 5, "hybrid"))[-1]
     assert "empty" in note and [t.question for t in conv.turns] == [QUESTION]  # unchanged
+    # an overlong edit is refused before anything is dropped, as respond would refuse it
+    too_long = "问" * (backend.settings.max_question_chars + 1)
+    _, _, conv, _, note = list(ui.edit_question(backend, conv, 0, too_long, "extractive", 5, "hybrid"))[-1]
+    assert "limit" in note and [t.question for t in conv.turns] == [QUESTION]
 
 
 # ---------------------------------------------------------------------- saved in the browser

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+# Options for the page's own events: not part of the HTTP API (ui.api has that), no spinner
+PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}
+
 CSS = """
 #status { font-size: .95em; }
 #chat .message:has(.refusal-label) { background: #fff7ed !important; border-color: #fb923c !important; }

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from rag.assistant import check_question
 from rag.errors import InputError, RagError
 
 from .api import queue_label
 from .backend import Backend, wait_for
 from .render import notice, render_chat, render_sources
-from .state import Conversation, Turn
+from .state import Conversation, Turn, turn_of_message
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +53,18 @@ def respond(
         yield page(conv, message, notice(str(e)))
         return
 
-    turn = Turn(question=question, status="正在检索… · Searching the documents…",
-                settings={"generator": generator or backend.settings.generator,
-                          "k": int(k) if k else backend.settings.k, "retrieval": retrieval or backend.settings.retrieval})
+    turn = Turn(question=question, status="正在检索… · Searching the documents…")
     history = conv.history()  # before the new turn: it has no answer yet
     conv.turns.append(turn)
     conv.selected = None
     yield page(conv)
     events = None
     try:
-        events = assistant.ask_stream(
-            question, history=history, k=turn.settings["k"], generator=generator or None,
-            retrieval=retrieval or None,
-        )
+        # the page's choices, the settings' defaults where it has none (Assistant.options decides)
+        opts = assistant.options(k=int(k) if k else None, retrieval=retrieval or None, generator=generator or None)
+        turn.settings = {"generator": opts.generator, "k": opts.k, "retrieval": opts.retrieval}
+        events = assistant.ask_stream(question, history=history, k=opts.k, generator=opts.generator,
+                                      retrieval=opts.retrieval)
         for event in events:
             if turn.stopped:  # stop pressed: leave now, the finally closes the stream
                 break
@@ -127,13 +127,14 @@ def edit_question(backend: Backend, conv: Conversation | None, message_index, te
     """A question edited in place (the chat's pencil on a user message): the conversation
     from that question on is dropped and the edited question asked in its place."""
     conv = conv if conv is not None else Conversation()
-    index = message_index[0] if isinstance(message_index, (list, tuple)) else message_index
-    turn = int(index) // 2  # the chat shows two messages a turn: the question, then the answer
+    turn = turn_of_message(message_index)
     if turn >= len(conv.turns):
         yield page(conv)
         return
-    if not (text or "").strip():  # an emptied question changes nothing
-        yield page(conv, note=notice("问题不能为空 · The question is empty. Type a question about the documents."))
+    try:  # an emptied or overlong question changes nothing: the conversation stays as it was
+        check_question(text, backend.settings)
+    except InputError as e:
+        yield page(conv, note=notice(str(e)))
         return
     del conv.turns[turn:]
     conv.selected = None

@@ -8,11 +8,9 @@ server beyond the session, so another browser never sees it; "clear" saves the e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 
-from .assets import COPY_MARKDOWN, DOWNLOAD_MARKDOWN, FOCUS_QUESTION, SCROLL_TO_SELECTED
+from .assets import COPY_MARKDOWN, DOWNLOAD_MARKDOWN, FOCUS_QUESTION, PRIVATE, SCROLL_TO_SELECTED
 from .backend import Backend
 from .chat import clear_chat, edit_question, regenerate, respond, restore, save, select_citation, stop_answer
 from .export import copy_answer, export_conversation
@@ -25,21 +23,10 @@ STORAGE_KEY = "rag-chongqing-conversation"
 # after the server restarts. (It travels with the page, so it is no secret from the browser's
 # owner; what keeps a conversation private is that it stays in that browser.)
 STORAGE_SECRET = "rag-chongqing-chat-v1"
-PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}
-
-
-@dataclass
-class ChatTab:
-    conv: gr.State
-    stored: gr.BrowserState
-    chatbot: gr.Chatbot
-    box: gr.Textbox
-    sources: gr.HTML
-    note: gr.HTML
 
 
 def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieval, *, examples: list[str],
-                   model_queue: str, concurrency: int) -> ChatTab:
+                   model_queue: str, concurrency: int) -> None:
     """The chat tab's components, inside the caller's gr.Tabs, and their events."""
     with gr.Tab("对话 · Chat", id="chat-tab"):
         # inside the tab: anything else placed directly in gr.Tabs shows up as a tab of its own
@@ -133,4 +120,3 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
     export.click(export_conversation, [conv], [md_out], concurrency_limit=None,
                  **PRIVATE).then(None, [md_out], None, js=DOWNLOAD_MARKDOWN)
     demo.load(restore, [stored], [chatbot, conv, sources], queue=False, **PRIVATE)
-    return ChatTab(conv, stored, chatbot, box, sources, note)

@@ -22,10 +22,10 @@ from rag.corpus import LOADERS
 from rag.documents import DocumentInfo, IndexProgress
 from rag.errors import RagError
 
+from .assets import PRIVATE
 from .backend import Backend, wait_for
 from .render import esc, notice
 
-PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}
 STAGES = {
     "saving": "保存文件 · Saving the files",
     "reading": "读取文档 · Reading the documents",

@@ -8,7 +8,7 @@ from rag.feedback import FeedbackLog
 
 from .backend import Backend
 from .render import notice, render_chat
-from .state import Conversation
+from .state import Conversation, turn_of_message
 
 THANKS = "谢谢反馈 · Thanks, your rating is saved."
 
@@ -26,8 +26,7 @@ def rate(backend: Backend, conv: Conversation | None, message_index, liked) -> t
     """A thumb on the answer at chat message `message_index`. Returns (chat, conversation,
     notice, the turn a comment would go to, or None when there is nothing to comment on)."""
     conv = conv if conv is not None else Conversation()
-    index = message_index[0] if isinstance(message_index, (list, tuple)) else message_index
-    t = int(index) // 2
+    t = turn_of_message(message_index)
     if t >= len(conv.turns) or conv.turns[t].answer is None:
         return render_chat(conv), conv, notice("只能评价已完成的回答 · Only a finished answer can be rated.", "info"), None
     turn, rating = conv.turns[t], _rating(liked)

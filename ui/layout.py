@@ -7,7 +7,7 @@ from rag.assistant import Assistant
 from rag.config import Settings
 from rag.generators import available as available_generators
 
-from .assets import CSS, JS, theme
+from .assets import CSS, JS, PRIVATE, theme
 from .api import add_api, page_concurrency
 from .backend import Backend
 from .chat_tab import build_chat_tab
@@ -29,14 +29,14 @@ def poll_status(backend: Backend):
     return backend.status(), gr.Timer(active=not backend.ready)
 
 
-def build_app(source: Assistant | Settings | Backend | None = None, *, concurrency: int | None = None) -> gr.Blocks:
+def build_app(source: Assistant | Settings | Backend | None = None) -> gr.Blocks:
     """The whole page. `source` is an Assistant (tests, embedding), Settings (load in the
     background), or None (settings from rag.toml/environment). Loading starts now."""
     backend = source if isinstance(source, Backend) else Backend(source)
     backend.start()
     settings = backend.settings
     # requests worked on at once; generation has its own line in the Assistant (ui.api)
-    concurrency = concurrency or page_concurrency(settings)
+    concurrency = page_concurrency(settings)
     choices = available_generators()
     if settings.generator not in choices:
         choices.append(settings.generator)
@@ -79,12 +79,9 @@ def build_app(source: Assistant | Settings | Backend | None = None, *, concurren
             yield from run_evaluation(backend, gold_file, uploaded, gen, k, mode, first_n)
 
         run.click(_evaluate, [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures, charts],
-                  concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency, show_progress="hidden",
-                  api_visibility="private")
-        timer.tick(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None,
-                   show_progress="hidden", api_visibility="private")
-        demo.load(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None,
-                  show_progress="hidden", api_visibility="private")
+                  concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency, **PRIVATE)
+        timer.tick(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None, **PRIVATE)
+        demo.load(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None, **PRIVATE)
 
     demo.queue(default_concurrency_limit=concurrency)
     demo.backend = backend  # for launch() and tests

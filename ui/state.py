@@ -11,6 +11,13 @@ from rag.types import Answer
 SAVE_VERSION = 1
 
 
+def turn_of_message(message_index) -> int:
+    """The turn a chat message belongs to (gr.Chatbot gives an index, or a [row, column]
+    pair): the chat shows two messages a turn, the question and then the answer."""
+    index = message_index[0] if isinstance(message_index, (list, tuple)) else message_index
+    return int(index) // 2
+
+
 @dataclass
 class Turn:
     question: str
