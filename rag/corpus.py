@@ -125,9 +125,7 @@ def load_documents(corpus_dir: Path, log: Callable[[str], None] | None = None) -
             text, pages = _read(path)
             if not text.strip():
                 reason = "empty: no text in it"
-        except UnreadableFileError as e:
-            reason = str(e)
-        except DependencyError as e:
+        except (UnreadableFileError, DependencyError) as e:
             reason = str(e)
         except PermissionError:
             reason = "permission denied; check the file's permissions"

@@ -101,7 +101,7 @@ def parse_gold_item(obj: Any, where: str = "gold item") -> GoldItem:
         raise GoldFileError(f"{where}: an answerable question needs at least one entry in 'answers'.")
     if not answerable and (answers or evidence or chunks):
         raise GoldFileError(f"{where}: an unanswerable question ('answerable': false) must have empty 'answers' and 'evidence'.")
-    lang = obj.get("lang") or ("zh" if any(M._is_cjk(c) for c in question) else "en")
+    lang = obj.get("lang") or M.text_lang(question)
     if not isinstance(lang, str):
         raise GoldFileError(f"{where}: 'lang' must be a string such as \"zh\" or \"en\".")
     return GoldItem(str(qid), question.strip(), answers, evidence, answerable, lang, chunks)

@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import ConfigError, InputError
 from .evidence import strip_markers
-from .metrics import _is_cjk
+from .metrics import _squash, text_lang
 from .types import Answer
 
 RATINGS = ("up", "down")
@@ -121,10 +121,6 @@ class FeedbackLog:
         return [e for e in merged.values() if e.get("rating") in RATINGS]
 
 
-def _lang(text: str) -> str:
-    return "zh" if any(_is_cjk(c) for c in text) else "en"
-
-
 def gold_candidate(entry: dict[str, Any]) -> dict[str, Any]:
     """One rated answer as a gold line (evals/gold.jsonl format) for a person to check."""
     question = entry.get("standalone_question") or entry["question"]
@@ -144,7 +140,7 @@ def gold_candidate(entry: dict[str, Any]) -> dict[str, Any]:
     else:
         out.update(answers=[], evidence=[], answerable=True,
                    review="answer rated wrong: write the right answer and its evidence, or set answerable false")
-    out.update(lang=_lang(question), reviewed=False, source="feedback",
+    out.update(lang=text_lang(question), reviewed=False, source="feedback",
                feedback={k: entry.get(k) for k in ("rating", "comment", "answer", "generator", "settings", "time")})
     return out
 
@@ -152,9 +148,7 @@ def gold_candidate(entry: dict[str, Any]) -> dict[str, Any]:
 def gold_candidates(entries: Iterable[dict[str, Any]], known_questions: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Candidates for every rated question not already in `known_questions` (white space
     ignored); a question rated several times gives one candidate, from its latest rating."""
-    def key(q: str) -> str:
-        return "".join(q.split())
-
+    key = _squash  # white space ignored
     known = {key(q) for q in known_questions}
     latest: dict[str, dict[str, Any]] = {}
     for entry in entries:

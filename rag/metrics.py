@@ -147,6 +147,11 @@ def contains(prediction: str, answers: Iterable[str]) -> float:
 
 
 # ---------------------------------------------------------------------- retrieval
+def text_lang(text: str) -> str:
+    """"zh" when the text holds any CJK character, else "en": a gold line's default language."""
+    return "zh" if any(_is_cjk(c) for c in text) else "en"
+
+
 def _squash(text: str) -> str:
     return "".join(text.split())
 

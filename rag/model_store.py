@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ModelError
+from .stores.files import sha256_file
 
 Progress = Callable[[str], None]
 _CHUNK = 8 << 20  # 8 MiB reads: fast, and memory stays flat
@@ -101,14 +102,6 @@ def _package_file(module: str, relative: str) -> Path | None:
 # ---------------------------------------------------------------------- checks
 def _stamp_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified.json")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_CHUNK):
-            h.update(block)
-    return h.hexdigest()
 
 
 def is_verified(path: Path, spec: ModelSpec = DEFAULT_MODEL) -> bool:

@@ -13,15 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .citations import parse_markers
-from .types import Answer, Citation, Chunk
-
-
-def _chunk_for(answer: Answer, c: Citation) -> Chunk | None:
-    return next((h.chunk for h in answer.hits if h.chunk.id == c.chunk_id), None)
+from .types import Answer, Citation
 
 
 def _source_entry(n: int, answer: Answer, c: Citation) -> str:
-    chunk = _chunk_for(answer, c)
+    hit = answer.hit_for(c.chunk_id)
+    chunk = hit.chunk if hit else None
     where = [chunk.section if chunk else c.section]
     if chunk and chunk.author:
         where.append(chunk.author)

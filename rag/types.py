@@ -169,6 +169,10 @@ class Answer:
         extra = (f"refused: {self.refusal.message}",) if self.refusal else ()
         return self.notes + extra
 
+    def hit_for(self, chunk_id: str) -> Hit | None:
+        """The retrieved passage a citation points at (None when it is not among the hits)."""
+        return next((h for h in self.hits if h.chunk.id == chunk_id), None)
+
     def to_dict(self) -> dict[str, Any]:
         """The `rag ask --json` shape."""
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from rag.citations import parse_markers
-from rag.types import Answer, Citation, Hit
+from rag.types import Citation, Hit
 
 from .state import Conversation, Turn
 
@@ -125,10 +125,6 @@ SOURCES_EMPTY = (
 )
 
 
-def _hit_for(answer: Answer, chunk_id: str) -> Hit | None:
-    return next((h for h in answer.hits if h.chunk.id == chunk_id), None)
-
-
 def _source_card(turn: int, c: Citation, hit: Hit | None, selected: bool) -> str:
     classes = "source-card" + (" selected" if selected else "") + ("" if c.supported else " unsupported")
     chunk = hit.chunk if hit else None
@@ -136,7 +132,7 @@ def _source_card(turn: int, c: Citation, hit: Hit | None, selected: bool) -> str
     meta = []
     if chunk and chunk.author:
         meta.append(esc(chunk.author))
-    if chunk and getattr(chunk, "page", None) is not None:
+    if chunk and chunk.page is not None:
         meta.append(f"第 {chunk.page} 页 · p. {chunk.page}")
     if chunk:
         meta.append(f"第 {chunk.paragraph} 段 · paragraph {chunk.paragraph}")
@@ -173,7 +169,7 @@ def render_sources(conv: Conversation) -> str:
             continue
         seen.add(c.n)
         cited_ids.add(c.chunk_id)
-        parts.append(_source_card(index, c, _hit_for(a, c.chunk_id), c.n == selected_n))
+        parts.append(_source_card(index, c, a.hit_for(c.chunk_id), c.n == selected_n))
     if not a.citations:
         parts.append(
             '<div class="sources-empty">这个回答没有引用段落 · This answer cites no passage.</div>'

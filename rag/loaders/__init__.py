@@ -55,3 +55,12 @@ def join_lines(lines: list[str]) -> str:
 
 def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n\n".join(p for p in paragraphs if p.strip()) + "\n"
+
+
+def table_text(rows) -> str:
+    """A table as one paragraph: each row "cell | cell" (a cell repeated by merged columns
+    kept once, empty cells left out), rows separated by "；", so the chunker reads it as body
+    text (its short rows would otherwise pass for titles). "" for a table with no text."""
+    lines = [" | ".join(c for c in dict.fromkeys(cells) if c) for cells in rows]
+    lines = [line for line in lines if line]
+    return "；".join(lines) + "。" if lines else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DependencyError
-from . import Extracted, UnreadableFileError, join_lines, join_paragraphs
+from . import Extracted, UnreadableFileError, join_lines, join_paragraphs, table_text
 
 
 def _is_heading(paragraph) -> bool:
@@ -30,16 +30,9 @@ def load_docx(path: Path) -> Extracted:
     paragraphs: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            # one paragraph per table, rows separated by "；" so the chunker reads it as body
-            # text (short rows would otherwise pass for titles)
-            rows = []
-            for row in block.rows:
-                cells = list(dict.fromkeys(join_lines(c.text.splitlines()) for c in row.cells))
-                line = " | ".join(c for c in cells if c)
-                if line:
-                    rows.append(line)
-            if rows:
-                paragraphs.append("；".join(rows) + "。")
+            text = table_text([join_lines(c.text.splitlines()) for c in row.cells] for row in block.rows)
+            if text:
+                paragraphs.append(text)
             continue
         text = join_lines(block.text.splitlines())
         if not text:

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..errors import DependencyError
-from . import Extracted, UnreadableFileError, clean_line, join_lines, join_paragraphs
+from . import Extracted, UnreadableFileError, clean_line, join_lines, join_paragraphs, table_text
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
               "iframe", "svg", "canvas", "button", "select", "input", "textarea", "menu", "dialog", "object")
@@ -71,16 +71,11 @@ def extract_html(raw: bytes) -> str:
     root = max(candidates, key=lambda el: len(el.get_text(strip=True)))
     for br in root.find_all("br"):
         br.replace_with(_LINE)
-    # a table is one paragraph, rows "cell | cell" separated by "；", so the chunker reads it
-    # as body text (its short cells would otherwise pass for titles); innermost tables first
+    # a table is one paragraph (loaders.table_text); innermost tables first
     for table in reversed(root.find_all("table")):
-        rows = []
-        for tr in table.find_all("tr"):
-            cells = [join_lines(td.get_text(" ").split(_LINE)) for td in tr.find_all(["td", "th"], recursive=False)]
-            line = " | ".join(c for c in dict.fromkeys(cells) if c)
-            if line:
-                rows.append(line)
-        table.replace_with(f"{_PARA}{'；'.join(rows)}。{_PARA}" if rows else _PARA)
+        text = table_text([join_lines(td.get_text(" ").split(_LINE)) for td in tr.find_all(["td", "th"], recursive=False)]
+                          for tr in table.find_all("tr"))
+        table.replace_with(f"{_PARA}{text}{_PARA}" if text else _PARA)
     for el in root.find_all(True):
         if el.name in _HEADINGS:
             text = clean_line(el.get_text(" "))
