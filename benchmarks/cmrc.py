@@ -9,12 +9,12 @@ Corpus: the 848 paragraphs of the dev set (evals/cmrc2018/, CC BY-SA 4.0, LICENC
 indexed with the default embedder into .cache/cmrc_index/ (a paragraph is one chunk; its
 article title is its section). Retrieval is scored on all 3,219 questions for dense, bm25
 and hybrid: a question's gold passage is the paragraph it was asked on. Answers are scored
-with the CMRC EM/F1 (rag.metrics) on a fixed sample of questions (seed rag.cmrc.SAMPLE_SEED)
+with the CMRC EM/F1 (rag.evaluation.metrics) on a fixed sample of questions (seed rag.evaluation.cmrc.SAMPLE_SEED)
 through the full pipeline (hybrid retrieval, then the generator), i.e. open-book retrieval +
 reading, not the reader-given-the-gold-paragraph setting of the published reader scores.
 
 Results accumulate in evals/cmrc2018/results.json (each stage updates its own part) and are
-rendered into docs/cmrc2018.md. The answer runs go through rag.evaluate.run_eval, so their
+rendered into docs/cmrc2018.md. The answer runs go through rag.evaluation.runner.run_eval, so their
 full reports land in evals/runs/cmrc-<generator>/ and an interrupted run resumes there.
 """
 from __future__ import annotations
@@ -31,14 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from rag import metrics as M  # noqa: E402
+from rag.evaluation import metrics as M  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
-from rag.cmrc import SAMPLE_SEED, load_cmrc, sample_items  # noqa: E402
+from rag.evaluation.cmrc import SAMPLE_SEED, load_cmrc, sample_items  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.embedders import make_embedder  # noqa: E402
+from rag.retrieval.embedders import make_embedder  # noqa: E402
 from rag.errors import IndexError_  # noqa: E402
-from rag.evaluate import run_eval  # noqa: E402
-from rag.index import HybridIndex, stale_reason  # noqa: E402
+from rag.evaluation.runner import run_eval  # noqa: E402
+from rag.retrieval.index import HybridIndex, stale_reason  # noqa: E402
 
 DATA = ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json"
 RESULTS = ROOT / "evals" / "cmrc2018" / "results.json"

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/evidence.py [--gold evals/gold.jsonl] [--budgets 120,160,200,300]
 
 For every answerable gold question: retrieve k passages (Assistant.retrieve, default
-settings), rank their sentences (rag.sentences) and select within the character
+settings), rank their sentences (rag.answering.selection) and select within the character
 budget, exactly as the answering step does; a question counts when one of its gold
 evidence strings (white space ignored) is inside the selected sentences. Also prints
 how often the first shown sentence (the first thing a user reads) holds it, the time
@@ -25,8 +25,8 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant  # noqa: E402
-from rag import evidence as ev  # noqa: E402
-from rag import answering, citations, sentences  # noqa: E402
+from rag.text import measures as ev  # noqa: E402
+from rag.answering import pipeline as answering, citations, selection as sentences  # noqa: E402
 
 
 def squeeze(s: str) -> str:

@@ -1,4 +1,4 @@
-"""Fit the answer-or-refuse decision (rag.refusal) and report it on held-out data.
+"""Fit the answer-or-refuse decision (rag.answering.refusal) and report it on held-out data.
 
     .venv/bin/python benchmarks/fit_refusal.py collect --gold evals/gold.jsonl --nomiracl 200
     .venv/bin/python benchmarks/fit_refusal.py fit [--write]
@@ -16,7 +16,7 @@ fitted on:
 - NoMIRACL: the whole sample held out (with --with-nomiracl its first half joins the fit
   and the second half is scored);
 then, with --write, fits on all the gold rows and writes the decision for that kind of
-generator into rag/refusal_model.json, with the held-out figures in its "meta".
+generator into rag/answering/refusal_model.json, with the held-out figures in its "meta".
 """
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 sys.path.insert(0, str(ROOT))
 
-from rag import Assistant, answering, citations, refusal, sentences  # noqa: E402
-from rag.evaluate import load_gold  # noqa: E402
+from rag import Assistant  # noqa: E402
+from rag.answering import pipeline as answering, citations, refusal, selection as sentences
+from rag.evaluation.runner import load_gold  # noqa: E402
 from rag.types import Chunk, Hit  # noqa: E402
 
 NOMIRACL = ROOT.parent / "shared" / "data" / "nomiracl" / "zh.test.parsed.jsonl"

@@ -51,10 +51,10 @@ def worker(code: str, data: str, limit: int, questions: int, overrides: dict, ve
     import numpy as np
 
     import rag
-    from rag.cmrc import load_cmrc, sample_items
+    from rag.evaluation.cmrc import load_cmrc, sample_items
     from rag.config import Settings
-    from rag.embedders import make_embedder
-    from rag.index import HybridIndex
+    from rag.retrieval.embedders import make_embedder
+    from rag.retrieval.index import HybridIndex
 
     cmrc = load_cmrc(data)
     chunks = cmrc.chunks[:limit]

@@ -31,7 +31,7 @@ TEXT = "重庆要和新疆哈密、四川雅安共建跨区域算力枢纽，推
 def measure(model_path: str, prompt_tokens: int, decode_tokens: int, rounds: int) -> dict:
     import llama_cpp
 
-    from rag.generators.llama_cpp import build_features
+    from rag.answering.generators.llama_cpp import build_features
 
     llm = llama_cpp.Llama(model_path=model_path, n_ctx=2048, n_threads=os.cpu_count(), n_batch=512,
                           flash_attn=True, verbose=False)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.model is None:  # the model the llama-cpp generator would load
         from rag.config import Settings
-        from rag.generators.llama_cpp import LlamaCppGenerator
+        from rag.answering.generators.llama_cpp import LlamaCppGenerator
 
         args.model = str(LlamaCppGenerator(Settings.load()).model_file)
     if args.child:

@@ -79,7 +79,7 @@ def pid_listening_on(port: int) -> int | None:
 
 
 def questions(n: int) -> list[str]:
-    from rag.evaluate import load_gold
+    from rag.evaluation.runner import load_gold
 
     gold = [g.question for g in load_gold(ROOT / "evals" / "gold.jsonl")]
     return [gold[i % len(gold)] for i in range(n)]
@@ -208,7 +208,7 @@ def run(ask, users: int, per_user: int, max_seconds: float, pid: int) -> dict:
 
 
 def pct(values: list[float], q: float) -> float | None:
-    from rag.metrics import percentile
+    from rag.evaluation.metrics import percentile
 
     return percentile(values, q) if values else None
 

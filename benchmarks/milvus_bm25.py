@@ -1,5 +1,5 @@
 """Does Milvus' own full-text search (BM25 over jieba words) rank Chinese passages as well
-as the local character n-gram BM25 (rag.lexical + rag.bm25)? Measured on the gold set and
+as the local character n-gram BM25 (rag.retrieval.lexical + rag.retrieval.bm25)? Measured on the gold set and
 on a CMRC 2018 sample, same passages (index_text of each chunk), same depth.
 
     flock /tmp/rag-heavy.lock .venv/bin/python benchmarks/milvus_bm25.py [--cmrc 500]
@@ -20,13 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.cmrc import load_cmrc, sample_items  # noqa: E402
+from rag.evaluation.cmrc import load_cmrc, sample_items  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.corpus import chunk_documents, index_text, load_documents  # noqa: E402
-from rag.embedders import make_embedder  # noqa: E402
-from rag.evaluate import load_gold  # noqa: E402
-from rag.index import HybridIndex  # noqa: E402
-from rag.metrics import hit_at_k, reciprocal_rank, supports  # noqa: E402
+from rag.ingest.corpus import chunk_documents, index_text, load_documents  # noqa: E402
+from rag.retrieval.embedders import make_embedder  # noqa: E402
+from rag.evaluation.runner import load_gold  # noqa: E402
+from rag.retrieval.index import HybridIndex  # noqa: E402
+from rag.evaluation.metrics import hit_at_k, reciprocal_rank, supports  # noqa: E402
 from retrieval import cpu_model  # noqa: E402  (benchmarks/retrieval.py)
 
 CMRC = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"

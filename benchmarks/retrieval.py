@@ -59,8 +59,8 @@ def worker(code: str, corpus: str, embedder_name: str, mode: str) -> None:
     sys.path.insert(0, code)
     from rag.assistant import Assistant
     from rag.config import Settings
-    from rag.embedders import make_embedder
-    from rag.index import build_from_corpus
+    from rag.retrieval.embedders import make_embedder
+    from rag.retrieval.index import build_from_corpus
 
     out = sys.stdout
     sys.stdout = sys.stderr  # library chatter must not corrupt the protocol

@@ -10,9 +10,13 @@ Public API (everything else is internal and may change):
 
 Errors are subclasses of rag.RagError; see rag.errors for the hierarchy.
 """
-from .assistant import Assistant
-from .config import Settings
-from .errors import (
+from . import _moved
+
+_moved.install()  # old flat module paths (rag.index, rag.corpus, ...) keep working
+
+from .assistant import Assistant  # noqa: E402
+from .config import Settings  # noqa: E402
+from .errors import (  # noqa: E402
     BackendUnavailableError,
     ConfigError,
     CorpusError,
@@ -25,7 +29,7 @@ from .errors import (
     ModelError,
     RagError,
 )
-from .types import Answer, Chunk, Citation, Hit, StreamEvent
+from .types import Answer, Chunk, Citation, Hit, StreamEvent  # noqa: E402
 
 __version__ = "0.1.0"
 

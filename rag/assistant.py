@@ -15,15 +15,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from .config import Settings
-from .embedders import Embedder, make_embedder
+from .retrieval.embedders import Embedder, make_embedder
 from .errors import BackendUnavailableError, ConfigError, IndexError_, InputError
-from .gate import Gate
-from .generators import Generator, make_generator
-from .answering import AskOptions
-from .documents import AddResult, DocumentInfo, ProgressCallback
-from .index import HybridIndex, open_index
-from .refusal import decision_key, load_decision
-from .sentences import UnitWeights
+from .answering.model_line import Gate
+from .answering.generators import Generator, make_generator
+from .answering.pipeline import AskOptions
+from .ingest.uploads import AddResult, DocumentInfo, ProgressCallback
+from .retrieval.index import HybridIndex, open_index
+from .answering.refusal import decision_key, load_decision
+from .answering.selection import UnitWeights
 from .types import Answer, Hit, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,11 @@ class Assistant:
         self._generators: dict[str, Generator] = {}
         self._gen_lock = threading.Lock()  # guards the caches here, not generation itself
         self._weights: tuple[HybridIndex, UnitWeights] | None = None
-        self._gates: dict[str, Gate] = {}  # the line for each generator (rag.gate)
+        self._gates: dict[str, Gate] = {}  # the line for each generator (rag.answering.model_line)
         self._index_lock = threading.Lock()  # one reload at a time
         self._index_checked = time.monotonic()
         self._docs_lock = threading.Lock()  # one add or remove of documents at a time
-        # the answer-or-refuse decisions (rag.refusal), by kind of generator; replaceable
+        # the answer-or-refuse decisions (rag.answering.refusal), by kind of generator; replaceable
         self.decisions = {kind: load_decision(kind) for kind in ("language_model", "no_model")}
 
     # ------------------------------------------------------------------ construction
@@ -82,7 +82,8 @@ class Assistant:
         retrieval, the vectors of every corpus sentence (kept in a file beside the
         index, so only new sentences are embedded), and, if named, a generator's model
         with its fixed prompt prefix evaluated."""
-        from . import relevance, sentences
+        from .retrieval import sentence_vectors as relevance
+        from .answering import selection as sentences
 
         self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
         relevance.warm(self.embedder, sentences.corpus_units(self.index.chunks), self.settings.index_path,
@@ -92,7 +93,7 @@ class Assistant:
             gen.warm_up()
             if gen.is_language_model:
                 # evaluate the fixed prompt prefix now; every answer reuses it
-                from . import prompts
+                from .answering import prompts
 
                 gen.complete(prompts.build_messages("你好", [(1, "", "你好。")], english=False), max_tokens=1)
 
@@ -125,7 +126,7 @@ class Assistant:
     # ------------------------------------------------------------------ documents
     def documents(self) -> list[DocumentInfo]:
         """The indexed documents: source, chunk count, pages (PDF), whether uploaded."""
-        from .documents import describe
+        from .ingest.uploads import describe
 
         return describe(self.index.chunks)
 
@@ -135,7 +136,7 @@ class Assistant:
         InputError, before anything is stored, for an unsupported format, a file over
         settings.max_upload_mb or an unusable name. A stored file that then cannot be read
         is removed again and listed in the result's `skipped` with the reason."""
-        from . import documents as docs
+        from .ingest import uploads as docs
 
         with self._docs_lock:
             watch = docs.Stopwatch(progress)
@@ -158,7 +159,7 @@ class Assistant:
     def remove_document(self, source: str, progress: ProgressCallback | None = None) -> int:
         """Delete an uploaded document and re-index; returns how many chunks it had. The
         seed documents cannot be removed this way (InputError)."""
-        from . import documents as docs
+        from .ingest import uploads as docs
 
         with self._docs_lock:
             chunks = sum(c.source == source for c in self.index.chunks)
@@ -172,8 +173,9 @@ class Assistant:
         """Rebuild the index from the corpus folder (cached vectors reused), embed the new
         sentences for the evidence, then swap it in: questions meanwhile use the old one.
         `on_chunks(n)` hears how many chunks the build will embed."""
-        from . import relevance, sentences
-        from .index import build_from_corpus
+        from .retrieval import sentence_vectors as relevance
+        from .answering import selection as sentences
+        from .retrieval.index import build_from_corpus
 
         index = build_from_corpus(self.settings, self.embedder, progress=watch.advance, on_total=on_chunks)
         relevance.warm(self.embedder, sentences.corpus_units(index.chunks), self.settings.index_path,
@@ -278,7 +280,7 @@ class Assistant:
     ) -> Iterator[StreamEvent]:
         """Events: "status" (the rewritten question), "evidence" (the best passage
         sentences, before any model output), "token"s, then one "answer"."""
-        from . import answering, condense  # late import: keeps `import rag` light
+        from .answering import pipeline as answering, condense
 
         t0 = time.perf_counter()
         q = self.check_question(question)

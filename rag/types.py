@@ -160,7 +160,7 @@ class Answer:
     generator: str = ""
     evidence: tuple[Evidence, ...] = ()  # the sentences shown first, best first
     refusal: Refusal | None = None  # set exactly when refused
-    # what the answer-or-refuse decision was made from (rag.refusal), refused or not
+    # what the answer-or-refuse decision was made from (rag.answering.refusal), refused or not
     signals: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -215,7 +215,7 @@ class StreamEvent:
     kind is "status" (a progress message such as the rewritten question),
     "evidence" (before any model output: the best passage sentences, `evidence` set and
     `text` holding them with their [n] markers), "queue" (waiting for the model: `position`
-    in line, 1 = next; rag.gate), "token" (a piece of answer text) or
+    in line, 1 = next; rag.answering.model_line), "token" (a piece of answer text) or
     "answer" (last event; `answer` is set). Callers that only read "token" and
     "answer" events keep working.
     """

@@ -1,7 +1,7 @@
 """Fakes for fast unit tests: a generator that replays canned replies.
 
 (The deterministic embedder lives in the library as the "hash" backend,
-rag.embedders.hash.HashEmbedder, so settings can select it by name.)
+rag.retrieval.embedders.hash.HashEmbedder, so settings can select it by name.)
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from rag.config import Settings
-from rag.generators.base import Generator, Message
+from rag.answering.generators.base import Generator, Message
 
 
 class FakeGenerator(Generator):

@@ -1,17 +1,17 @@
 """answer_stream with a fake generator: evidence first, the prompt, the refusal decision
 taken from signals, citation repair; and the extractive generator, which needs no model.
 
-The decision used here is written out in the test (not the fitted rag/refusal_model.json),
+The decision used here is written out in the test (not the fitted rag/answering/refusal_model.json),
 so these tests pin the pipeline's behaviour, not the current fit."""
 import pytest
 
 from fakes import FakeGenerator
-from rag import answering, prompts, refusal
-from rag.answering import AskOptions
+from rag.answering import pipeline as answering, prompts, refusal
+from rag.answering.pipeline import AskOptions
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.generators import make_generator
-from rag.sentences import UnitWeights
+from rag.answering.generators import make_generator
+from rag.answering.selection import UnitWeights
 from rag.types import Chunk, Hit
 
 DATA = (
@@ -218,7 +218,7 @@ def test_bad_answering_settings_are_rejected(name):
 def test_warm_up_keeps_sentence_vectors_beside_the_index(hash_assistant):
     from pathlib import Path
 
-    from rag import relevance
+    from rag.retrieval import sentence_vectors as relevance
 
     hash_assistant.warm_up()
     [vec_file] = Path(hash_assistant.settings.index_path).glob("sentvec-*.npz")

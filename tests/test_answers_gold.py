@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, Settings
-from rag.evaluate import load_gold, run_eval
+from rag.evaluation.runner import load_gold, run_eval
 
 pytestmark = pytest.mark.slow
 

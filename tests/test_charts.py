@@ -1,4 +1,4 @@
-"""rag.charts and the charts `rag eval` writes: real matplotlib, real PNG files."""
+"""rag.evaluation.charts and the charts `rag eval` writes: real matplotlib, real PNG files."""
 from __future__ import annotations
 
 import json
@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("matplotlib", reason="charts need matplotlib: pip install '.[charts]'")
 
-from rag import charts  # noqa: E402
+from rag.evaluation import charts  # noqa: E402
 from rag.cli import main  # noqa: E402
 from rag.errors import DependencyError  # noqa: E402
-from rag.evaluate import load_gold, retrieval_by_mode  # noqa: E402
+from rag.evaluation.runner import load_gold, retrieval_by_mode  # noqa: E402
 
 from conftest import GOLD, SEEDS  # noqa: E402
 

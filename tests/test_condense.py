@@ -1,12 +1,12 @@
-"""rag.condense: follow-ups become standalone questions; standalone questions pass through."""
+"""rag.answering.condense: follow-ups become standalone questions; standalone questions pass through."""
 from __future__ import annotations
 
 import pytest
 
-from rag.condense import condense_question, looks_like_followup, rule_rewrite
+from rag.answering.condense import condense_question, looks_like_followup, rule_rewrite
 from rag.config import Settings
-from rag.generators.base import Generator
-from rag.generators.extractive import ExtractiveGenerator
+from rag.answering.generators.base import Generator
+from rag.answering.generators.extractive import ExtractiveGenerator
 from fakes import FakeGenerator
 
 SETTINGS = Settings(condense="model")  # most tests here are about the model rewrite

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from rag.corpus import CHUNKER_VERSION, Document, chunk_document, chunk_documents, corpus_hash, load_documents
+from rag.ingest.corpus import CHUNKER_VERSION, Document, chunk_document, chunk_documents, corpus_hash, load_documents
 from rag.errors import CorpusError
 
 from conftest import CORPUS_FILE, SEEDS

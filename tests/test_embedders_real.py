@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.corpus import Document, chunk_documents
-from rag.embedders import make_embedder
+from rag.ingest.corpus import Document, chunk_documents
+from rag.retrieval.embedders import make_embedder
 from rag.errors import ConfigError, ModelError
-from rag.index import HybridIndex
+from rag.retrieval.index import HybridIndex
 
 pytestmark = pytest.mark.slow
 

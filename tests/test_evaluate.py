@@ -1,4 +1,4 @@
-"""rag.evaluate: gold loading, the runner (real index with the hash embedder, canned
+"""rag.evaluation.runner: gold loading, the runner (real index with the hash embedder, canned
 generator replies), reports, resume and compare."""
 import json
 import shutil
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import metrics as M
+from rag.evaluation import metrics as M
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.evaluate import (
+from rag.evaluation.runner import (
     GoldFileError,
     GoldItem,
     compare_reports,
@@ -239,8 +239,8 @@ def test_changed_config_or_no_resume_starts_over(assistant, gold_file, tmp_path)
 
 
 def test_a_finished_run_made_by_other_code_is_not_resumed(assistant, gold_file, tmp_path, monkeypatch):
-    # e.g. a refitted refusal decision (rag/refusal_model.json) or an edited rag/*.py
-    from rag import evaluate
+    # e.g. a refitted refusal decision (rag/answering/refusal_model.json) or an edited rag/*.py
+    from rag.evaluation import runner as evaluate
 
     out = tmp_path / "run"
     gen = fake(assistant, PHOTO)
@@ -255,7 +255,7 @@ def test_a_finished_run_made_by_other_code_is_not_resumed(assistant, gold_file, 
 
 
 def test_code_fingerprint_follows_the_shipped_decisions(tmp_path, monkeypatch):
-    from rag import evaluate
+    from rag.evaluation import runner as evaluate
 
     package = tmp_path / "rag"
     package.mkdir()

@@ -1,7 +1,7 @@
 """The model-free text measures behind citation checks and refusals."""
 import pytest
 
-from rag import evidence
+from rag.text import measures as evidence
 
 
 @pytest.mark.parametrize(

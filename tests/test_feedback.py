@@ -1,4 +1,4 @@
-"""rag.feedback: the ratings log and the gold candidates made from it, also through
+"""rag.evaluation.feedback: the ratings log and the gold candidates made from it, also through
 `rag feedback export`."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from rag.cli import main
 from rag.errors import ConfigError, InputError
-from rag.evaluate import GoldFileError, load_gold, parse_gold_item
-from rag.feedback import FeedbackLog, export_candidates, gold_candidates
+from rag.evaluation.runner import GoldFileError, load_gold, parse_gold_item
+from rag.evaluation.feedback import FeedbackLog, export_candidates, gold_candidates
 
 from conftest import CORPUS_FILE, GOLD
 

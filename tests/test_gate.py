@@ -1,4 +1,4 @@
-"""The line for the model (rag.gate) and how the Assistant uses it: evidence for every
+"""The line for the model (rag.answering.model_line) and how the Assistant uses it: evidence for every
 caller at once, one generation at a time for a local model, each waiting caller told its
 place, more at once for a batching server."""
 import threading
@@ -9,9 +9,9 @@ import pytest
 from fakes import FakeGenerator
 from rag.assistant import Assistant
 from rag.errors import ConfigError
-from rag.gate import Gate
-from rag.generators.extractive import ExtractiveGenerator
-from rag.generators.openai_compat import OpenAICompatGenerator
+from rag.answering.model_line import Gate
+from rag.answering.generators.extractive import ExtractiveGenerator
+from rag.answering.generators.openai_compat import OpenAICompatGenerator
 
 Q = "重庆公共数据资源体系的数据需求满足率是多少？"
 REPLY = "重庆公共数据资源体系的数据需求满足率为95%[1]。"

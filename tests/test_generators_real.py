@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import Assistant, Settings, answering, prompts
+from rag import Assistant, Settings
+from rag.answering import pipeline as answering, prompts
 from rag.errors import BackendUnavailableError, ConfigError, ModelError
-from rag.generators.openai_compat import OpenAICompatGenerator
+from rag.answering.generators.openai_compat import OpenAICompatGenerator
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +122,7 @@ def test_llama_concurrent_callers_queue_and_get_what_a_lone_caller_gets(assistan
 
 
 def test_llama_rejects_a_model_path_that_is_not_a_file(tmp_path):
-    from rag.generators.llama_cpp import LlamaCppGenerator
+    from rag.answering.generators.llama_cpp import LlamaCppGenerator
 
     with pytest.raises(ConfigError, match="is not a file"):
         LlamaCppGenerator(Settings(model_path=str(tmp_path / "missing.gguf")))
@@ -252,7 +253,7 @@ def _reference(model_dir: Path, messages, max_new_tokens: int) -> str:
 
 
 def test_transformers_streams_pieces_that_join_to_the_full_output(tiny_model):
-    from rag.generators.transformers_backend import TransformersGenerator
+    from rag.answering.generators.transformers_backend import TransformersGenerator
 
     gen = TransformersGenerator(Settings(transformers_model=str(tiny_model)))
     messages = prompts.build_messages("重庆公共数据资源体系编目了多少类数据？", [(1, "数据", "数据编目16万类。")], False)
@@ -264,7 +265,7 @@ def test_transformers_streams_pieces_that_join_to_the_full_output(tiny_model):
 
 
 def test_transformers_stop_string_ends_the_stream(tiny_model):
-    from rag.generators.transformers_backend import TransformersGenerator
+    from rag.answering.generators.transformers_backend import TransformersGenerator
 
     gen = TransformersGenerator(Settings(transformers_model=str(tiny_model)))
     messages = [{"role": "user", "content": "数据需求满足率"}]
@@ -276,7 +277,7 @@ def test_transformers_stop_string_ends_the_stream(tiny_model):
 
 def test_transformers_runs_inside_answer_stream(tiny_model):
     """The random model writes nonsense; the pipeline must still stream it and then refuse it."""
-    from rag.generators.transformers_backend import TransformersGenerator
+    from rag.answering.generators.transformers_backend import TransformersGenerator
     from rag.types import Chunk, Hit
 
     text = "目前，重庆已建成公共数据资源体系，数据编目16万类，归集15万类，数据需求满足率95%。"
@@ -289,7 +290,7 @@ def test_transformers_runs_inside_answer_stream(tiny_model):
 
 
 def test_transformers_missing_model_is_a_clear_error(tmp_path):
-    from rag.generators.transformers_backend import TransformersGenerator
+    from rag.answering.generators.transformers_backend import TransformersGenerator
 
     with pytest.raises(ConfigError, match="transformers_model"):
         TransformersGenerator(Settings())

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from rag.assistant import Assistant
-from rag.bm25 import Tokenizer, corpus_terms
+from rag.retrieval.bm25 import Tokenizer, corpus_terms
 from rag.config import Settings
-from rag.corpus import chunk_documents, index_text, load_documents
-from rag.embedders.hash import HashEmbedder
+from rag.ingest.corpus import chunk_documents, index_text, load_documents
+from rag.retrieval.embedders.hash import HashEmbedder
 from rag.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from rag import lexical
-from rag.index import FORMAT_VERSION, HybridIndex, open_index
+from rag.retrieval import lexical
+from rag.retrieval.index import FORMAT_VERSION, HybridIndex, open_index
 
 
 class CountingEmbedder(HashEmbedder):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import CORPUS_FILE
-from rag import bilingual, lexical
-from rag.bm25 import BM25
-from rag.index import HybridIndex
+from rag.retrieval import bilingual, lexical
+from rag.retrieval.bm25 import BM25
+from rag.retrieval.index import HybridIndex
 
 
 # ------------------------------------------------------------------ character n-grams

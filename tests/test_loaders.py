@@ -1,4 +1,4 @@
-"""Document formats (rag.loaders) and skipping what cannot be read, on real files built here:
+"""Document formats (rag.ingest.loaders) and skipping what cannot be read, on real files built here:
 a Chinese PDF with an embedded CJK font, a Word file, a web page with boilerplate, GB18030
 and BOM text, a corrupt PDF, a scanned (image-only) PDF, an unknown file type."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from rag.cli import main
-from rag.corpus import LOADERS, chunk_documents, load_documents
+from rag.ingest.corpus import LOADERS, chunk_documents, load_documents
 from rag.errors import CorpusError, DependencyError
-from rag.loaders import UnreadableFileError
-from rag.loaders.pdf import normalize, page_paragraphs
-from rag.loaders.text import decode_text
+from rag.ingest.loaders import UnreadableFileError
+from rag.ingest.loaders.pdf import normalize, page_paragraphs
+from rag.ingest.loaders.text import decode_text
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 needs_font = pytest.mark.skipif(not CJK_FONT.is_file(), reason="fonts-noto-cjk is not installed (scripts/setup.sh)")
@@ -272,9 +272,9 @@ def test_missing_package_names_the_pip_command(monkeypatch, tmp_path):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
-    from rag.loaders.docx import load_docx
-    from rag.loaders.html import load_html
-    from rag.loaders.pdf import load_pdf
+    from rag.ingest.loaders.docx import load_docx
+    from rag.ingest.loaders.html import load_html
+    from rag.ingest.loaders.pdf import load_pdf
 
     for load, package in ((load_pdf, "pypdf"), (load_docx, "python-docx"), (load_html, "beautifulsoup4")):
         (tmp_path / "f").write_bytes(b"<p>x</p>")

@@ -1,9 +1,9 @@
-"""rag.metrics on hand-made cases, with the expected numbers worked out by hand."""
+"""rag.evaluation.metrics on hand-made cases, with the expected numbers worked out by hand."""
 import math
 
 import pytest
 
-from rag import metrics as M
+from rag.evaluation import metrics as M
 
 
 # ---------------------------------------------------------------------- normalisation

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from rag import model_store
+from rag.answering.generators import model_store
 from rag.config import Settings
 from rag.errors import ModelError
 

@@ -1,10 +1,11 @@
 """Who-questions, traditional characters and figures with thousands separators: the
-comparison helpers the evidence ranking and the refusal signals share (rag.evidence),
-and the byline name a paragraph is read with (rag.corpus.reading_text)."""
+comparison helpers the evidence ranking and the refusal signals share (rag.text.measures),
+and the byline name a paragraph is read with (rag.ingest.corpus.reading_text)."""
 import pytest
 
-from rag import evidence, refusal
-from rag.corpus import reading_text
+from rag.text import measures as evidence
+from rag.answering import refusal
+from rag.ingest.corpus import reading_text
 from rag.types import Chunk
 
 

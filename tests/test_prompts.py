@@ -1,7 +1,7 @@
 """Prompt templates: fixed system prefix, numbered passages with titles, language follows the question."""
 from pathlib import Path
 
-from rag import prompts
+from rag.answering import prompts
 
 ROOT = Path(__file__).resolve().parent.parent
 

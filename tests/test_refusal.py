@@ -1,10 +1,10 @@
-"""The answer-or-refuse decision (rag.refusal): signals, the probability, fitting."""
+"""The answer-or-refuse decision (rag.answering.refusal): signals, the probability, fitting."""
 import random
 
 import pytest
 
-from rag import prompts, refusal, sentences
-from rag.refusal import Decision, draft_signals, draft_support, fit
+from rag.answering import prompts, refusal, selection as sentences
+from rag.answering.refusal import Decision, draft_signals, draft_support, fit
 
 SHOWN = [sentences.Scored(1.0, 1, 0, "重庆公共数据资源体系数据编目16万类，数据需求满足率95%。", lexical=0.8),
          sentences.Scored(0.5, 2, 0, "（作者系北京理工大学重庆大数据研究院智能创新与赋能中心副主任）", lexical=0.1)]

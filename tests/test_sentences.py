@@ -1,8 +1,8 @@
-"""Sentence selection (rag.sentences): what the model is shown and the user reads first."""
-from rag import sentences
+"""Sentence selection (rag.answering.selection): what the model is shown and the user reads first."""
+from rag.answering import selection as sentences
 from rag.config import Settings
-from rag.embedders.hash import HashEmbedder
-from rag.sentences import UnitWeights, rank, select, split_units
+from rag.retrieval.embedders.hash import HashEmbedder
+from rag.answering.selection import UnitWeights, rank, select, split_units
 
 COMMON = "重庆数据发展很快。" * 3
 

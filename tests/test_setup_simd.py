@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from rag.generators.llama_cpp import build_features
+from rag.answering.generators.llama_cpp import build_features
 
 SETUP = Path(__file__).resolve().parent.parent / "scripts" / "setup.sh"
 

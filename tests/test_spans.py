@@ -1,5 +1,5 @@
-"""rag.spans: an answer brought back to the documents' own words."""
-from rag import spans
+"""rag.answering.wording: an answer brought back to the documents' own words."""
+from rag.answering import wording as spans
 
 EVIDENCE = ["立足“东数西算”枢纽定位，联合新疆哈密、四川雅安建设跨区域算力枢纽。", "创新“算力券”跨境流通机制。"]
 

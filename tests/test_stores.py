@@ -1,4 +1,4 @@
-"""The two index stores (rag.stores): FAISS files and Milvus (Milvus Lite in a local file,
+"""The two index stores (rag.retrieval.stores): FAISS files and Milvus (Milvus Lite in a local file,
 the same code a Milvus server uses). Build, reuse of vectors, staleness, corruption and
 reloading a shared index keep one contract for both."""
 import json
@@ -10,9 +10,9 @@ import pytest
 from conftest import GOLD
 from rag.assistant import Assistant
 from rag.errors import BackendUnavailableError, ConfigError, DependencyError, IndexCorruptError, IndexStaleError
-from rag.index import build_from_corpus, open_index
-from rag.metrics import hit_at_k, reciprocal_rank, supports
-from rag.stores import make_store
+from rag.retrieval.index import build_from_corpus, open_index
+from rag.evaluation.metrics import hit_at_k, reciprocal_rank, supports
+from rag.retrieval.stores import make_store
 from test_index import CountingEmbedder
 
 
@@ -141,7 +141,7 @@ def test_milvus_lite_serves_one_process_at_a_time(milvus_settings):
     Assistant.load(milvus_settings)  # this process holds the file now
     code = (
         "import sys\n"
-        "from rag.config import Settings\nfrom rag.stores import make_store\n"
+        "from rag.config import Settings\nfrom rag.retrieval.stores import make_store\n"
         f"s = Settings(vector_store='milvus', index_dir={str(milvus_settings.index_path)!r})\n"
         "try:\n    make_store(s).version()\n"
         "except Exception as e:\n    print(type(e).__name__, e); sys.exit(3)\n"
@@ -158,7 +158,7 @@ def test_bad_store_settings_say_what_to_do(hash_settings, monkeypatch):
         make_store(hash_settings.replace(vector_store="milvus", milvus_uri="localhost:19530"))
     with pytest.raises(ConfigError, match="milvus_collection"):
         make_store(hash_settings.replace(vector_store="milvus", milvus_collection="rag-chunks"))
-    from rag.stores import milvus_store
+    from rag.retrieval.stores import milvus_store
 
     monkeypatch.setitem(sys.modules, "pymilvus", None)
     monkeypatch.setattr(milvus_store, "_clients", {})

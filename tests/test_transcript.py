@@ -1,7 +1,7 @@
-"""rag.transcript: answers and conversations as Markdown with their sources numbered."""
+"""rag.answering.transcript: answers and conversations as Markdown with their sources numbered."""
 from __future__ import annotations
 
-from rag.transcript import answer_markdown, conversation_markdown
+from rag.answering.transcript import answer_markdown, conversation_markdown
 from rag.types import Answer, Chunk, Citation, Hit, Refusal
 
 

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("gradio")
 
 from rag import Assistant, Settings  # noqa: E402
-from rag.documents import IndexProgress  # noqa: E402
+from rag.ingest.uploads import IndexProgress  # noqa: E402
 from ui.backend import Backend  # noqa: E402
 from ui.documents import add_files, list_view, progress_html, remove_file  # noqa: E402
 

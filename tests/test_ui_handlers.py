@@ -12,7 +12,7 @@ import pytest
 gr = pytest.importorskip("gradio")  # the UI is an optional extra: pip install '.[ui]'
 
 from rag import Assistant, BackendUnavailableError, Settings  # noqa: E402
-from rag.generators.base import Generator  # noqa: E402
+from rag.answering.generators.base import Generator  # noqa: E402
 from rag.types import Answer, Chunk, Citation, Hit  # noqa: E402
 from ui import app as ui  # noqa: E402
 
@@ -493,7 +493,7 @@ def test_rating_and_comment_land_in_the_feedback_log(backend, tmp_path, monkeypa
     assert target == 0 and "saved" in note and "liked" in chat[1]["content"]
     note, box, target = ui.comment(backend, conv, 0, "数字对，来源也对")
     assert "Comment saved" in note and box == "" and target is None
-    from rag.feedback import FeedbackLog
+    from rag.evaluation.feedback import FeedbackLog
 
     [entry] = FeedbackLog(log_path).entries()
     answer = conv.turns[0].answer

@@ -1,4 +1,4 @@
-"""Gradio chat over the documents, on top of rag.Assistant and rag.evaluate.
+"""Gradio chat over the documents, on top of rag.Assistant and rag.evaluation.runner.
 
     demo = build_app(Settings.load())      # or build_app(assistant)
     launch(demo, host="127.0.0.1", port=7860)
@@ -27,8 +27,8 @@ The work lives in one module per job:
     state       Conversation and Turn, one per browser
     render      chat bubbles and the sources panel as HTML
     chat        the chat tab's handlers: answer, stop, regenerate, edit, select, clear, restore
-    feedback    thumbs up/down and comments, into rag.feedback's log
-    export      an answer or the conversation as Markdown (rag.transcript)
+    feedback    thumbs up/down and comments, into rag.evaluation.feedback's log
+    export      an answer or the conversation as Markdown (rag.answering.transcript)
     chat_tab    the chat tab's components and their event wiring
     evaluation  the evaluation tab
     assets      CSS, JS and the theme

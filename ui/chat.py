@@ -38,7 +38,7 @@ def respond(
 
     Stopping: `stop_answer` marks the turn stopped and the page cancels this generator;
     either way the answer stream is closed, which closes the generator's stream and so
-    ends the model's generation (llama.cpp stops decoding; see rag.generators.llama_cpp)."""
+    ends the model's generation (llama.cpp stops decoding; see rag.answering.generators.llama_cpp)."""
     conv = conv if conv is not None else Conversation()
     message = message or ""
     for status in wait_for(backend):
@@ -90,7 +90,7 @@ def _apply(turn: Turn, event) -> None:
     elif event.kind == "evidence":
         turn.evidence = event.evidence
         turn.status = "正在生成… · Writing the answer…"
-    elif event.kind == "queue":  # waiting for the model behind other users (rag.gate)
+    elif event.kind == "queue":  # waiting for the model behind other users (rag.answering.model_line)
         turn.status = queue_label(event.position)
     elif event.kind == "token":
         turn.partial += event.text

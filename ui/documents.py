@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from rag.corpus import LOADERS
-from rag.documents import DocumentInfo, IndexProgress
+from rag.ingest.corpus import LOADERS
+from rag.ingest.uploads import DocumentInfo, IndexProgress
 from rag.errors import RagError
 
 from .assets import PRIVATE

@@ -1,4 +1,4 @@
-"""The evaluation tab: run a gold file through rag.evaluate.run_eval (the same runner as
+"""The evaluation tab: run a gold file through rag.evaluation.runner.run_eval (the same runner as
 `rag eval`) with the page's settings, and show progress, the summary and the failures."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag import charts, evaluate
+from rag.evaluation import charts, runner as evaluate
 from rag.config import project_root
 from rag.errors import RagError
 
@@ -134,7 +134,7 @@ def run_evaluation(
     limit: int | float | None = None,
     out_root: str | os.PathLike | None = None,
 ) -> Iterator[tuple[str, str, str]]:
-    """Run the gold set with the page's settings through rag.evaluate.run_eval (the same
+    """Run the gold set with the page's settings through rag.evaluation.runner.run_eval (the same
     runner as `rag eval`). Yields (progress, summary, failures, charts) as questions finish."""
     for status in wait_for(backend):
         yield notice(status, "info"), "", "", ""

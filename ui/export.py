@@ -1,8 +1,8 @@
 """Copy one answer, or download the whole conversation, as Markdown with numbered sources
-(the text comes from rag.transcript; the page's script puts it on the clipboard or in a file)."""
+(the text comes from rag.answering.transcript; the page's script puts it on the clipboard or in a file)."""
 from __future__ import annotations
 
-from rag.transcript import answer_markdown, conversation_markdown
+from rag.answering.transcript import answer_markdown, conversation_markdown
 
 from .state import Conversation
 

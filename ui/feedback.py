@@ -1,10 +1,10 @@
 """Thumbs up/down and an optional comment on an answer, appended to the feedback log
-(rag.feedback, the file in the feedback_path setting) that `rag feedback export` turns
+(rag.evaluation.feedback, the file in the feedback_path setting) that `rag feedback export` turns
 into gold-file candidates."""
 from __future__ import annotations
 
 from rag.errors import RagError
-from rag.feedback import FeedbackLog
+from rag.evaluation.feedback import FeedbackLog
 
 from .backend import Backend
 from .render import notice, render_chat

@@ -5,7 +5,7 @@ import gradio as gr
 
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.generators import available as available_generators
+from rag.answering.generators import available as available_generators
 
 from .assets import CSS, JS, PRIVATE, theme
 from .api import add_api, page_concurrency

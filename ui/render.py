@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from rag.citations import parse_markers
+from rag.answering.citations import parse_markers
 from rag.types import Citation, Hit
 
 from .state import Conversation, Turn

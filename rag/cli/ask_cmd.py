@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 from ..assistant import Assistant, check_question
-from ..generators import available
+from ..answering.generators import available
 from ..types import Answer
 from .common import add_retrieval_args, log_stderr, print_json, settings_from
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..assistant import Assistant
 from ..errors import ConfigError
-from ..evaluate import compare_reports, format_comparison, fmt, run_eval
+from ..evaluation.runner import compare_reports, format_comparison, fmt, run_eval
 from .common import add_retrieval_args, log_stderr, print_json, settings_from
 
 
@@ -62,8 +62,8 @@ def run(args) -> int:
 
 
 def _charts(args) -> int:
-    from ..charts import write_charts
-    from ..evaluate import load_report
+    from ..evaluation.charts import write_charts
+    from ..evaluation.runner import load_report
 
     if not args.out:
         raise ConfigError("rag eval --charts needs --out DIR for the PNG files.")

@@ -1,7 +1,7 @@
 """`rag feedback export`: turn the chat page's thumbs up/down log into gold-file candidates."""
 from __future__ import annotations
 
-from ..feedback import export_candidates
+from ..evaluation.feedback import export_candidates
 from .common import print_json, settings_from
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from .. import relevance, sentences
-from ..embedders import make_embedder
-from ..index import build_from_corpus
+from ..retrieval import sentence_vectors as relevance
+from ..answering import selection as sentences
+from ..retrieval.embedders import make_embedder
+from ..retrieval.index import build_from_corpus
 from .common import add_store_args, print_json, settings_from
 
 

@@ -1,7 +1,7 @@
 """`rag model`: assemble and verify the embedded GGUF model (set-up runs this once)."""
 from __future__ import annotations
 
-from ..model_store import ensure_model, verify_full
+from ..answering.generators.model_store import ensure_model, verify_full
 from .common import log_stderr, print_json, settings_from
 
 

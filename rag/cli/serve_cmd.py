@@ -10,7 +10,7 @@ import errno
 import socket
 
 from ..errors import ConfigError, DependencyError
-from ..generators import available
+from ..answering.generators import available
 from .common import add_retrieval_args, log_stderr, settings_from
 
 

@@ -1,0 +1,10 @@
+"""Answering: from retrieved passages to a cited, checked answer.
+
+Stages, in the order a question meets them: select evidence (selection), decide whether the
+documents hold the answer (refusal), respond (generators/, prompts, condense for follow-ups,
+model_line for the queue in front of the model), repair wording (wording), cite and check
+(citations). pipeline.answer_stream runs them; transcript renders finished answers.
+"""
+from .pipeline import AskOptions, answer_stream, render_evidence
+
+__all__ = ["AskOptions", "answer_stream", "render_evidence"]

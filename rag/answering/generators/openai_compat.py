@@ -1,0 +1,113 @@
+"""Any OpenAI-compatible chat endpoint: vLLM, Ollama, llama.cpp's server, a hosted API.
+
+This is how generation scales past one machine. It speaks the wire protocol
+directly with httpx (POST {base_url}/chat/completions, stream=true, server-sent
+events), so it needs no vendor SDK and works with servers that implement only
+that one route.
+
+Settings: openai_base_url, openai_model, openai_api_key (falls back to the
+OPENAI_API_KEY environment variable), request_timeout.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+from ...errors import BackendUnavailableError, ConfigError, DependencyError
+from .base import Generator, Message
+
+
+class OpenAICompatGenerator(Generator):
+    name = "openai"
+    # a batching server (vLLM, llama.cpp's server with several slots) takes several requests
+    # at once; set generation_slots to what the server is configured for
+    concurrency = 4
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        base = (settings.openai_base_url or "").rstrip("/")
+        if not base.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"openai_base_url must be an http(s) URL such as http://127.0.0.1:8000/v1 (got {base!r})."
+            )
+        self.base_url = base
+        self.model = settings.openai_model
+        self.api_key = settings.openai_api_key or os.environ.get("OPENAI_API_KEY", "")
+        self.timeout = settings.request_timeout
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/chat/completions"
+
+    @property
+    def description(self) -> str:
+        return f"openai-compatible: {self.model} at {self.base_url}"
+
+    def _unavailable(self, why: str) -> BackendUnavailableError:
+        return BackendUnavailableError(
+            f"The OpenAI-compatible server at {self.url} {why}. Start it (for example "
+            "`python -m llama_cpp.server --model FILE.gguf --host 127.0.0.1 --port 8000`, or vLLM/Ollama), "
+            "or point openai_base_url / RAG_OPENAI_BASE_URL at a running one; "
+            "or use another generator (--generator llama-cpp or extractive)."
+        )
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+        probe=None,  # first-token probabilities are not reported by this backend
+    ) -> Iterator[str]:
+        try:
+            import httpx
+        except ImportError as e:
+            raise DependencyError("httpx", extra="openai", purpose="the openai generator") from e
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens or self.settings.max_tokens,
+            "temperature": self.settings.temperature if temperature is None else temperature,
+            "stream": True,
+        }
+        if stop:
+            body["stop"] = stop
+        headers = {"Accept": "text/event-stream"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        # connect fails fast when nothing listens; reads may wait for a slow first token
+        timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
+        try:
+            with httpx.stream("POST", self.url, json=body, headers=headers, timeout=timeout) as resp:
+                if resp.status_code >= 400:
+                    detail = resp.read().decode("utf-8", "replace")[:300]
+                    raise self._unavailable(f"answered HTTP {resp.status_code}: {detail}")
+                yield from _sse_content(resp.iter_lines())
+        except httpx.ConnectError as e:
+            raise self._unavailable(f"cannot be reached ({e})") from e
+        except httpx.TimeoutException as e:
+            raise self._unavailable(f"did not answer within {self.timeout:g} s") from e
+        except httpx.HTTPError as e:
+            raise self._unavailable(f"failed: {e}") from e
+
+
+def _sse_content(lines: Iterator[str]) -> Iterator[str]:
+    """The text deltas of an OpenAI chat-completions event stream."""
+    for line in lines:
+        if not line.startswith("data:"):
+            continue  # blank separators, comments (": ping"), event names
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        try:
+            event = json.loads(data)
+        except json.JSONDecodeError:
+            continue
+        if "error" in event:
+            raise BackendUnavailableError(f"The server reported an error mid-stream: {event['error']}")
+        for choice in event.get("choices") or []:
+            piece = (choice.get("delta") or {}).get("content")
+            if piece:
+                yield piece

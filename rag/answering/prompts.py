@@ -1,0 +1,144 @@
+"""Prompt templates, and nothing else: the text the generator sees.
+
+Measured constraints shape them (Qwen2.5-Coder-1.5B on 2 CPU cores, ~30 prompt
+tokens/s on the slower machines here):
+- every new prompt token delays the first answer token, so the model is shown a
+  few selected sentences (rag.answering.selection), not whole passages, and no titles;
+- llama.cpp reuses the evaluated prefix of earlier prompts, so everything fixed
+  (the rules and the worked examples) comes first and is identical for every
+  question and language: only the last user turn is new work;
+- a 1.5B model follows examples better than rules: the worked examples show the
+  answer copied from the passage with its [n], an English answer quoting the
+  Chinese words, and the one fixed reply for "not in the passages" (NO_ANSWER).
+  The model's probability of starting that reply is one signal of the refusal
+  decision (rag.answering.refusal); the decision itself is taken outside the model.
+The examples are made up (a fictional city), not taken from any corpus.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# The reply that means "the passages do not answer this" (the model is shown it in the
+# examples; its first token's probability is read as a signal).
+NO_ANSWER = "资料未提及"
+
+SYSTEM = (
+    "你是问答助手，只依据用户给出的编号资料回答问题。"
+    "从资料里原样摘出回答问题的词句，不补充资料以外的内容，句末标注资料编号，如[1]。"
+    f"资料不能回答问题时，只回复：{NO_ANSWER}。"
+    "If the question is in English, answer in English and keep the key Chinese words of the passage in quotes."
+)
+
+# (passages, question, answer) worked examples, shown as earlier chat turns.
+EXAMPLES = (
+    (
+        [(1, "", "青溪市图书馆新馆于去年建成，馆藏图书120万册，设有少儿阅览区和古籍修复中心。"),
+         (2, "", "青溪市还计划建设三座社区书房。")],
+        "青溪市图书馆新馆有多少册藏书？",
+        "青溪市图书馆新馆馆藏图书120万册[1]。",
+    ),
+    (
+        [(1, "", "青溪市将联合北山大学、南湖研究院共建智能制造联合实验室，重点攻关工业软件。")],
+        "Which institutions will build the joint laboratory with Qingxi?",
+        "\"北山大学\" (Beishan University) and \"南湖研究院\" (Nanhu Institute) [1].",
+    ),
+    (
+        [(1, "", "青溪市图书馆新馆于去年建成，馆藏图书120万册。")],
+        "青溪市图书馆的馆长是谁？",
+        NO_ANSWER,
+    ),
+)
+
+PASSAGE_ZH = "[{n}]《{section}》{text}"
+PASSAGE_EN = "[{n}] ({section}) {text}"
+PASSAGE_BARE = "[{n}] {text}"
+
+USER_ZH = "资料：\n{passages}\n\n问题：{question}"
+USER_EN = "Passages:\n{passages}\n\nQuestion: {question}"
+
+# What the user reads when the documents do not hold the answer. {closest} is filled
+# with CLOSEST_* when there is a passage worth pointing at, else left empty.
+REFUSAL_ZH = "文档中没有找到这个问题的答案。{closest}"
+REFUSAL_EN = "The documents do not contain the answer to this question.{closest}"
+CLOSEST_ZH = "最接近的内容在《{section}》：“{snippet}”"
+CLOSEST_EN = " The closest passage is in \"{section}\": \"{snippet}\""
+
+EXTRACTIVE_EN_LEAD = "The documents say: "
+
+
+def format_passage(n: int, section: str, text: str, english: bool) -> str:
+    """One passage per line ("[n]《title》text"; "[n] text" when it has no title): the
+    extractive generator reads the prompt back line by line."""
+    section = " ".join(section.split())
+    if not section:
+        return PASSAGE_BARE.format(n=n, text=" ".join(text.split()))
+    return (PASSAGE_EN if english else PASSAGE_ZH).format(n=n, section=section, text=" ".join(text.split()))
+
+
+def user_turn(question: str, passages: Sequence[tuple[int, str, str]], english: bool) -> str:
+    body = "\n".join(format_passage(n, s, t, english) for n, s, t in passages)
+    return (USER_EN if english else USER_ZH).format(passages=body, question=question)
+
+
+def prefix_messages() -> list[dict[str, str]]:
+    """The fixed part of every answering prompt: the rules and the worked examples."""
+    messages = [{"role": "system", "content": SYSTEM}]
+    for passages, question, answer in EXAMPLES:
+        english = not re.search(r"[\u3400-\u9fff]", question)
+        messages.append({"role": "user", "content": user_turn(question, passages, english)})
+        messages.append({"role": "assistant", "content": answer})
+    return messages
+
+
+def build_messages(question: str, passages: Sequence[tuple[int, str, str]], english: bool) -> list[dict[str, str]]:
+    """Chat messages for a question and its numbered passages [(n, section, text), ...]
+    (a passage may be a single selected sentence, with section "")."""
+    return prefix_messages() + [{"role": "user", "content": user_turn(question, passages, english)}]
+
+
+def refusal_text(english: bool, section: str = "", snippet: str = "") -> str:
+    closest = ""
+    if snippet:
+        closest = (CLOSEST_EN if english else CLOSEST_ZH).format(section=section or "-", snippet=snippet)
+    return (REFUSAL_EN if english else REFUSAL_ZH).format(closest=closest)
+
+
+_PASSAGE_LINE = re.compile(r"^\[(\d+)\](?:《(.*?)》| \((.*?)\) | )(.*)$")
+
+
+# Other ways the model says the passages do not answer (it paraphrases NO_ANSWER at times,
+# in English above all).
+_DECLINES = re.compile(
+    r"(没有|未|并未|并没有)(明确|具体)?(提到|提及|说明|给出|指出|涉及|透露|介绍|披露|包含|记载)"
+    r"|(资料|文中|文章|材料)(中|里)?(没有|并无|未)"
+    r"|无法(回答|确定|得知|判断)|没有(相关|具体)(信息|数据|内容)"
+    r"|\b(do(es)?|did) not (mention|specify|provide|contain|say|state|include|give|indicate)"
+    r"|\bnot (mentioned|specified|provided|stated|given|available)\b|\bno (information|mention|data)\b"
+    r"|\b(cannot|can't|unable to) (be )?(determine|answer|find)",
+    re.IGNORECASE,
+)
+
+
+def is_refusal_reply(reply: str) -> bool:
+    """Did the model say the passages do not answer (NO_ANSWER, or in its own words)?"""
+    body = reply.strip().strip("。.!！ ")
+    return body.startswith(NO_ANSWER) or bool(_DECLINES.search(body))
+
+
+def parse_messages(messages: Sequence[dict[str, str]]) -> tuple[str, list[tuple[int, str, str]], bool] | None:
+    """The inverse of build_messages: (question, passages, english) of the last user turn,
+    or None when the messages are not an answering prompt. Lets the extractive generator
+    work from the same prompt a language model gets."""
+    user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
+    for english, head, q_label in ((False, "资料：\n", "\n\n问题："), (True, "Passages:\n", "\n\nQuestion: ")):
+        if user.startswith(head) and q_label in user:
+            body, _, rest = user[len(head) :].partition(q_label)
+            question = rest.split("\n", 1)[0].strip()
+            passages = []
+            for line in body.split("\n"):
+                m = _PASSAGE_LINE.match(line)
+                if m:
+                    passages.append((int(m.group(1)), m.group(2) or m.group(3) or "", m.group(4)))
+            return question, passages, english
+    return None

@@ -1,0 +1,297 @@
+"""The answer-or-refuse decision: one calibrated probability from measurable signals.
+
+    sig = context_signals(question, ranked, shown)          # before generation
+    sig |= draft_signals(question, reply, shown, probe)     # after it
+    p = DECISION.probability(sig)                           # P(the documents hold no answer)
+    refuse = p >= DECISION.threshold
+
+Signals, each in [0, 1]:
+- lex_best    IDF-weighted share of the question's key units in the best sentence
+- lex_shown   the same share over all sentences the model is shown
+- dense_best  cosine (question, best sentence) with the multilingual embedder
+- english     the question is English (its lexical signals mean less)
+- figure_missing  it asks for a figure and no sentence near the top holds one
+- entity_missing  share of the names and figures in the question (places, people,
+                  organisations, "60%") that no retrieved passage holds: a false
+                  premise names what is not there ("甘肃庆阳", "上海、杭州")
+- model_refuse    the model's probability of starting its reply with NO_ANSWER
+                  (or 1/0 when the backend cannot report it: did it decline?)
+- draft_support   share of what the draft answer adds to the question that it was
+                  shown (0 when it states figures the passages lack)
+- draft_focus     key-term share of the question in the sentence the answer copies
+                  from: a false premise ("唐于渝在哪所大学任教？") is answered from a
+                  sentence about something else
+- draft_no_figure the question asks for a figure and the answer gives none the passages
+                  state, in the unit asked for ("多少家" wants "…家")
+- subject_missing share of the names in the question that the passages the answer cites
+                  do not hold (title and byline included): "唐于渝在哪所大学任教？"
+                  answered from another author's byline
+- premise_echo    share of the words the answer repeats from the question that no
+                  retrieved passage holds: an answer that confirms a false premise
+                  ("…与新疆哈密、甘肃庆阳共建…", "建议关停…") repeats what is not there
+- draft_no_name   the question wants a person's name (an author, a photographer) and the
+                  answer names nobody: an affiliation is not a name, and the documents
+                  may give only the affiliation
+
+The weights are a logistic regression fitted by `fit` (benchmarks/fit_refusal.py)
+on half of NoMIRACL zh and on the gold set, and reported on the other half and by
+cross-validation; they live in refusal_model.json beside this file, with the
+figures they were fitted to.
+
+Before generation, the signals the model would add are unknown; `bounds` gives
+the lowest and highest probability they could lead to. When even the lowest is
+past the threshold the question is refused without running the model.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..text import measures as evidence
+from . import prompts, selection as sentences
+
+FEATURES = (
+    "lex_best", "lex_shown", "dense_best", "english", "figure_missing", "entity_missing",
+    "model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure", "subject_missing",
+    "draft_no_name",
+)
+MODEL_FEATURES = ("model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure",
+                  "subject_missing", "draft_no_name")
+MODEL_FILE = Path(__file__).with_name("refusal_model.json")
+
+
+@dataclass(frozen=True)
+class Decision:
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    def logit(self, signals: Mapping[str, float]) -> float:
+        return self.bias + sum(w * float(signals.get(f, 0.0)) for f, w in self.weights.items())
+
+    def probability(self, signals: Mapping[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-self.logit(signals)))
+
+    def bounds(self, signals: Mapping[str, float]) -> tuple[float, float]:
+        """(lowest, highest) probability over every value the model signals could take."""
+        base = {f: v for f, v in signals.items() if f not in MODEL_FEATURES}
+        lo = self.logit(base) + sum(min(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
+        hi = self.logit(base) + sum(max(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
+        sig = lambda x: 1.0 / (1.0 + math.exp(-x))  # noqa: E731
+        return sig(lo), sig(hi)
+
+    def to_dict(self) -> dict:
+        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "meta": self.meta}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Decision":
+        return cls(dict(d["weights"]), float(d["bias"]), float(d.get("threshold", 0.5)), dict(d.get("meta", {})))
+
+
+# Used until a fitted model file exists: hand-set from the signals' meaning.
+PRIOR = Decision(
+    weights={"lex_best": -3.0, "lex_shown": -1.0, "dense_best": -2.0, "english": 0.5, "figure_missing": 2.0,
+             "model_refuse": 4.0, "draft_support": -2.0, "draft_focus": -2.0},
+    bias=4.5,
+    threshold=0.5,
+    meta={"source": "hand-set prior"},
+)
+
+
+def decision_key(is_language_model: bool) -> str:
+    """Signals mean different things for a model and for the extractive picker (which
+    never declines and always copies), so each kind has its own fitted weights."""
+    return "language_model" if is_language_model else "no_model"
+
+
+def load_decision(kind: str = "language_model", path: Path = MODEL_FILE) -> Decision:
+    """The fitted decision for a kind of generator (see decision_key); PRIOR when the
+    file or the kind is missing."""
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if kind in data.get("decisions", {}):
+            return Decision.from_dict(data["decisions"][kind])
+    return PRIOR
+
+
+def save_decisions(decisions: Mapping[str, Decision], path: Path = MODEL_FILE) -> None:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data.setdefault("decisions", {}).update({k: d.to_dict() for k, d in decisions.items()})
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- signals
+def entity_missing(question: str, passages_text: str) -> float:
+    if not evidence.is_cjk(question):
+        return 0.0  # English names (Tang Yuyu) cannot be looked up in Chinese text
+    names = evidence.entities(question)
+    if not names:
+        return 0.0
+    squeezed = evidence.squeeze(passages_text)
+    return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
+
+
+def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
+                    weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "") -> dict[str, float]:
+    english = not evidence.is_cjk(question)
+    sig = {
+        "entity_missing": entity_missing(question, passages_text),
+        "lex_best": max((s.lexical for s in ranked), default=0.0),
+        "lex_shown": sentences.lexical_scores(question, [" ".join(s.text for s in shown)], weights)[0] if shown else 0.0,
+        "dense_best": max((s.dense for s in ranked), default=0.0),
+        "english": 1.0 if english else 0.0,
+        "figure_missing": 0.0,
+    }
+    if evidence.asks_quantity(question):
+        years = evidence.asks_year(question)
+        asked = evidence.numbers(question)
+        near = [s.text for s in ranked[:3]]
+        has = any(not evidence.numbers(q) <= asked for t in near for q in evidence.quantities(t, years=years))
+        sig["figure_missing"] = 0.0 if has else 1.0
+    return sig
+
+
+def draft_support(question: str, reply: str, shown_text: str) -> float:
+    """Share of what the answer adds to the question that the shown text holds, in [0, 1]."""
+    body = evidence.strip_markers(reply).strip()
+    if not body:
+        return 0.0
+    ctx_numbers = evidence.numbers(shown_text) | evidence.numbers(question)
+    if any(evidence.numbers(q) and not evidence.numbers(q) <= ctx_numbers for q in evidence.quantities(body)):
+        return 0.0  # a figure the passages do not state is invented
+    if evidence.is_cjk(body):
+        share, _ = evidence.word_support(body, shown_text, exclude=question)
+        return share
+    # an English answer: the Chinese it quotes and the figures it gives must be in the text
+    quoted = "".join(re.findall(r"[\u3400-\u9fff]+", body))
+    figures = evidence.numbers(body)
+    if not quoted and not figures:
+        return 0.5  # nothing checkable by characters: neither evidence for nor against
+    parts = []
+    if quoted:
+        parts.append(evidence.coverage(quoted, shown_text) if evidence.content_units(quoted) else 1.0)
+    if figures:
+        parts.append(len(figures & ctx_numbers) / len(figures))
+    return float(np.mean(parts))
+
+
+def premise_echo(question: str, reply: str, passages_text: str) -> float:
+    """Share of the content words the answer repeats from the question that the passages
+    do not hold (0 when it repeats none)."""
+    asked = set(evidence.words(question))
+    echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
+    if not echoed:
+        return 0.0
+    squeezed = evidence.squeeze(passages_text)
+    return sum(w not in squeezed for w in echoed) / len(echoed)
+
+
+def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str]) -> float:
+    """Share of the question's names missing from the passages the reply cites (0 when it
+    names nothing or cites nothing)."""
+    from .citations import cited_numbers
+
+    names = [n for n in evidence.entities(question) if not re.search(r"\d", n)] if evidence.is_cjk(question) else []
+    cited = [passages_by_n[n] for n in cited_numbers(reply) if n in passages_by_n]
+    if not names or not cited:
+        return 0.0
+    squeezed = evidence.squeeze(" ".join(cited))
+    return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
+
+
+def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], probe: Mapping[str, float] | None,
+                  weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
+                  passages_by_n: Mapping[int, str] | None = None) -> dict[str, float]:
+    declined = prompts.is_refusal_reply(reply)
+    p = (probe or {}).get(prompts.NO_ANSWER)
+    model_refuse = float(p) if p is not None else (1.0 if declined else 0.0)
+    if declined:  # it did decline, whatever its first token's probability was
+        return {"model_refuse": 1.0, "draft_support": 0.0, "draft_focus": 0.0, "premise_echo": 0.0,
+                "draft_no_figure": 1.0 if evidence.asks_quantity(question) else 0.0, "subject_missing": 0.0,
+                "draft_no_name": 1.0 if evidence.asks_name(question) else 0.0}
+    shown_text = " ".join(s.text for s in shown)
+    support = draft_support(question, reply, shown_text)
+    # the sentence the answer was taken from: the shown one sharing most of its units
+    body = evidence.units(evidence.strip_markers(reply))
+    focus = 0.0
+    if shown and body:
+        source = max(shown, key=lambda s: len(body & evidence.units(s.text)))
+        focus = sentences.lexical_scores(question, [source.text], weights)[0]
+    echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
+    return {"model_refuse": model_refuse, "draft_support": support, "draft_focus": focus, "premise_echo": echo,
+            "draft_no_figure": 0.0 if answers_figure(question, reply, shown_text) else 1.0,
+            "subject_missing": subject_missing(question, reply, passages_by_n or {}),
+            "draft_no_name": 0.0 if answers_name(question, reply) else 1.0}
+
+
+_LATIN_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:[a-z]|\b)")
+
+
+def answers_name(question: str, reply: str) -> bool:
+    """True unless the question wants a person's name and the reply gives none (a
+    Chinese name, or a romanised one in an English reply)."""
+    if not evidence.asks_name(question):
+        return True
+    body = evidence.strip_markers(reply)
+    return bool(evidence.person_names(body)) or (not evidence.is_cjk(body) and bool(_LATIN_NAME.search(body)))
+
+
+def answers_figure(question: str, reply: str, shown_text: str) -> bool:
+    """True unless the question asks for a figure and the reply gives none from the text
+    (in the unit the question names, when it names one)."""
+    if not evidence.asks_quantity(question):
+        return True
+    unit = evidence.asked_unit(question)
+    known = evidence.numbers(shown_text)
+    years = evidence.asks_year(question)
+    for q in evidence.quantities(evidence.strip_markers(reply), years=years):
+        nums = evidence.numbers(q)
+        if nums and nums <= known and (not unit or unit in q):
+            return True
+    return False
+
+
+def extractive_signals() -> dict[str, float]:
+    """What a non-model answer contributes: it copies passage text, so it never declines
+    and always holds its own content; its focus is the best sentence's."""
+    return {"model_refuse": 0.0, "draft_support": 1.0, "premise_echo": 0.0, "subject_missing": 0.0}
+
+
+# ---------------------------------------------------------------------- fitting
+def fit(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], *, l2: float = 0.1,
+        max_false_refusal: float = 0.05, iters: int = 200) -> Decision:
+    """Logistic regression (Newton's method, L2 on the weights) of label = "no answer",
+    then the threshold: the lowest one that refuses at most `max_false_refusal` of the
+    answerable rows, so a wrong refusal stays rare."""
+    X = np.array([[float(r.get(f, 0.0)) for f in FEATURES] for r in rows], dtype=np.float64)
+    y = np.array(labels, dtype=np.float64)
+    Xb = np.hstack([X, np.ones((len(X), 1))])
+    w = np.zeros(Xb.shape[1])
+    reg = np.full(Xb.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(Xb @ w)))
+        grad = Xb.T @ (p - y) + reg * w
+        hess = (Xb * (p * (1 - p))[:, None]).T @ Xb + np.diag(reg) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    decision = Decision({f: float(v) for f, v in zip(FEATURES, w[:-1])}, float(w[-1]))
+    probs = np.array([decision.probability(r) for r in rows])
+    answerable = probs[y == 0]
+    threshold = 0.5
+    if len(answerable):
+        # smallest threshold with at most max_false_refusal of answerable rows at or above it
+        allowed = int(math.floor(max_false_refusal * len(answerable)))
+        ordered = np.sort(answerable)[::-1]
+        threshold = float(ordered[allowed] + 1e-6) if allowed < len(ordered) else 0.0
+        threshold = max(threshold, 0.05)
+    return Decision(decision.weights, decision.bias, threshold)

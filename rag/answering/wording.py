@@ -1,0 +1,128 @@
+"""Answer shaping: the model's short answer brought back to the words of the documents.
+
+A 1.5B model that has found the right sentence still rewords what it copies
+("新疆哈密和四川雅安" for "新疆哈密、四川雅安"), echoes the question without the
+answer ("跨境流通机制[1]" for "哪种跨境流通机制"), or carries the English style of
+a worked example into a Chinese answer ('"长安领航" (Chang'an Leading) and ...').
+These repairs run after the answer-or-refuse decision and change only wording:
+
+- snap: a short answer whose characters appear, in order, in one stretch of an
+  evidence sentence is replaced by that stretch, verbatim; a list answer whose items
+  an evidence clause lists (in another order, or mixed with items from elsewhere) is
+  replaced by that clause;
+- echo: an answer that adds nothing to the question is replaced by the best
+  evidence sentence;
+- gloss: English glosses in parentheses are dropped from an answer to a Chinese
+  question.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from ..text import measures as evidence
+
+SNAP_MAX_CHARS = 40  # longer answers are sentences, not spans: leave them alone
+SNAP_MIN_COVER = 0.8  # share of the answer's characters that must match the stretch in order
+SNAP_MAX_STRETCH = 1.5  # the stretch may be at most this much longer than the answer
+LIST_MIN_SHARE = 0.6  # share of a list answer's items one evidence clause must list
+LIST_MAX_ITEM_CHARS = 24  # a longer "item" is a clause: the answer is not a list
+_MARKERS_AT_END = re.compile(rf"((?:\s*{evidence.MARKER.pattern})+)\s*([。.!！]?)\s*$")
+_GLOSS = re.compile(r"\s*[（(][A-Za-z0-9][\x20-\x7e]*[)）]")
+
+
+def _split_markers(answer: str) -> tuple[str, str, str]:
+    """(body, markers, closing punctuation) of a one-sentence answer."""
+    m = _MARKERS_AT_END.search(answer)
+    if not m:
+        body = answer.rstrip()
+        end = re.search(r"[。.!！]*$", body).start()
+        return body[:end], "", body[end:]
+    return answer[: m.start()], m.group(1).strip(), m.group(2)
+
+
+def snap(answer: str, sentences: Sequence[str]) -> str | None:
+    """The verbatim evidence stretch a short answer paraphrases, or None."""
+    body, markers, closing = _split_markers(answer)
+    core = evidence.strip_markers(body).strip()
+    if not core or len(core) > SNAP_MAX_CHARS or evidence.MARKER.search(body):
+        return None
+    if any(core in s for s in sentences):
+        return None  # already verbatim
+    best: tuple[float, str] | None = None
+    for s in sentences:
+        sm = SequenceMatcher(None, core, s, autojunk=False)
+        blocks = [b for b in sm.get_matching_blocks() if b.size >= 2]
+        if not blocks:
+            continue
+        cover = sum(b.size for b in blocks) / len(core)
+        start, end = blocks[0].b, blocks[-1].b + blocks[-1].size
+        stretch = s[start:end]
+        if cover >= SNAP_MIN_COVER and len(stretch) <= SNAP_MAX_STRETCH * len(core) and (best is None or cover > best[0]):
+            best = (cover, stretch)
+    if best is None:
+        return None
+    return f"{best[1]}{markers}{closing or '。'}"
+
+
+_ITEM_SEPARATORS = re.compile(r"[、，,；;]|和|及|以及|\band\b")
+_QUOTES = " \"'“”‘’「」《》"
+
+
+def _items(text: str) -> list[str]:
+    return [i for i in (x.strip(_QUOTES) for x in _ITEM_SEPARATORS.split(text)) if len(i) >= 2]
+
+
+def _enumerations(sentence: str) -> list[str]:
+    """The clauses of a sentence that list things ("强化跨领域跨模式语义对齐、4D标注、大模型标注等关键技术攻关")."""
+    return [c for c in re.split(r"[，,；;。！？：:]", sentence) if "、" in c]
+
+
+def snap_list(answer: str, sentences: Sequence[str]) -> str | None:
+    """A list answer rebuilt in another order or with items from elsewhere ('"4D标注"、"大模型标注"、
+    "跨领域跨模式语义对齐"、"标准化"') -> the evidence clause that lists most of its items,
+    verbatim; None when no clause lists at least two of them and most of the answer."""
+    body, markers, closing = _split_markers(answer)
+    core = evidence.strip_markers(body).strip()
+    items = _items(core)
+    if (len(items) < 2 or len(core) > 2 * SNAP_MAX_CHARS or any(len(i) > LIST_MAX_ITEM_CHARS for i in items)
+            or re.search(r"[。；;：:（）()\n]", core) or any(core in s for s in sentences)):
+        return None  # not a short list (sentences, bylines, explanations), or already verbatim
+    best: tuple[int, str] | None = None
+    for s in sentences:
+        for clause in _enumerations(s):
+            listed = [x for x in clause.split("、") if x]
+            found = sum(any(i in x or (len(x) >= 2 and x in i) for x in listed) for i in items)
+            if found >= 2 and found >= LIST_MIN_SHARE * len(items) and (best is None or found > best[0]):
+                best = (found, clause.strip())
+    if best is None:
+        return None
+    return f"{best[1]}{markers}{closing or '。'}"
+
+
+def is_echo(answer: str, question: str) -> bool:
+    """Does the answer only repeat words of the question (nothing it adds is content)?"""
+    added = evidence.content_units(evidence.strip_markers(answer)) - evidence.units(question)
+    return not {u for u in added if not re.fullmatch(r"[a-z]+", u)}
+
+
+def drop_glosses(answer: str) -> str:
+    """'"长安领航" (Chang'an Leading) and "翔宇智联"' -> '"长安领航"、"翔宇智联"'."""
+    out = _GLOSS.sub("", answer)
+    return re.sub(r'(["”“」])\s+and\s+(["“”「])', r"\1、\2", out)
+
+
+def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, list[str]]:
+    """The answer with the repairs above applied, and a note for each one made."""
+    notes: list[str] = []
+    if evidence.is_cjk(question):
+        cleaned = drop_glosses(answer)
+        if cleaned != answer:
+            notes.append("dropped English glosses from an answer to a Chinese question")
+            answer = cleaned
+        snapped = snap(answer, sentences) or snap_list(answer, sentences)
+        if snapped:
+            notes.append(f"matched the answer to the documents' own words: {evidence.strip_markers(snapped)[:40]!r}")
+            answer = snapped
+    return answer, notes

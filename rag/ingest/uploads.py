@@ -1,0 +1,192 @@
+"""Documents added to (and removed from) a running assistant: uploads from the chat page.
+
+Uploads are stored under the corpus folder, in `<corpus>/uploads/`, next to the seed
+documents, which stay where they are and cannot be removed from here. A stored file gets
+a safe name (its base name only, characters outside letters, digits and a few marks
+replaced, so "../../etc/passwd" or "a/b\\c.pdf" cannot leave the folder), must be one of
+the formats the loaders read (rag.ingest.corpus.LOADERS), and no larger than
+settings.max_upload_mb. The index is then rebuilt from the corpus folder: the embedding
+cache means only the new file's chunks are embedded, everything else is reused, so a new
+document is searchable seconds later, in the same session.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .corpus import LOADERS
+from ..errors import InputError
+
+UPLOAD_FOLDER = "uploads"  # under the corpus folder
+MAX_NAME_CHARS = 120
+_UNSAFE = re.compile(r"[^\w.\-()（）\u3000-\u303f]+")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    source: str  # path relative to the corpus folder
+    chunks: int
+    pages: int | None  # last page a chunk starts on (PDF); None for unpaged formats
+    uploaded: bool  # under uploads/: can be removed from the page
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "chunks": self.chunks, "pages": self.pages, "uploaded": self.uploaded}
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an add or remove stands, for a progress bar: stage is "saving", "reading",
+    "embedding" (done/total chunks), "sentences" or "done"."""
+
+    stage: str
+    done: int = 0
+    total: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the rate so far (None until there is a rate)."""
+        if not self.total or not self.done or self.done >= self.total:
+            return None
+        return self.elapsed / self.done * (self.total - self.done)
+
+
+@dataclass
+class AddResult:
+    added: list[str] = field(default_factory=list)  # sources now in the index
+    replaced: list[str] = field(default_factory=list)  # of those, uploads that existed before
+    skipped: list[dict] = field(default_factory=list)  # {"file", "reason"}: stored, but unreadable (removed again)
+    chunks: int = 0  # chunks of the added documents
+    embedded: int = 0  # of them, how many needed the embedder
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+ProgressCallback = Callable[[IndexProgress], None]
+
+
+def upload_folder(corpus: Path) -> Path:
+    return Path(corpus) / UPLOAD_FOLDER
+
+
+def safe_filename(name: str) -> str:
+    """The base name of an uploaded file, made safe to store: no folders, no leading dots,
+    only letters (any script), digits and . - _ ( ); raises InputError when nothing usable
+    is left or the format is not one the loaders read."""
+    base = unicodedata.normalize("NFKC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", base).strip("._ ")
+    stem, dot, ext = base.rpartition(".")
+    ext = f".{ext.lower()}" if dot else ""
+    if ext not in LOADERS:
+        raise InputError(f"{name!r}: files of type {ext or '(no extension)'} cannot be read; "
+                         f"upload one of {', '.join(LOADERS)}.")
+    stem = stem.strip("._ ")[: MAX_NAME_CHARS - len(ext)]
+    if not stem:
+        raise InputError(f"{name!r} has no usable file name; rename it (letters or digits before {ext}).")
+    return stem + ext
+
+
+def check_size(name: str, size: int, max_mb: float) -> None:
+    if size > max_mb * 1024 * 1024:
+        raise InputError(f"{name!r} is {size / 1024 / 1024:.1f} MB; the upload limit is {max_mb:g} MB "
+                         "(setting max_upload_mb). Split the document or raise the limit.")
+    if size == 0:
+        raise InputError(f"{name!r} is empty (0 bytes).")
+
+
+def _data(item) -> tuple[str, bytes]:
+    """(name, bytes) from a path or a (name, bytes or path) pair."""
+    if isinstance(item, (str, os.PathLike)):
+        return Path(item).name, Path(item).read_bytes()
+    name, data = item
+    return str(name), data if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
+
+
+def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[str, bool]]:
+    """Check every file first (name, format, size: nothing is written if one fails), then
+    write them under <corpus>/uploads/. Returns (source, replaced) per file."""
+    folder = upload_folder(corpus)
+    checked = []
+    for item in items:
+        name, data = _data(item)
+        safe = safe_filename(name)
+        check_size(name, len(data), max_mb)
+        checked.append((safe, bytes(data)))
+    if not checked:
+        raise InputError("No files were given to add.")
+    names = [s for s, _ in checked]
+    if len(set(names)) != len(names):
+        raise InputError(f"Two of the files would be stored under the same name ({', '.join(names)}); rename one.")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for safe, data in checked:
+        target = folder / safe
+        if target.resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
+            raise InputError(f"{safe!r} cannot be stored safely; rename it.")
+        replaced = target.exists()
+        tmp = folder / f".{safe}.part"
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        out.append((f"{UPLOAD_FOLDER}/{safe}", replaced))
+    return out
+
+
+def remove_upload(corpus: Path, source: str) -> Path:
+    """The uploaded file behind `source`, deleted; seed documents are refused."""
+    rel = str(source).replace("\\", "/").strip("/")
+    folder = upload_folder(corpus).resolve()
+    path = (Path(corpus) / rel).resolve()
+    if not rel.startswith(f"{UPLOAD_FOLDER}/") or path.parent != folder:
+        raise InputError(f"{source!r} is not an uploaded document: the seed documents stay. "
+                         f"To drop one, delete it from {corpus} and run rag index.")
+    if not path.is_file():
+        raise InputError(f"No uploaded document {source!r}; the list of documents shows what there is.")
+    path.unlink()
+    return path
+
+
+def describe(chunks) -> list[DocumentInfo]:
+    """One entry per source file of these chunks, in path order."""
+    by_source: dict[str, list] = {}
+    for c in chunks:
+        by_source.setdefault(c.source, []).append(c)
+    out = []
+    for source in sorted(by_source):
+        pages = [c.page for c in by_source[source] if getattr(c, "page", None)]
+        out.append(DocumentInfo(source, len(by_source[source]), max(pages) if pages else None,
+                                source.startswith(f"{UPLOAD_FOLDER}/")))
+    return out
+
+
+class Stopwatch:
+    """Turns the index build's "n more embedded" calls into IndexProgress reports."""
+
+    def __init__(self, callback: ProgressCallback | None):
+        self.callback = callback
+        self.t0 = time.perf_counter()
+        self.stage, self.done, self.total = "saving", 0, 0
+
+    def report(self, stage: str, total: int | None = None) -> None:
+        self.stage, self.done = stage, 0
+        if total is not None:
+            self.total = total
+        self._send()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        self._send()
+
+    def _send(self) -> None:
+        if self.callback:
+            self.callback(IndexProgress(self.stage, self.done, self.total, time.perf_counter() - self.t0))
