@@ -72,4 +72,6 @@ class MovedModuleFinder(importlib.abc.MetaPathFinder):
 
 def install() -> None:
     if not any(isinstance(f, MovedModuleFinder) for f in sys.meta_path):
-        sys.meta_path.append(MovedModuleFinder())
+        # first in line: for a submodule of a moved package (rag.stores.files) the path finder
+        # would otherwise load a second copy from the package's folder under the old name
+        sys.meta_path.insert(0, MovedModuleFinder())
