@@ -19,6 +19,7 @@ from . import _moved
 
 _moved.install()  # old flat module paths (rag.index, rag.corpus, ...) keep working
 
+from ._version import version as __version__  # noqa: E402
 from .assistant import Assistant, check_question  # noqa: E402
 from .config import Settings, project_root  # noqa: E402
 from .errors import (  # noqa: E402
@@ -35,8 +36,6 @@ from .errors import (  # noqa: E402
     RagError,
 )
 from .types import Answer, Chunk, Citation, Hit, StreamEvent  # noqa: E402
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Answer", "Assistant", "BackendUnavailableError", "Chunk", "Citation", "ConfigError",
