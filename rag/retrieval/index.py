@@ -379,7 +379,7 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
     except IndexMissingError as e:
         if current is None:
             raise IndexMissingError(f"{e} (and the corpus folder {settings.corpus_path} does not exist either: "
-                                    "point --corpus / corpus_dir at your documents)") from None
+                                    "pass --corpus DIR or set RAG_CORPUS_DIR to your documents' folder)") from None
         if not settings.auto_rebuild:
             raise
         say(f"No index in {store.location} yet; building it from {settings.corpus_path}.")
