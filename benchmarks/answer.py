@@ -94,8 +94,8 @@ def worker(code: Path, questions: list[dict], generator: str | None) -> list[dic
 def llama_build(python: str) -> str:
     """The CPU features the llama.cpp library of `python` was compiled for (read with this
     checkout's rag, whichever checkout that interpreter then measures)."""
-    code = ("from rag.answering.generators.llama_cpp import build_features\n"
-            "try:\n    print(' '.join(build_features()))\n"
+    code = ("from rag.answering.generators import llama_build_features\n"
+            "try:\n    print(' '.join(llama_build_features()))\n"
             "except Exception as e:\n    print(f'unknown ({e})')")
     proc = subprocess.run([python, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
     return proc.stdout.strip() or f"unknown ({proc.stderr.strip()[-200:]})"

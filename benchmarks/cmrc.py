@@ -31,14 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from rag.evaluation import metrics as M  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
-from rag.evaluation.cmrc import SAMPLE_SEED, load_cmrc, sample_items  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.retrieval.embedders import make_embedder  # noqa: E402
-from rag.errors import IndexError_  # noqa: E402
-from rag.evaluation.runner import run_eval  # noqa: E402
-from rag.retrieval.index import HybridIndex, stale_reason  # noqa: E402
+from rag import Assistant, IndexError_, Settings  # noqa: E402
+from rag import evaluation as M  # noqa: E402  (the metrics: M.hit_at_k, ...)
+from rag.evaluation import SAMPLE_SEED, load_cmrc, run_eval, sample_items  # noqa: E402
+from rag.retrieval import HybridIndex, make_embedder, stale_reason  # noqa: E402
 
 DATA = ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json"
 RESULTS = ROOT / "evals" / "cmrc2018" / "results.json"

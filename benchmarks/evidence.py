@@ -25,8 +25,10 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant  # noqa: E402
-from rag.text import measures as ev  # noqa: E402
-from rag.answering import pipeline as answering, citations, selection as sentences  # noqa: E402
+from rag.answering import (  # noqa: E402
+    in_reading_order, number_context, numbered_passages, rank_sentences, select_sentences,
+)
+from rag.text import is_cjk  # noqa: E402
 
 
 def squeeze(s: str) -> str:
@@ -53,16 +55,16 @@ def main() -> int:
     for r in rows:
         q = r["question"]
         hits = a.retrieve(q, k=k)
-        passages = answering.numbered_passages(citations.number_context(hits))
-        use_dense = not (args.no_dense_zh and ev.is_cjk(q))
+        passages = numbered_passages(number_context(hits))
+        use_dense = not (args.no_dense_zh and is_cjk(q))
         t0 = time.perf_counter()
-        ranked = sentences.rank(q, passages, embedder=a.embedder if use_dense else None, weights=a.unit_weights)
+        ranked = rank_sentences(q, passages, embedder=a.embedder if use_dense else None, weights=a.unit_weights)
         times.append(time.perf_counter() - t0)
         gold = [squeeze(e) for e in r["evidence"]]
         if ranked and any(g in squeeze(ranked[0].text) for g in gold):
             first += 1
         for b in budgets:
-            shown = "".join(s.text for s in sentences.in_reading_order(sentences.select(ranked, b, question=q)))
+            shown = "".join(s.text for s in in_reading_order(select_sentences(ranked, b, question=q)))
             if any(g in squeeze(shown) for g in gold):
                 found[b] += 1
             else:

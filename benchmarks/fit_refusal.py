@@ -32,14 +32,17 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 sys.path.insert(0, str(ROOT))
 
-from rag import Assistant  # noqa: E402
-from rag.answering import pipeline as answering, citations, refusal, selection as sentences
-from rag.evaluation.runner import load_gold  # noqa: E402
-from rag.types import Chunk, Hit  # noqa: E402
+from rag import Assistant, Chunk, Hit  # noqa: E402
+from rag.answering import (  # noqa: E402
+    DECISIONS_FILE, NO_ANSWER, PRIOR_DECISION, Decision, UnitWeights, answer_stream, decision_key, fit_decision,
+    lexical_scores, number_context, numbered_passages, pre_signals, rank_sentences, review_reply, save_decisions,
+    select_sentences,
+)
+from rag.evaluation import load_gold  # noqa: E402
 
 NOMIRACL = ROOT.parent / "shared" / "data" / "nomiracl" / "zh.test.parsed.jsonl"
 OUT = ROOT / "evals" / "refusal"
-NEVER = refusal.Decision(dict(refusal.PRIOR.weights), refusal.PRIOR.bias, threshold=2.0)  # p < 2: never refuses
+NEVER = Decision(dict(PRIOR_DECISION.weights), PRIOR_DECISION.bias, threshold=2.0)  # p < 2: never refuses
 
 
 def nomiracl_sample(n: int, seed: int = 13) -> list[dict]:
@@ -54,7 +57,7 @@ def nomiracl_sample(n: int, seed: int = 13) -> list[dict]:
     return sample
 
 
-def nomiracl_hits(row: dict, k: int) -> tuple[list[Hit], sentences.UnitWeights]:
+def nomiracl_hits(row: dict, k: int) -> tuple[list[Hit], UnitWeights]:
     chunks = []
     for i, (docid, text) in enumerate(zip(row["docids"], row["passages"])):
         title, _, body = text.partition(": ")
@@ -62,8 +65,8 @@ def nomiracl_hits(row: dict, k: int) -> tuple[list[Hit], sentences.UnitWeights]:
             title, body = "", text
         chunks.append(Chunk(id=f"nomiracl:{docid}", text=body, source="nomiracl", section=title, author="",
                             paragraph=i + 1, char_start=0, char_end=len(body)))
-    weights = sentences.UnitWeights(c.text for c in chunks)
-    scores = sentences.lexical_scores(row["query"], [c.text for c in chunks], weights, [c.section for c in chunks])
+    weights = UnitWeights(c.text for c in chunks)
+    scores = lexical_scores(row["query"], [c.text for c in chunks], weights, [c.section for c in chunks])
     order = sorted(range(len(chunks)), key=lambda i: -scores[i])[:k]
     return [Hit(rank=r, score=float(scores[i]), chunk=chunks[i]) for r, i in enumerate(order, 1)], weights
 
@@ -99,8 +102,8 @@ def collect(args) -> int:
     for row in nomiracl_sample(args.nomiracl):
         hits, weights = nomiracl_hits(row, opts.k)
         final, reply = None, []
-        for ev in answering.answer_stream(row["query"], hits, gen, opts, embedder=a.embedder, weights=weights,
-                                          decision=NEVER):
+        for ev in answer_stream(row["query"], hits, gen, opts, embedder=a.embedder, weights=weights,
+                                decision=NEVER):
             if ev.kind == "token":
                 reply.append(ev.text)
             elif ev.kind == "answer":
@@ -128,15 +131,15 @@ def recompute(args) -> int:
             hits, weights = a.retrieve(row["question"], k=opts.k), a.unit_weights
         else:
             hits, weights = nomiracl_hits(by_query[row["id"]], opts.k)
-        context = citations.number_context(hits)
-        passages = answering.numbered_passages(context)
-        ranked = sentences.rank(row["question"], passages, embedder=a.embedder, weights=weights)
-        shown = sentences.select(ranked, opts.context_chars, question=row["question"])
-        sig = answering.pre_signals(row["question"], context, ranked, shown, weights)
-        probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if is_lm else None
-        _, reviewed, _ = answering.review_reply(row["question"], row.get("reply", row["answer"]), context, shown,
-                                                language_model=is_lm, probe=probe, weights=weights,
-                                                lex_best=sig["lex_best"])
+        context = number_context(hits)
+        passages = numbered_passages(context)
+        ranked = rank_sentences(row["question"], passages, embedder=a.embedder, weights=weights)
+        shown = select_sentences(ranked, opts.context_chars, question=row["question"])
+        sig = pre_signals(row["question"], context, ranked, shown, weights)
+        probe = {NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if is_lm else None
+        _, reviewed, _ = review_reply(row["question"], row.get("reply", row["answer"]), context, shown,
+                                      language_model=is_lm, probe=probe, weights=weights,
+                                      lex_best=sig["lex_best"])
         sig.update(reviewed)
         row["signals"] = {k: round(v, 4) for k, v in sig.items()}
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -144,7 +147,7 @@ def recompute(args) -> int:
     return 0
 
 
-def rates(decision: refusal.Decision, rows: list[dict]) -> dict:
+def rates(decision: Decision, rows: list[dict]) -> dict:
     refused = [decision.probability(r["signals"]) >= decision.threshold for r in rows]
     unans = [x for x, r in zip(refused, rows) if r["no_answer"]]
     ans = [x for x, r in zip(refused, rows) if not r["no_answer"]]
@@ -166,8 +169,8 @@ def fit_cmd(args) -> int:
     nom_test = nom[len(nom) // 2 :] if args.with_nomiracl else nom
 
     def fit(train):
-        return refusal.fit([r["signals"] for r in train], [r["no_answer"] for r in train],
-                           max_false_refusal=args.max_false_refusal, l2=args.l2)
+        return fit_decision([r["signals"] for r in train], [r["no_answer"] for r in train],
+                            max_false_refusal=args.max_false_refusal, l2=args.l2)
 
     # gold: 5-fold cross-validation, folds by position (the file mixes topics and languages)
     folds = 5
@@ -199,9 +202,9 @@ def fit_cmd(args) -> int:
                 + f" ({args.generator})",
                 "gold_cv": gold_cv, "nomiracl_heldout": nom_held, "max_false_refusal": args.max_false_refusal,
                 "l2": args.l2, "command": f"benchmarks/fit_refusal.py fit --generator {args.generator} --l2 {args.l2} --write"}
-        kind = refusal.decision_key(args.generator != "extractive")
-        refusal.save_decisions({kind: refusal.Decision(final.weights, final.bias, final.threshold, meta)})
-        print(f"wrote the {kind!r} decision to {refusal.MODEL_FILE}")
+        kind = decision_key(args.generator != "extractive")
+        save_decisions({kind: Decision(final.weights, final.bias, final.threshold, meta)})
+        print(f"wrote the {kind!r} decision to {DECISIONS_FILE}")
     return 0
 
 

@@ -51,10 +51,9 @@ def worker(code: str, data: str, limit: int, questions: int, overrides: dict, ve
     import numpy as np
 
     import rag
-    from rag.evaluation.cmrc import load_cmrc, sample_items
-    from rag.config import Settings
-    from rag.retrieval.embedders import make_embedder
-    from rag.retrieval.index import HybridIndex
+    from rag import Settings
+    from rag.evaluation import load_cmrc, sample_items
+    from rag.retrieval import HybridIndex, make_embedder
 
     cmrc = load_cmrc(data)
     chunks = cmrc.chunks[:limit]

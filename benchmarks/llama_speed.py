@@ -31,7 +31,7 @@ TEXT = "重庆要和新疆哈密、四川雅安共建跨区域算力枢纽，推
 def measure(model_path: str, prompt_tokens: int, decode_tokens: int, rounds: int) -> dict:
     import llama_cpp
 
-    from rag.answering.generators.llama_cpp import build_features
+    from rag.answering.generators import llama_build_features
 
     llm = llama_cpp.Llama(model_path=model_path, n_ctx=2048, n_threads=os.cpu_count(), n_batch=512,
                           flash_attn=True, verbose=False)
@@ -46,7 +46,7 @@ def measure(model_path: str, prompt_tokens: int, decode_tokens: int, rounds: int
         for tok in tokens[:decode_tokens]:  # one token at a time, as decoding does
             llm.eval([tok])
         decode.append(decode_tokens / (time.perf_counter() - t0))
-    return {"python": sys.executable, "build": " ".join(build_features()), "prompt_tok_s": statistics.median(prompt),
+    return {"python": sys.executable, "build": " ".join(llama_build_features()), "prompt_tok_s": statistics.median(prompt),
             "decode_tok_s": statistics.median(decode), "prompt_tokens": len(tokens)}
 
 
@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.model is None:  # the model the llama-cpp generator would load
-        from rag.config import Settings
-        from rag.answering.generators.llama_cpp import LlamaCppGenerator
+        from rag import Settings
+        from rag.answering.generators import make_generator
 
-        args.model = str(LlamaCppGenerator(Settings.load()).model_file)
+        args.model = str(make_generator("llama-cpp", Settings.load()).model_file)
     if args.child:
         print(json.dumps(measure(args.model, args.prompt_tokens, args.decode_tokens, args.rounds)))
         return 0

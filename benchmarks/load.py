@@ -79,7 +79,7 @@ def pid_listening_on(port: int) -> int | None:
 
 
 def questions(n: int) -> list[str]:
-    from rag.evaluation.runner import load_gold
+    from rag.evaluation import load_gold
 
     gold = [g.question for g in load_gold(ROOT / "evals" / "gold.jsonl")]
     return [gold[i % len(gold)] for i in range(n)]
@@ -208,7 +208,7 @@ def run(ask, users: int, per_user: int, max_seconds: float, pid: int) -> dict:
 
 
 def pct(values: list[float], q: float) -> float | None:
-    from rag.evaluation.metrics import percentile
+    from rag.evaluation import percentile
 
     return percentile(values, q) if values else None
 
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"nothing listens on port {parsed.port}; start `rag serve --port {parsed.port}` first")
         ask = api_asker(args.url, args.generator)
     else:
-        from rag.assistant import Assistant
+        from rag import Assistant
 
         assistant = Assistant.load()
         assistant.warm_up(args.generator or assistant.settings.generator)

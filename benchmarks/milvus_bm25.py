@@ -20,13 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.evaluation.cmrc import load_cmrc, sample_items  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.ingest.corpus import chunk_documents, index_text, load_documents  # noqa: E402
-from rag.retrieval.embedders import make_embedder  # noqa: E402
-from rag.evaluation.runner import load_gold  # noqa: E402
-from rag.retrieval.index import HybridIndex  # noqa: E402
-from rag.evaluation.metrics import hit_at_k, reciprocal_rank, supports  # noqa: E402
+from rag import Settings  # noqa: E402
+from rag.evaluation import hit_at_k, load_cmrc, load_gold, reciprocal_rank, sample_items, supports  # noqa: E402
+from rag.ingest import chunk_documents, index_text, load_documents  # noqa: E402
+from rag.retrieval import HybridIndex, make_embedder  # noqa: E402
 from retrieval import cpu_model  # noqa: E402  (benchmarks/retrieval.py)
 
 CMRC = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"

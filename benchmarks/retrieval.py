@@ -57,10 +57,8 @@ def ws(s: str) -> str:
 def worker(code: str, corpus: str, embedder_name: str, mode: str) -> None:
     """Serve retrieve() timings over stdin/stdout with the rag package found in `code`."""
     sys.path.insert(0, code)
-    from rag.assistant import Assistant
-    from rag.config import Settings
-    from rag.retrieval.embedders import make_embedder
-    from rag.retrieval.index import build_from_corpus
+    from rag import Assistant, Settings
+    from rag.retrieval import build_from_corpus, make_embedder
 
     out = sys.stdout
     sys.stdout = sys.stderr  # library chatter must not corrupt the protocol

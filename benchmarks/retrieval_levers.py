@@ -41,12 +41,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.retrieval import lexical  # noqa: E402
-from rag.retrieval.bm25 import BM25, Tokenizer, corpus_terms  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.ingest.corpus import index_text  # noqa: E402
-from rag.retrieval.embedders import make_embedder  # noqa: E402
-from rag.retrieval.index import HybridIndex, build_from_corpus  # noqa: E402
+from rag import Settings  # noqa: E402
+from rag.ingest import index_text  # noqa: E402
+from rag.retrieval import BM25, HybridIndex, Tokenizer, build_from_corpus, corpus_terms, lexical_tokens  # noqa: E402
 
 GRID = [round(float(x), 2) for x in np.arange(0.0, 1.0001, 0.05)]
 
@@ -259,7 +256,7 @@ def cmrc_lexical(path: Path) -> list[dict]:
     tok = Tokenizer(corpus_terms(paras))
     variants = [
         ("jieba words (ee97c1b tokenizer)", lambda t: tok.tokens(t), lambda q: tok.tokens(q)),
-        ("char unigram+bigram (rag.retrieval.lexical)", lexical.tokens, lambda q: lexical.tokens(q, query=True)),
+        ("char unigram+bigram (rag.retrieval.lexical)", lexical_tokens, lambda q: lexical_tokens(q, query=True)),
     ]
     out = []
     for name, doc_tok, q_tok in variants:

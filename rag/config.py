@@ -14,14 +14,13 @@ from typing import Any
 
 from .errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout, for an editable install
-
-
 def project_root() -> Path:
-    """Where relative paths in settings resolve: the working directory when it holds
-    a `seeds/` folder, otherwise the checkout the package was installed from."""
-    cwd = Path.cwd()
-    return cwd if (cwd / "seeds").is_dir() else PACKAGE_ROOT
+    """Where relative paths in settings (corpus_dir, index_dir, feedback_path, rag.toml)
+    resolve: the working directory. Never the package's own folder: an installed package
+    lives in site-packages, and data written there would vanish with the next upgrade. A
+    checkout works from its top folder (it holds seeds/ and index/); from anywhere else,
+    pass --corpus/--index or set RAG_CORPUS_DIR/RAG_INDEX_DIR to absolute paths."""
+    return Path.cwd()
 
 
 def default_cache_dir() -> Path:

@@ -77,21 +77,22 @@ install_llama_cpp() {
     mv "$wheels.tmp"/llama_cpp_python-*.whl "$wheels"/ && rm -rf "$wheels.tmp"
   fi
   .venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheels"/llama_cpp_python-*.whl
-  .venv/bin/python -m pip install -q "llama-cpp-python[server]==$LLAMA_VERSION"  # its dependencies
+  .venv/bin/python -m pip install -q -c scripts/constraints.txt "llama-cpp-python[server]==$LLAMA_VERSION"  # its dependencies
 }
 
 # --- Python environment ----------------------------------------------------------------
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python >= 3.11 is required (found $("$PY" --version))"; exit 1; }
 [ -x .venv/bin/python ] || { say "creating .venv"; "$PY" -m venv .venv; }
 stamp=.venv/.rag-setup-stamp
-want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml scripts/setup.sh scripts/constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing Python packages (first run: several minutes; llama-cpp-python compiles once, then pip reuses the wheel)"
   .venv/bin/python -m pip install -q --upgrade pip
   # torch first and pinned: this version's CPU wheel lies on the machine; an unpinned torch pulls a multi-GB CUDA build
-  .venv/bin/python -m pip install -q torch==2.13.0
+  .venv/bin/python -m pip install -q -c scripts/constraints.txt torch==2.13.0
   install_llama_cpp
-  .venv/bin/python -m pip install -q -e ".[all,test]"
+  # pyproject.toml states ranges; the exact versions this set-up installs are in scripts/constraints.txt
+  .venv/bin/python -m pip install -q -c scripts/constraints.txt -e ".[all,test]"
   echo "$want" > "$stamp"
 else
   say "Python packages up to date"

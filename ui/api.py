@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from rag.errors import RagError
+from rag import RagError
 
 from .backend import Backend
 

@@ -6,9 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 
-from rag.assistant import Assistant
-from rag.config import Settings
-from rag.errors import RagError
+from rag import Assistant, RagError, Settings
 
 log = logging.getLogger(__name__)
 

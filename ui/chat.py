@@ -7,8 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from rag.assistant import check_question
-from rag.errors import InputError, RagError
+from rag import InputError, RagError, check_question
 
 from .api import queue_label
 from .backend import Backend, wait_for

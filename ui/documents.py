@@ -18,9 +18,8 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from rag.ingest.corpus import LOADERS
-from rag.ingest.uploads import DocumentInfo, IndexProgress
-from rag.errors import RagError
+from rag import RagError
+from rag.ingest import LOADERS, DocumentInfo, IndexProgress
 
 from .assets import PRIVATE
 from .backend import Backend, wait_for

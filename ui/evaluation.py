@@ -11,9 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.evaluation import charts, runner as evaluate
-from rag.config import project_root
-from rag.errors import RagError
+from rag import RagError, evaluation as evaluate, project_root
 
 from .backend import Backend, wait_for
 from .render import esc, notice
@@ -114,7 +112,7 @@ def render_charts(out_dir: Path) -> str:
     """The charts `rag eval` drew beside the report, inlined as images (the page serves no
     files from the run folder)."""
     imgs = []
-    for name in charts.CHARTS:
+    for name in evaluate.CHARTS:
         png = out_dir / f"{name}.png"
         if png.is_file():
             data = base64.b64encode(png.read_bytes()).decode("ascii")

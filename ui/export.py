@@ -2,7 +2,7 @@
 (the text comes from rag.answering.transcript; the page's script puts it on the clipboard or in a file)."""
 from __future__ import annotations
 
-from rag.answering.transcript import answer_markdown, conversation_markdown
+from rag.answering import answer_markdown, conversation_markdown
 
 from .state import Conversation
 

@@ -3,8 +3,8 @@
 into gold-file candidates."""
 from __future__ import annotations
 
-from rag.errors import RagError
-from rag.evaluation.feedback import FeedbackLog
+from rag import RagError
+from rag.evaluation import FeedbackLog
 
 from .backend import Backend
 from .render import notice, render_chat

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.assistant import Assistant
-from rag.config import Settings
+from rag import Assistant, Settings
 from rag.answering.generators import available as available_generators
 
 from .assets import CSS, JS, PRIVATE, theme

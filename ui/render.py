@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from rag.answering.citations import parse_markers
-from rag.types import Citation, Hit
+from rag import Citation, Hit
+from rag.answering import parse_markers
 
 from .state import Conversation, Turn
 

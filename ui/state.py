@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.types import Answer
+from rag import Answer
 
 SAVE_VERSION = 1
 

@@ -1,2 +1,23 @@
 """Evaluation: the gold format, scoring (metrics), the resumable runner and its reports
-(runner), charts, external sets (cmrc) and the feedback log that grows the gold set."""
+(runner), charts, external sets (cmrc) and the feedback log that grows the gold set.
+
+Public API (the rest of rag.evaluation is internal):
+
+    load_gold(path) -> list[GoldItem]          the gold format of DESIGN.md, validated
+    run_eval(assistant, gold, out_dir, ...)    the runner behind `rag eval`: report.json, report.md
+    failure_reasons(row), fmt(value)           why a report row failed; a figure as reports print it
+    hit_at_k, reciprocal_rank, supports, percentile   the metrics, defined once
+    CHARTS                                     the chart files written beside a report
+    load_cmrc, sample_items, SAMPLE_SEED       the CMRC 2018 set as gold items and passages
+    FeedbackLog                                thumbs up/down from the chat page
+"""
+from .charts import CHARTS
+from .cmrc import SAMPLE_SEED, load_cmrc, sample_items
+from .feedback import FeedbackLog
+from .metrics import hit_at_k, percentile, reciprocal_rank, supports
+from .runner import GoldItem, failure_reasons, fmt, load_gold, run_eval
+
+__all__ = [
+    "CHARTS", "FeedbackLog", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
+    "load_gold", "percentile", "reciprocal_rank", "run_eval", "sample_items", "supports",
+]

@@ -1,2 +1,15 @@
 """Ingest: documents in (loaders/ per format), paragraph chunks out (corpus), and the
-uploads added to a running assistant (uploads)."""
+uploads added to a running assistant (uploads).
+
+Public API (the rest of rag.ingest is internal):
+
+    LOADERS                      file suffix -> reader, the formats a corpus folder may hold
+    load_documents(folder)       every readable document, with the skipped files and why
+    chunk_documents(docs, ...)   paragraph chunks (rag.Chunk) with stable ids
+    index_text(chunk)            the text of a chunk as the index embeds and searches it
+    DocumentInfo, IndexProgress  what Assistant.documents() lists and add_documents() reports
+"""
+from .corpus import LOADERS, chunk_documents, index_text, load_documents
+from .uploads import DocumentInfo, IndexProgress
+
+__all__ = ["DocumentInfo", "IndexProgress", "LOADERS", "chunk_documents", "index_text", "load_documents"]

@@ -115,7 +115,7 @@ def load_documents(corpus_dir: Path, log: Callable[[str], None] | None = None) -
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus folder {corpus_dir} does not exist. Put documents there "
-                          f"({', '.join(LOADERS)}) or pass --corpus DIR.")
+                          f"({', '.join(LOADERS)}), or pass --corpus DIR / set RAG_CORPUS_DIR to your documents' folder.")
     docs, skipped = [], []
     stems: dict[str, str] = {}  # chunk id prefix -> the file that has it
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):

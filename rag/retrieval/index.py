@@ -30,16 +30,13 @@ from ..ingest.corpus import CHUNKER_VERSION, chunk_documents, corpus_hash, index
 from .embedders import Embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
 from .stores import IndexStore, make_store
+from .stores.base import text_key  # noqa: F401  (also imported from here by sentence_vectors)
 from .stores.files import atomic_write as _atomic_write
 from ..types import Chunk, Hit
 
 FORMAT_VERSION = 2  # 2: character n-gram BM25 (lexical.json) replaced jieba words (bm25.json)
 FUSIONS = ("score", "rrf")
 Log = Callable[[str], None]
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 # ------------------------------------------------------------------ embedding cache
@@ -382,7 +379,7 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
     except IndexMissingError as e:
         if current is None:
             raise IndexMissingError(f"{e} (and the corpus folder {settings.corpus_path} does not exist either: "
-                                    "point --corpus / corpus_dir at your documents)") from None
+                                    "pass --corpus DIR or set RAG_CORPUS_DIR to your documents' folder)") from None
         if not settings.auto_rebuild:
             raise
         say(f"No index in {store.location} yet; building it from {settings.corpus_path}.")

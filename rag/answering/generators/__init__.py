@@ -18,8 +18,15 @@ def available() -> list[str]:
     return sorted(REGISTRY)
 
 
+def llama_build_features() -> list[str]:
+    """The CPU features the installed llama.cpp library was compiled for ("AVX2", ...)."""
+    from .llama_cpp import build_features  # the backend module only when asked for, as above
+
+    return build_features()
+
+
 def make_generator(name: str, settings: Settings) -> Generator:
     return create(REGISTRY, "generator", name, settings)
 
 
-__all__ = ["Generator", "Message", "REGISTRY", "available", "make_generator"]
+__all__ = ["Generator", "Message", "REGISTRY", "available", "llama_build_features", "make_generator"]

@@ -32,8 +32,10 @@ import time
 import numpy as np
 
 from ...errors import BackendUnavailableError, ConfigError, DependencyError, IndexCorruptError, IndexMissingError
+from ...ingest.corpus import index_text
 from ...types import Chunk
-from .base import IndexStore, Loaded
+from .. import lexical
+from .base import IndexStore, Loaded, text_key
 
 TOKEN_ENV = "MILVUS_TOKEN"
 LITE_FILE = "milvus.db"
@@ -172,9 +174,6 @@ class MilvusStore(IndexStore):
         c.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
 
     def write(self, chunks, matrix, counts, manifest):
-        from ..index import text_key
-        from ...ingest.corpus import index_text
-
         c = self.client
         name = f"{self.alias}_g{time.time_ns():x}"
         dim = int(matrix.shape[1])
@@ -234,9 +233,6 @@ class MilvusStore(IndexStore):
         return manifest
 
     def load(self, manifest: dict) -> Loaded:
-        from .. import lexical
-        from ...ingest.corpus import index_text
-
         name = manifest["collection"]
         n = int(manifest.get("chunks", -1))
         by_row: dict[int, str] = {}
