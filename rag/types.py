@@ -16,6 +16,9 @@ def _known(cls, d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k in names}
 
 
+AUTHOR_SEPARATOR = "；"  # between author entries in a chunk's display line
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One retrievable passage: a paragraph (or a sentence-aligned slice of a long one)."""
@@ -30,6 +33,20 @@ class Chunk:
     char_end: int
     kind: str = "body"  # body | intro | caption | byline
     page: int | None = None  # 1-based page where the chunk starts (PDF); None for unpaged formats
+    # the author entries of the piece one by one (names, affiliation lines); `author` is
+    # their display line. An index written before this field existed has only `author`.
+    authors: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.authors, tuple):  # a list, as read back from JSON
+            object.__setattr__(self, "authors", tuple(self.authors))
+        if not self.authors and self.author:  # an index written before `authors` was stored
+            object.__setattr__(self, "authors", tuple(self.author.split(AUTHOR_SEPARATOR)))
+
+    @staticmethod
+    def author_line(authors) -> str:
+        """The display line of author entries ("唐于渝；作者系…")."""
+        return AUTHOR_SEPARATOR.join(authors)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,7 +60,7 @@ class Chunk:
             id=d.get("id") or d.get("chunk_id", ""), text=text, source=d.get("source", ""),
             section=d.get("section", ""), author=d.get("author", ""), paragraph=int(d.get("paragraph", 0)),
             char_start=int(d.get("char_start", 0)), char_end=int(d.get("char_end", len(text))),
-            kind=d.get("kind", "body"), page=d.get("page"),
+            kind=d.get("kind", "body"), page=d.get("page"), authors=tuple(d.get("authors", ())),
         )
 
 

@@ -137,3 +137,15 @@ def test_corpus_hash_tracks_content_and_names():
     assert corpus_hash(d1) != corpus_hash([Document("a.txt", "二")])
     assert corpus_hash(d1) != corpus_hash([Document("b.txt", "一")])
     assert CHUNKER_VERSION
+
+
+def test_authors_are_carried_one_by_one_and_survive_the_index_file(chunks):
+    import json
+
+    from rag.types import Chunk
+
+    piece = [c for c in chunks if c.section == "加快推动重庆人工智能产业创新发展"][0]
+    assert piece.authors[0] == "唐于渝" and piece.authors[1].startswith("作者系")
+    assert piece.author == "；".join(piece.authors)  # the display line keeps its shape
+    again = Chunk(**json.loads(json.dumps(piece.to_dict(), ensure_ascii=False)))
+    assert again == piece and isinstance(again.authors, tuple)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..text import measures as evidence
 from ..ingest.corpus import reading_text
+from ..text.script import IDEOGRAPHS
 from ..types import Citation, Hit
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
     pending: list[tuple[str, bool]] = []
     for sentence in evidence.split_sentences(text):
         clean = evidence.strip_markers(sentence).strip()
-        if not re.search(r"[\w\u3400-\u9fff]", clean):
+        if not re.search(rf"[\w{IDEOGRAPHS}]", clean):
             continue  # a bare marker or punctuation left over
         cited = [n for m in parse_markers(sentence) for n in m.numbers if n in context]
         scores = {n: support_score(clean, reading_text(context[n].chunk), embedder) for n in context}

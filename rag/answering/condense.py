@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 
 from ..config import Settings
+from ..text.script import CJK_CHAR, CJK_RUN, is_chinese
 from .generators.base import Generator
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,10 @@ _QUESTION_WORDS_ZH = re.compile(
     r"(是|为|有)?(如何|怎样|怎么样|怎么|什么|哪些|哪个|哪家|哪里|哪一年|哪几|多少|几个)|为什么|是否|能否|吗|呢"
 )
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 SHORT_ZH = 16  # characters; a follow-up such as "那数据安全方面呢？" is 9
 SHORT_EN = 10  # words
-
-
-def _is_chinese(text: str) -> bool:
-    return bool(_CJK.search(text))
 
 
 def looks_like_followup(question: str) -> bool:
@@ -63,7 +59,7 @@ def looks_like_followup(question: str) -> bool:
     q = question.strip()
     if not q:
         return False
-    if _is_chinese(q):
+    if is_chinese(q):
         if len(q) > SHORT_ZH * 2:
             return False
         refers = any(ref in q for ref in _ZH_REFS)
@@ -81,7 +77,7 @@ def looks_like_followup(question: str) -> bool:
 
 def _strip_lead(question: str) -> str:
     q = question.strip()
-    if _is_chinese(q):
+    if is_chinese(q):
         if q.startswith(_ZH_REFS):  # "那些措施…" starts with a pronoun, not with "那"
             return q
         for lead in _ZH_CONNECTIVES:
@@ -99,7 +95,7 @@ def _topic(previous: str) -> str:
     """The previous question as a topic phrase: without its question words and closing
     punctuation ("重庆如何推进X？" -> "重庆推进X"), so the follow-up supplies the question."""
     p = re.sub(r"[？?。！!\s]+$", "", previous.strip())
-    if _is_chinese(p):
+    if is_chinese(p):
         stripped = _QUESTION_WORDS_ZH.sub("", p).rstrip("的，, ")
         return stripped if len(stripped) >= 2 else p
     return p
@@ -113,12 +109,12 @@ def rule_rewrite(question: str, history: History) -> str:
         return question.strip()
     topic = _topic(previous)
     rest = _strip_lead(question)
-    if _is_chinese(topic) and "的" in topic and re.search(r"呢[？?]?\s*$", question) and not question.startswith(_ZH_REFS):
+    if is_chinese(topic) and "的" in topic and re.search(r"呢[？?]?\s*$", question) and not question.startswith(_ZH_REFS):
         # "X的Y是多少？" then "那Z呢？": Z takes Y's place, so the old aspect Y would only
         # pull retrieval back to the previous answer
         head = topic.split("的", 1)[0]
         topic = head if len(head) >= 4 else topic
-    chinese = _is_chinese(question) or _is_chinese(topic)
+    chinese = is_chinese(question) or is_chinese(topic)
     if not (_content_chars(rest) - set("呢吗么")):  # "还有呢？": more on the same topic
         rest = "还有哪些？" if chinese else "what else?"
     return f"{topic}：{rest}" if chinese else f"{topic}: {rest}"
@@ -167,7 +163,7 @@ def _clean(reply: str) -> str:
 
 
 def _content_chars(text: str) -> set[str]:
-    return set(_CJK.findall(text)) | {w.lower() for w in _WORD.findall(text)}
+    return set(CJK_CHAR.findall(text)) | {w.lower() for w in _WORD.findall(text)}
 
 
 _FILLER = re.compile(r"[那么还有呢吗什么方面它这该其的是]")
@@ -179,7 +175,7 @@ def _content_units(text: str) -> set[str]:
     """Character bigrams of the Chinese content (filler words dropped) plus Latin words:
     single characters would let "数据需求" pass for "数据安全"."""
     units = {w.lower() for w in _WORD.findall(text)} - _EN_FILLER
-    for run in re.findall(r"[\u3400-\u9fff]+", _FILLER.sub(" ", text)):
+    for run in CJK_RUN.findall(_FILLER.sub(" ", text)):
         units |= {run[i : i + 2] for i in range(len(run) - 1)} if len(run) > 1 else {run}
     return units
 
@@ -194,7 +190,7 @@ def _acceptable(rewrite: str, question: str, history: History, settings: Setting
     limit = min(settings.max_question_chars, len(question) + len(_previous_question(history)) + 60)
     if len(rewrite) > limit:
         return False
-    if _is_chinese(question) != _is_chinese(rewrite):
+    if is_chinese(question) != is_chinese(rewrite):
         return False
     asked = _content_units(_strip_lead(question))
     if asked:

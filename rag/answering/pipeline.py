@@ -77,7 +77,7 @@ def _evidence(selected: Sequence[sentences.Scored], context: dict[int, Hit]) -> 
 
 
 def _has_content(reply: str) -> bool:
-    return bool(re.search(r"[\w\u3400-\u9fff]", evidence.strip_markers(reply)))
+    return bool(re.search(rf"[\w{evidence.IDEOGRAPHS}]", evidence.strip_markers(reply)))
 
 
 def _sentence_reply(sentence: sentences.Scored, english: bool) -> str:

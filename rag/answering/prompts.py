@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..text.script import has_cjk
+
 # The reply that means "the passages do not answer this" (the model is shown it in the
 # examples; its first token's probability is read as a signal).
 NO_ANSWER = "资料未提及"
@@ -85,7 +87,7 @@ def prefix_messages() -> list[dict[str, str]]:
     """The fixed part of every answering prompt: the rules and the worked examples."""
     messages = [{"role": "system", "content": SYSTEM}]
     for passages, question, answer in EXAMPLES:
-        english = not re.search(r"[\u3400-\u9fff]", question)
+        english = not has_cjk(question)
         messages.append({"role": "user", "content": user_turn(question, passages, english)})
         messages.append({"role": "assistant", "content": answer})
     return messages

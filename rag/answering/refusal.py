@@ -170,7 +170,7 @@ def draft_support(question: str, reply: str, shown_text: str) -> float:
         share, _ = evidence.word_support(body, shown_text, exclude=question)
         return share
     # an English answer: the Chinese it quotes and the figures it gives must be in the text
-    quoted = "".join(re.findall(r"[\u3400-\u9fff]+", body))
+    quoted = "".join(evidence.CJK_RUN.findall(body))
     figures = evidence.numbers(body)
     if not quoted and not figures:
         return 0.5  # nothing checkable by characters: neither evidence for nor against

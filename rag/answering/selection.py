@@ -33,6 +33,7 @@ import numpy as np
 from ..text import measures as evidence
 from ..retrieval import sentence_vectors as relevance
 from ..ingest.corpus import reading_text
+from ..text.names import is_name_shaped
 from ..types import Chunk
 
 Passage = tuple[int, str, str]  # (n, section, text)
@@ -61,7 +62,7 @@ _ASKS_PERSON = re.compile(
     re.IGNORECASE,
 )
 # a byline, a photo credit, or a line that is only a name (how a piece's author is set)
-_BYLINE = re.compile(r"作者[系：:]|作者单位|记者\s*\S+\s*摄|摄影|——编者|^（作者|^[\u4e00-\u9fff]{2,4}$")
+_BYLINE = re.compile(r"作者[系：:]|作者单位|记者\s*\S+\s*摄|摄影|——编者|^（作者")
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def rank(
     if _ASKS_PERSON.search(question):
         wants_name = evidence.asks_name(question)
         for k, s in enumerate(texts):
-            if _BYLINE.search(s):
+            if _BYLINE.search(s) or is_name_shaped(s):
                 score[k] += BYLINE_BONUS
             if wants_name and evidence.person_names(s):
                 score[k] += NAME_BONUS  # "作者是谁？" wants the name, not only the affiliation line

@@ -25,6 +25,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from ..text.script import is_ideograph
+
 # The CMRC 2018 scorer's own punctuation list (sp_char), kept verbatim for reference.
 CMRC_PUNCT = frozenset(
     ["-", ":", "_", "*", "^", "/", "\\", "~", "`", "+", "=", "，", "。", "：", "？", "！", "“", "”",
@@ -36,16 +38,6 @@ _KEEP = frozenset("%‰％")
 _CITATION = re.compile(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]")
 # a token of non-CJK text: a number (with decimal point / thousands separators), a word, or one symbol
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|\S", re.UNICODE)
-
-
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x4E00 <= o <= 0x9FFF  # CJK unified ideographs (the scorer uses 4e00-9fa5)
-        or 0x3400 <= o <= 0x4DBF  # extension A
-        or 0xF900 <= o <= 0xFAFF  # compatibility ideographs
-        or 0x20000 <= o <= 0x2FA1F  # extensions B and later
-    )
 
 
 def _is_punct(ch: str) -> bool:
@@ -74,7 +66,7 @@ def tokenize(text: str) -> list[str]:
             run.clear()
 
     for ch in text:
-        if _is_cjk(ch):
+        if is_ideograph(ch):
             flush()
             out.append(ch)
         elif _is_punct(ch) and not (ch in ".," and run and run[-1].isdigit()):
@@ -149,7 +141,7 @@ def contains(prediction: str, answers: Iterable[str]) -> float:
 # ---------------------------------------------------------------------- retrieval
 def text_lang(text: str) -> str:
     """"zh" when the text holds any CJK character, else "en": a gold line's default language."""
-    return "zh" if any(_is_cjk(c) for c in text) else "en"
+    return "zh" if any(is_ideograph(c) for c in text) else "en"
 
 
 def _squash(text: str) -> str:

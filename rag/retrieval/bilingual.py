@@ -16,11 +16,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..text.script import CJK_CHAR
+
 TABLE = Path(__file__).with_name("en_zh_terms.tsv")
 MAX_PHRASE_WORDS = 5
 
 _WORD = re.compile(r"[a-z0-9]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = CJK_CHAR
 _BRITISH = re.compile(r"is(e|ed|es|ing|ation|ations)$")
 
 

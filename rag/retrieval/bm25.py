@@ -16,6 +16,8 @@ from collections import Counter
 
 import numpy as np
 
+from ..text.script import IDEOGRAPHS
+
 # Terms that must survive segmentation intact: domain names jieba's default dictionary splits.
 BASE_TERMS = [
     "两江新区", "人工智能+", "东数西算", "疆算入渝", "算力券", "智改数转", "渝快办", "渝策汇",
@@ -31,7 +33,7 @@ _STOP = set(
     "the a an of to in on for and or is are was were be by with as at from that this what which who "
     "how does do did it its about".split()
 )
-_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff+#]", re.UNICODE)
+_WORDLIKE = re.compile(rf"[\w{IDEOGRAPHS}+#]", re.UNICODE)
 
 
 def corpus_terms(texts: list[str]) -> list[str]:

@@ -18,9 +18,11 @@ import re
 import unicodedata
 from collections import Counter
 
+from ..text.script import IDEOGRAPHS
+
 ANALYZER = "char-1-2gram-v1"  # stored in the index; change it whenever tokens could change
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = IDEOGRAPHS
 # one unit: a CJK character, a Latin word or a figure (with a decimal part and a percent
 # sign); anything else (punctuation, white space) ends the current run of units
 _UNIT = re.compile(rf"([{_CJK}])|([a-z0-9]+(?:\.[0-9]+)?%?)|[^{_CJK}a-z0-9]+")

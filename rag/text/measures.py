@@ -14,11 +14,10 @@ from __future__ import annotations
 import functools
 import re
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
-# A citation marker in any of the shapes models produce: [1] [1,2] [1-3] 【1】 ［1］
-MARKER = re.compile(r"[\[【［]\s*\d+(?:\s*(?:[,，、;；]|[-–~～])\s*\d+)*\s*[\]】］]")
-_SENT_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n+")
+from .names import is_chinese_name
+from .script import CJK_CHAR as _CJK, CJK_RUN, IDEOGRAPHS
+from .script import is_chinese as is_cjk  # noqa: F401  (the name callers of the measures use)
+from .sentences import MARKER, split_sentences  # noqa: F401  (re-exported for the measures' callers)
 
 # Bigrams that say what kind of question it is, not what it is about: they must
 # not count as evidence that a passage holds the answer.
@@ -46,30 +45,8 @@ _DIGIT_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
-def is_cjk(text: str) -> bool:
-    """True when CJK characters make up a fair share of the letters (a Chinese text)."""
-    cjk = len(_CJK.findall(text))
-    latin = sum(len(w) for w in _LATIN_WORD.findall(text))
-    return cjk > 0 and cjk * 3 >= latin  # a Chinese character carries ~3 letters' worth of meaning
-
-
 def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences with their end punctuation; a citation marker written after the
-    full stop ("……。[1]") stays with the sentence before it."""
-    pieces = [p for p in _SENT_END.split(text) if p and p.strip()]
-    out: list[str] = []
-    for piece in pieces:
-        lead = re.match(rf"^\s*(?:{MARKER.pattern}\s*)+", piece)
-        if lead and out:
-            out[-1] += lead.group(0).strip()
-            piece = piece[lead.end() :]
-        if piece.strip():
-            out.append(piece.strip())
-    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,7 +75,7 @@ def units(text: str) -> set[str]:
     """The comparison units of a text: CJK character bigrams and lower-cased Latin words/numbers."""
     text = fold(strip_markers(text)).lower()
     grams: set[str] = set()
-    for run in re.findall(r"[\u3400-\u9fff]+", text):
+    for run in CJK_RUN.findall(text):
         if len(run) == 1:
             grams.add(run)
         grams.update(run[i : i + 2] for i in range(len(run) - 1))
@@ -231,7 +208,7 @@ def words(text: str) -> list[str]:
     out = []
     for w in _jieba().lcut(fold(strip_markers(text)).lower()):
         w = w.strip()
-        if not w or not re.search(r"[\w\u3400-\u9fff]", w):
+        if not w or not re.search(rf"[\w{IDEOGRAPHS}]", w):
             continue
         if _CJK.match(w) and not _dictionary_frequency(w):
             # a pair jieba guessed across a word boundary ("满足率为" -> "满足", "率为"):
@@ -264,14 +241,6 @@ _PERSON_TAGS = {"nr", "nrfg"}
 # in its corpus, and a false premise names something specific).
 _COMMON_WORD_FREQ = 500
 _GENERIC_PLACES = {"城市", "地区", "地方", "全国", "全球", "世界", "国内", "国外", "海外", "城乡", "农村", "乡村", "中央"}
-# The commonest Chinese surnames (single characters): a person's name starts with one.
-_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
-    "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛"
-    "樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁"
-    "冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米"
-    "柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
-)
 
 
 def _dictionary_frequency(word: str) -> int:
@@ -327,7 +296,7 @@ def person_names(text: str) -> list[str]:
         known = _dictionary_frequency(w)
         # a word jieba guessed (not in its dictionary) is a name; a dictionary word rarely is
         # ("成渝" is the Chengdu-Chongqing region, "高水平" a phrase), unless a rare 3-character one
-        if flag in _PERSON_TAGS and 2 <= len(w) <= 4 and w[0] in _SURNAMES and (not known or (len(w) == 3 and known < 50)):
+        if flag in _PERSON_TAGS and is_chinese_name(w) and (not known or (len(w) == 3 and known < 50)):
             out.append(w)
     return list(dict.fromkeys(out))
 

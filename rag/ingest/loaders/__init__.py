@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ...errors import UnreadableFileError
+from ...text.script import CJK_PUNCTUATION, IDEOGRAPHS
 
 __all__ = ["Extracted", "UnreadableFileError", "clean_line", "join_lines", "join_paragraphs"]
 
@@ -29,7 +30,7 @@ class Extracted:
 # C0/C1 control characters other than tab and newline: PDF text layers carry NULs and the like
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # a space between two CJK characters (or CJK punctuation) is an artefact of line layout, not text
-_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK = IDEOGRAPHS + CJK_PUNCTUATION
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
 
 

@@ -1,0 +1,28 @@
+"""The shared text primitives (rag.text.script, sentences, names): one rule each."""
+from rag.text import names, script, sentences
+
+
+def test_cjk_class_covers_every_ideograph_block_and_nothing_else():
+    for ch in "中㐀豈𠮷":  # unified, extension A, compatibility, extension B
+        assert script.is_ideograph(ch), ch
+    for ch in "a1。，䷀":  # Latin, digits, CJK punctuation, a Yijing hexagram (U+4DC0)
+        assert not script.is_ideograph(ch), ch
+
+
+def test_is_chinese_weighs_characters_against_latin_letters():
+    assert script.is_chinese("DeepSeek是什么公司？")
+    assert not script.is_chinese("What is the GDP of 重庆 in 2024?")
+    assert not script.is_chinese("no Chinese at all")
+    assert script.has_cjk("What is the GDP of 重庆 in 2024?")
+
+
+def test_sentences_keep_a_trailing_marker_and_the_chunker_cuts_only_prose_ends():
+    assert sentences.split_sentences("第一句。[1]第二句！Third one. Fourth") == ["第一句。[1]", "第二句！", "Third one.", "Fourth"]
+    assert sentences.prose_cuts("甲。乙; 丙") == [2]
+    assert sentences.ends_sentence("他说：“好。”") and not sentences.ends_sentence("标题")
+
+
+def test_name_shape():
+    assert names.is_name_shaped("唐于渝") and names.is_name_shaped("巴拉克·歐巴馬")
+    assert not names.is_name_shaped("作者系西南大学经济管理学院副院长") and not names.is_name_shaped("唐")
+    assert names.is_chinese_name("张锦辉") and not names.is_chinese_name("高水平建设")
