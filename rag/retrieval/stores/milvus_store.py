@@ -33,6 +33,7 @@ import numpy as np
 
 from ...errors import BackendUnavailableError, ConfigError, DependencyError, IndexCorruptError, IndexMissingError
 from ...types import Chunk
+from ..embedding_cache import text_key
 from .base import IndexStore, Loaded
 
 TOKEN_ENV = "MILVUS_TOKEN"
@@ -172,7 +173,6 @@ class MilvusStore(IndexStore):
         c.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
 
     def write(self, chunks, matrix, counts, manifest):
-        from ..index import text_key
         from ...ingest.corpus import index_text
 
         c = self.client
