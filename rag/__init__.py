@@ -21,7 +21,7 @@ _moved.install()  # old flat module paths (rag.index, rag.corpus, ...) keep work
 
 from ._version import version as __version__  # noqa: E402
 from .assistant import Assistant, check_question  # noqa: E402
-from .config import Settings, project_root  # noqa: E402
+from .config import RETRIEVAL_MODES, Settings, project_root  # noqa: E402
 from .errors import (  # noqa: E402
     BackendUnavailableError,
     ConfigError,
@@ -41,5 +41,5 @@ __all__ = [
     "Answer", "Assistant", "BackendUnavailableError", "Chunk", "Citation", "ConfigError",
     "CorpusError", "DependencyError", "Hit", "IndexCorruptError", "IndexError_",
     "IndexMissingError", "IndexStaleError", "InputError", "ModelError", "RagError",
-    "Settings", "StreamEvent", "check_question", "project_root",
+    "RETRIEVAL_MODES", "Settings", "StreamEvent", "check_question", "project_root",
 ]

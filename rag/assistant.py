@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from .config import Settings
+from .config import Settings, call_options
 from .retrieval.embedders import Embedder, make_embedder
-from .errors import BackendUnavailableError, ConfigError, IndexError_, InputError
+from .errors import BackendUnavailableError, IndexError_, InputError
 from .answering.model_line import Gate
 from .answering.generators import Generator, make_generator
 from .answering.pipeline import AskOptions
@@ -191,10 +191,8 @@ class Assistant:
                  timings: dict | None = None) -> list[Hit]:
         """Top-k passages for the question; `timings`, if given, gets embed/dense/bm25 seconds."""
         q = self.check_question(question)
-        k = self.settings.k if k is None else k
-        if not isinstance(k, int) or k < 1:
-            raise ConfigError(f"k must be a positive whole number (got {k!r}).")
-        mode = mode or self.settings.retrieval
+        chosen = call_options(self.settings, k=k, retrieval=mode or None)
+        k, mode = chosen["k"], chosen["retrieval"]
         self.refresh()
         try:
             return self.index.search(q, k=k, mode=mode, timings=timings)
@@ -239,18 +237,9 @@ class Assistant:
         context_chars: int | None = None,
     ) -> AskOptions:
         """The per-call options: the caller's values where given, the settings' otherwise,
-        checked once here so nothing downstream re-decides them."""
-        s = self.settings
-        k = s.k if k is None else k
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ConfigError(f"k must be a positive whole number (got {k!r}).")
-        retrieval = retrieval or s.retrieval
-        if retrieval not in {"dense", "bm25", "hybrid"}:
-            raise ConfigError(f"Unknown retrieval mode {retrieval!r}: use dense, bm25 or hybrid.")
-        context_chars = s.context_chars if context_chars is None else context_chars
-        if not isinstance(context_chars, int) or context_chars < 20:
-            raise ConfigError(f"context_chars must be a whole number of at least 20 (got {context_chars!r}).")
-        return AskOptions.from_settings(s, k=k, retrieval=retrieval, generator=generator, context_chars=context_chars)
+        checked once here (rag.config.call_options) so nothing downstream re-decides them."""
+        return AskOptions.from_settings(self.settings, k=k, retrieval=retrieval or None, generator=generator or None,
+                                        context_chars=context_chars)
 
     @property
     def unit_weights(self) -> UnitWeights:

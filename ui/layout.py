@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag import Assistant, Settings
+from rag import RETRIEVAL_MODES, Assistant, Settings
 from rag.answering.generators import available as available_generators
 
 from .assets import CSS, JS, PRIVATE, theme
@@ -50,7 +50,7 @@ def build_app(source: Assistant | Settings | Backend | None = None) -> gr.Blocks
                                         info="llama-cpp: local model (5-15 s); extractive: instant, no model",
                                         elem_id="generator")
                 top_k = gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k")
-                retrieval = gr.Radio(["hybrid", "dense", "bm25"], value=settings.retrieval,
+                retrieval = gr.Radio(sorted(RETRIEVAL_MODES, key=lambda m: m != "hybrid"), value=settings.retrieval,
                                      label="检索方式 · Retrieval", elem_id="retrieval")
         build_documents_panel(backend)  # upload, progress, list, remove (ui.documents)
         with gr.Tabs():

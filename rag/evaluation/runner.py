@@ -27,6 +27,8 @@ from typing import Any
 
 from . import metrics as M
 from ..ingest.corpus import reading_text
+from .._files import write_text
+from ..config import RETRIEVAL_MODES, check as check_options
 from ..errors import ConfigError
 
 Progress = Callable[[int, int, dict], None]
@@ -221,7 +223,6 @@ def evaluate_one(assistant, item: GoldItem, *, generator: str | None, k: int | N
     return row
 
 
-RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 
 
 def retrieval_by_mode(assistant, items: Sequence[GoldItem], k: int,
@@ -396,8 +397,7 @@ def run_eval(
         if limit < 1:
             raise ConfigError(f"limit must be at least 1 (got {limit}).")
         items = items[:limit]
-    if k is not None and (not isinstance(k, int) or k < 1):
-        raise ConfigError(f"k must be a positive whole number (got {k!r}).")
+    check_options({"k": k} if k is not None else {})
     if not items:
         raise ConfigError("There are no gold questions to evaluate.")
 
@@ -452,9 +452,7 @@ def _write_charts(report: dict, out: Path, log: Log) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, text + ("" if text.endswith("\n") else "\n"))
 
 
 # ---------------------------------------------------------------------- reports

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import LOADERS
+from .._files import write_bytes
 from ..errors import InputError
 
 UPLOAD_FOLDER = "uploads"  # under the corpus folder
@@ -131,9 +132,7 @@ def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[st
         if target.resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
             raise InputError(f"{safe!r} cannot be stored safely; rename it.")
         replaced = target.exists()
-        tmp = folder / f".{safe}.part"
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_bytes(target, data)
         out.append((f"{UPLOAD_FOLDER}/{safe}", replaced))
     return out
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedding_cache import EmbeddingCache, text_key
+
 
 _CACHE_SIZE = 8192  # sentences; ~12 MB of float32 vectors at 384 dimensions
 _cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -52,8 +54,6 @@ def warm(embedder, sentences: Sequence[str], folder: Path | None = None, *, embe
     read (a one-shot command should not embed a whole corpus). `on_total(n)` is told how
     many sentences will be embedded before it starts (a progress bar's total); `progress(k)`
     as they are. Returns how many sentences needed the embedder."""
-    from .index import EmbeddingCache, text_key
-
     key = getattr(embedder, "key", type(embedder).__name__)
     store = EmbeddingCache(folder, key, prefix="sentvec") if folder is not None else None
     stored = store.vectors if store is not None else {}

@@ -55,6 +55,14 @@ class Generator(ABC):
         """Yield the reply piece by piece as the model produces it. `probe`: strings whose
         probability of starting the reply a backend with supports_probe records."""
 
+    def sampling(self, max_tokens: int | None, temperature: float | None) -> tuple[int, float]:
+        """The call's reply length and temperature, the settings' where the call gave none:
+        the one place a backend fills them. The answering pipeline passes both, resolved
+        with the other per-call options (AskOptions); short calls (warm-up, condensing)
+        give only what they change."""
+        return (self.settings.max_tokens if max_tokens is None else max_tokens,
+                self.settings.temperature if temperature is None else temperature)
+
     def complete(self, messages: list[Message], **kwargs) -> str:
         return "".join(self.stream(messages, **kwargs))
 

@@ -111,6 +111,7 @@ class LlamaCppGenerator(Generator):
         probe: Sequence[str] | None = None,
     ) -> Iterator[str]:
         self.warm_up()
+        max_tokens, temperature = self.sampling(max_tokens, temperature)
         with self._run_lock:
             llm = self._llm
             seen: dict[str, float] = {}
@@ -132,8 +133,8 @@ class LlamaCppGenerator(Generator):
                 processors = LogitsProcessorList([record_first_step])
             chunks = llm.create_chat_completion(
                 messages=messages,
-                max_tokens=max_tokens or self.settings.max_tokens,
-                temperature=self.settings.temperature if temperature is None else temperature,
+                max_tokens=max_tokens,
+                temperature=temperature,
                 stop=stop,
                 stream=True,
                 logits_processor=processors,

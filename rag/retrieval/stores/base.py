@@ -17,7 +17,6 @@ uses (`ntotal`, `d`, `search(q, k)` -> (scores, ids) with -1 padding, `reconstru
 """
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +26,6 @@ import numpy as np
 
 from ...config import Settings
 from ...types import Chunk
-
-
-def text_key(text: str) -> str:
-    """The key a text's vector is cached and stored under (stored_vectors' keys): here, where
-    the index and every store can import it without importing each other."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass

@@ -35,7 +35,8 @@ from ...errors import BackendUnavailableError, ConfigError, DependencyError, Ind
 from ...ingest.corpus import index_text
 from ...types import Chunk
 from .. import lexical
-from .base import IndexStore, Loaded, text_key
+from ..embedding_cache import text_key
+from .base import IndexStore, Loaded
 
 TOKEN_ENV = "MILVUS_TOKEN"
 LITE_FILE = "milvus.db"
