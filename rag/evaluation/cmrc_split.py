@@ -101,3 +101,111 @@ def answer_sentence(text: str, start: int, answer: str) -> str:
             break
     sentence = text[lo or 0:hi if hi is not None else len(text)]
     return sentence.strip()
+
+
+# ---------------------------------------------------------------------- scripts
+SCRIPTS = ("simplified", "traditional")
+OPENCC_CONFIG = "s2tw"  # OpenCC: traditional characters in Taiwan's standard forms (為, not 爲), no wording changes
+
+
+def script_converter(script: str):
+    """text -> text in the asked script. "traditional" uses OpenCC's s2tw: a script change,
+    not a vocabulary change (s2twp would also turn 软件 into 軟體), so an answer is still
+    the same words as in the simplified source."""
+    if script == "simplified":
+        return lambda text: text
+    if script != "traditional":
+        raise CorpusError(f"Unknown script {script!r}: use one of {', '.join(SCRIPTS)}.")
+    try:
+        import opencc
+    except ImportError:
+        from ..errors import DependencyError
+
+        raise DependencyError("The traditional-script suite needs OpenCC: pip install 'opencc>=1.1'.") from None
+    return opencc.OpenCC(OPENCC_CONFIG).convert
+
+
+# ---------------------------------------------------------------------- the suite
+@dataclass(frozen=True)
+class SplitQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    evidence: str  # "" for a question about an article that is not indexed
+    article_id: str
+
+
+@dataclass(frozen=True)
+class SplitSuite:
+    corpus_files: dict[str, str]  # file name -> document text, the indexed half only
+    answerable: list[SplitQuestion]
+    unanswerable: list[SplitQuestion]
+
+
+def document_text(article: CmrcArticle) -> str:
+    """An article as written into the corpus: its title as a markdown heading, then the text."""
+    return (f"# {article.title}\n\n" if article.title else "") + article.text + "\n"
+
+
+def _converted_span(text: str, converted: str, start: int, end: int, convert) -> str:
+    """text[start:end] in the converted script, cut from the converted whole when the
+    conversion kept every character's place (s2tw almost always does), so a span reads
+    exactly as it does in the converted document."""
+    if len(converted) == len(text):
+        return converted[start:end]
+    return convert(text[start:end])
+
+
+def build_split_suite(articles: list[CmrcArticle], *, n_answerable: int, n_unanswerable: int,
+                      seed: int = SPLIT_SEED, script: str = "simplified") -> SplitSuite:
+    """The indexed half as corpus files and a seeded sample of questions: answerable ones
+    (with their answers and the answer sentence) about indexed articles, unanswerable ones
+    about the others. Deterministic in (articles, sizes, seed, script)."""
+    import random
+
+    convert = script_converter(script)
+    indexed, held_out = split_ids([a.id for a in articles], seed)
+    by_id = {a.id: a for a in articles}
+    files, questions = {}, []
+    for aid in indexed:
+        art = by_id[aid]
+        doc = document_text(art)
+        converted = convert(doc)
+        files[f"{aid}.md"] = converted
+        body = doc.index(art.text) if art.text else 0
+        for q in art.questions:
+            sentence = answer_sentence(art.text, q.answer_start, q.answers[0])
+            at = art.text.find(sentence, max(0, q.answer_start - len(sentence)))
+            at = at if at >= 0 else art.text.find(sentence)
+            evidence = _converted_span(doc, converted, body + at, body + at + len(sentence), convert)
+            if evidence not in converted:  # a conversion that depends on context: keep it verbatim anyway
+                continue
+            answers = tuple(dict.fromkeys(convert(a) for a in q.answers))
+            questions.append(SplitQuestion(q.id, convert(q.question), answers, evidence, aid))
+    unanswerable = [SplitQuestion(q.id, convert(q.question), (), "", aid)
+                    for aid in held_out for q in by_id[aid].questions]
+    rng = random.Random(seed)
+    return SplitSuite(files, _sample(rng, questions, n_answerable), _sample(rng, unanswerable, n_unanswerable))
+
+
+def _sample(rng, items: list, n: int) -> list:
+    """n items drawn with the seeded generator, kept in their original order."""
+    if n >= len(items):
+        return list(items)
+    keep = set(rng.sample(range(len(items)), n))
+    return [x for i, x in enumerate(items) if i in keep]
+
+
+def write_corpus(files: dict[str, str], folder: str | os.PathLike) -> Path:
+    """Write the documents into `folder`, touching only files whose text changed and
+    removing any other .md file there, so an unchanged suite keeps its built index."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("*.md"):
+        if old.name not in files:
+            old.unlink()
+    for name, text in files.items():
+        path = root / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return root
