@@ -231,3 +231,28 @@ def test_a_run_prints_one_row_per_suite_and_generator(suite_file, tmp_path):
     assert (out / "suites.md").read_text(encoding="utf-8").count("| extractive |") == 3
     assert set(fit_rows(out, "extractive")) == {"split", "split-trad"}  # the test-only suite is never fitted on
     assert "english" in fit_rows(out, "extractive", include_test_only=True)
+
+
+# ---------------------------------------------------------------------- the real suites, small
+@pytest.mark.slow
+def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monkeypatch):
+    """evals/suites.toml with the default embedder and the extractive generator, the first
+    10 questions of each suite (the corpora and indexes are built once into evals/.cache).
+    Loose ranges: this guards against a broken protocol (nothing answered, nothing refused),
+    not against a quality change."""
+    shared = ROOT.parent / "shared" / "data"
+    if not (shared / "nomiracl").is_dir():
+        shared = Path("/work/shared/data")
+    monkeypatch.setenv("RAG_SHARED_DATA", str(shared))
+    monkeypatch.chdir(ROOT)  # the seed suite uses the settings' seeds/ and index/
+    specs = load_suites(ROOT / "evals" / "suites.toml")
+    results = {r.suite: r for r in run_suites(specs, Settings.load(), generators=["extractive"],
+                                               out_dir=tmp_path / "out", limit=10)}
+    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "nomiracl-zh", "seed-gold"}
+    for name in ("cmrc-split", "cmrc-split-trad"):
+        f = results[name].figures()
+        assert f["right and cited"] >= 0.4 and f["evidence recall"] >= 0.4, (name, f)
+        assert f["unanswerable refused"] >= 0.3 and f["answerable refused"] <= 0.5, (name, f)
+    assert results["seed-gold"].figures()["right and cited"] >= 0.5
+    assert results["nomiracl-zh"].summary["n_answerable"] == 5
+    assert all(r.summary["n_errors"] == 0 for r in results.values())

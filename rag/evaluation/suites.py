@@ -152,8 +152,9 @@ def build_suite(spec: SuiteSpec, base: Settings, specs: list[SuiteSpec] | None =
     (corpus files written into the cache folder; the index is built on Assistant.load)."""
     if spec.kind == "cmrc-split":
         suite = _split_suite(spec)
-        items = [GoldItem(q.id, q.question, q.answers, (q.evidence,), True, "zh") for q in suite.answerable]
-        items += [GoldItem(q.id, q.question, (), (), False, "zh") for q in suite.unanswerable]
+        answerable = [GoldItem(q.id, q.question, q.answers, (q.evidence,), True, "zh") for q in suite.answerable]
+        unanswerable = [GoldItem(q.id, q.question, (), (), False, "zh") for q in suite.unanswerable]
+        items = _interleave(answerable, unanswerable)
         return BuiltSuite(spec, items, _split_settings(spec, base, suite.corpus_files),
                           note=f"{len(suite.corpus_files)} articles indexed ({spec.options.get('script', 'simplified')})")
     if spec.kind == "questions":
@@ -172,3 +173,18 @@ def build_suite(spec: SuiteSpec, base: Settings, specs: list[SuiteSpec] | None =
     gold = load_gold(spec.path("gold"))
     overrides = {key: str(spec.path(key)) for key in ("corpus_dir", "index_dir") if key in spec.options}
     return BuiltSuite(spec, gold, base.replace(**overrides) if overrides else base, note="test only" if spec.test_only else "")
+
+
+def _interleave(a: list, b: list) -> list:
+    """a and b mixed in proportion, order kept within each, so that any prefix (--limit N)
+    holds both kinds of question."""
+    total = len(a) + len(b)
+    out, i, j = [], 0, 0
+    for n in range(1, total + 1):
+        if j < len(b) and (i >= len(a) or j * total < n * len(b) - len(b) // 2):
+            out.append(b[j])
+            j += 1
+        else:
+            out.append(a[i])
+            i += 1
+    return out
