@@ -1,4 +1,5 @@
-"""`rag eval`: run a gold QA file through the assistant and write a report, or compare two reports."""
+"""`rag eval`: run a gold QA file through the assistant and write a report, run the
+development suites (--suite), or compare two reports."""
 from __future__ import annotations
 
 from ..assistant import Assistant
@@ -15,7 +16,13 @@ def register(sub) -> None:
     )
     p.add_argument("--gold", help="gold QA file, one JSON object a line (see docs/evaluation.md)")
     p.add_argument("--out", help="folder for report.json, report.md and rows.jsonl")
-    p.add_argument("--generator", default=None, help="generator name: llama-cpp | extractive | transformers | openai")
+    p.add_argument("--generator", default=None, action="append",
+                   help="generator name: llama-cpp | extractive | transformers | openai "
+                        "(with --suite it may be given several times)")
+    p.add_argument("--suite", metavar="TOML",
+                   help="run the development suites declared in this file (e.g. evals/suites.toml): "
+                        "one table per suite and generator, reports in DIR/<suite>-<generator>/")
+    p.add_argument("--only", action="append", metavar="SUITE", help="with --suite: only this suite (repeatable)")
     add_retrieval_args(p)
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--no-resume", action="store_true", help="start over even if DIR holds an unfinished run")
@@ -36,6 +43,11 @@ def run(args) -> int:
         return 0
     if args.charts:
         return _charts(args)
+    if args.suite:
+        return _suites(args)
+    if len(args.generator or []) > 1:
+        raise ConfigError("rag eval --gold takes one --generator; several are for --suite.")
+    args.generator = (args.generator or [None])[0]
     if not args.gold or not args.out:
         raise ConfigError("rag eval needs --gold FILE and --out DIR (or --compare A B, or --charts REPORT... --out DIR).")
     assistant = Assistant.load(settings_from(args), progress=not args.json, log=log_stderr)
@@ -61,6 +73,29 @@ def run(args) -> int:
     return 0
 
 
+def _suites(args) -> int:
+    from ..evaluation.suite_run import run_suites, suite_table
+    from ..evaluation.suites import load_suites, select
+
+    if args.gold or not args.out:
+        raise ConfigError("rag eval --suite FILE needs --out DIR (and no --gold).")
+    settings = settings_from(args, generator=None)
+    specs = select(load_suites(args.suite), args.only)
+    bar = _Bar()
+    try:
+        results = run_suites(specs, settings, generators=args.generator or [settings.generator], out_dir=args.out,
+                             limit=args.limit, resume=not args.no_resume, k=args.k, retrieval=args.retrieval,
+                             progress=bar.update, log=log_stderr)
+    finally:
+        bar.close()
+    if args.json:
+        print_json({"out": args.out, "results": [r.to_dict() for r in results]})
+    else:
+        print(suite_table(results))
+        print(f"\ntable: {args.out}/suites.md · reports: {args.out}/<suite>-<generator>/report.md")
+    return 0
+
+
 def _charts(args) -> int:
     from ..evaluation.charts import write_charts
     from ..evaluation.runner import load_report
@@ -82,6 +117,9 @@ class _Bar:
         self.bar = None
 
     def update(self, done: int, total: int, row: dict) -> None:
+        if self.bar is not None and (done <= self.bar.n or total != self.bar.total):
+            self.bar.close()  # the next suite's run starts its own count
+            self.bar = None
         if self.bar is None:
             from tqdm import tqdm
 

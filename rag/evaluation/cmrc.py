@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
-from .runner import GoldItem
+from .gold import GoldItem
 from ..types import Chunk
 
 SAMPLE_SEED = 2018  # fixed, so every run and every generator answers the same questions
