@@ -14,13 +14,13 @@ from .transcript import answer_markdown, conversation_markdown
 # (benchmarks/evidence.py, benchmarks/fit_refusal.py)
 from .pipeline import numbered_passages, pre_signals, review_reply
 from .refusal import MODEL_FILE as DECISIONS_FILE, PRIOR as PRIOR_DECISION, Decision, decision_key, save_decisions
-from .refusal import fit as fit_decision
+from .refusal import FEATURES as REFUSAL_FEATURES, fit as fit_decision
 from .selection import UnitWeights, in_reading_order, lexical_scores, rank as rank_sentences, select as select_sentences
 
 __all__ = [
     "AskOptions", "answer_stream", "render_evidence",
     "NO_ANSWER", "answer_markdown", "conversation_markdown", "number_context", "parse_markers",
-    "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "UnitWeights", "decision_key", "fit_decision", "in_reading_order",
+    "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "REFUSAL_FEATURES", "UnitWeights", "decision_key", "fit_decision", "in_reading_order",
     "lexical_scores", "numbered_passages", "pre_signals", "rank_sentences", "review_reply", "save_decisions",
     "select_sentences",
 ]

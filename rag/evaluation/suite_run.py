@@ -94,9 +94,11 @@ class _Assistants:
 
 def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequence[str], out_dir: str | os.PathLike,
                limit: int | None = None, resume: bool = True, k: int | None = None, retrieval: str | None = None,
-               progress=None, log: Log | None = None) -> list[SuiteResult]:
+               progress=None, log: Log | None = None, decisions: dict | None = None) -> list[SuiteResult]:
     """Every suite for every generator, through rag.evaluation.runner.run_eval; writes
-    DIR/<suite>-<generator>/ and DIR/suites.md, DIR/suites.json."""
+    DIR/<suite>-<generator>/ and DIR/suites.md, DIR/suites.json. `decisions` replaces the
+    answer-or-refuse decisions by kind (benchmarks/fit_suites.py collects every signal with
+    one that never refuses)."""
     log = log or (lambda msg: None)
     if not generators:
         raise ConfigError("Name at least one generator for the suites (e.g. --generator extractive).")
@@ -110,6 +112,8 @@ def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequen
             if n:
                 t0 = time.perf_counter()
             assistant = loaded.for_suite(built, base, generators)
+            if decisions:
+                assistant.decisions.update(decisions)
             run_dir = out / f"{spec.name}-{gen}"
             log(f"Suite {spec.name} · {gen}: {len(built.items)} questions -> {run_dir}")
             report = run_eval(assistant, built.items, out_dir=run_dir, generator=gen, k=k, retrieval=retrieval,

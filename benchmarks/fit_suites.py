@@ -1,0 +1,161 @@
+"""Fit the answer-or-refuse decision on the development suites, leave one suite out.
+
+    .venv/bin/python benchmarks/fit_suites.py collect --generator llama-cpp   # every suite, never refusing
+    .venv/bin/python benchmarks/fit_suites.py fit --generator llama-cpp [--write]
+
+`collect` runs every suite of evals/suites.toml (rag.evaluation.suites) through the real
+pipeline with a decision that never refuses, so every signal is recorded (the model's
+too), into evals/.cache/fit/<generator>/ (the runner's reports: one row per question with
+its signals and scores).
+
+`fit`, for each development suite in turn: fits the logistic decision on the OTHER
+development suites and scores it on the one left out (right and cited = answerable, not
+refused, and the never-refusing run's answer was right and cited). The seed gold is
+test-only: it is scored by the decision fitted on all development suites and never fitted
+on. A feature that fires (is non-zero) on fewer than 5% of the training rows is dropped
+from that fit. With --write the decision fitted on all development suites is written into
+rag/answering/refusal_model.json for that kind of generator, with the held-out figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
+sys.path.insert(0, str(ROOT))
+
+from rag import Settings  # noqa: E402
+from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, save_decisions  # noqa: E402
+from rag.evaluation import fit_rows, load_suites, run_suites  # noqa: E402
+
+SUITES = ROOT / "evals" / "suites.toml"
+OUT = ROOT / "evals" / ".cache" / "fit"
+MIN_FIRING = 0.05  # a feature non-zero on fewer training rows than this is dropped from the fit
+
+
+def never_refuse() -> Decision:
+    """A decision whose threshold no probability reaches: every signal gets recorded."""
+    return Decision(dict(PRIOR_DECISION.weights), PRIOR_DECISION.bias, threshold=2.0)
+
+
+def collect(args) -> int:
+    specs = [s for s in load_suites(args.suites) if not args.only or s.name in args.only]
+    out = Path(args.out) / args.generator
+    print(f"CPU: {cpu_model()}   generator: {args.generator}   -> {out}", flush=True)
+    t0 = time.perf_counter()
+    never = never_refuse()
+    run_suites(specs, Settings.load(), generators=[args.generator], out_dir=out, limit=args.limit,
+               decisions={"language_model": never, "no_model": never}, log=lambda m: print(m, flush=True))
+    print(f"collected in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def _firing(rows: list[dict], features: list[str]) -> list[str]:
+    n = len(rows)
+    return [f for f in features if sum(abs(float(r["signals"].get(f, 0.0))) > 1e-9 for r in rows) >= MIN_FIRING * n]
+
+
+def _fit(train: list[dict], args) -> tuple[Decision, list[str]]:
+    kept = set(_firing(train, list(REFUSAL_FEATURES)))
+    # a dropped feature is zero on every training row: its weight stays exactly 0 in the fit
+    rows = [{f: (v if f in kept else 0.0) for f, v in r["signals"].items()} for r in train]
+    d = fit_decision(rows, [not r["answerable"] for r in train], l2=args.l2, max_false_refusal=args.max_false_refusal)
+    return d, [f for f in REFUSAL_FEATURES if f not in kept]
+
+
+def score(decision: Decision, rows: list[dict]) -> dict:
+    """The suite's figures had the pipeline used this decision."""
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    refused = {id(r): decision.probability(r["signals"]) >= decision.threshold for r in rows}
+    first = [r["timings"]["first_token"] for r in rows if r.get("timings", {}).get("first_token") is not None]
+    rc = lambda r: bool((r.get("scores") or {}).get("correct_cited"))  # noqa: E731
+    ev = [bool((r.get("scores") or {}).get("evidence_recall")) for r in ans if r.get("gold_answers")]
+    return {
+        "n_answerable": len(ans), "n_unanswerable": len(una),
+        "right_and_cited": round(sum(rc(r) and not refused[id(r)] for r in ans) / len(ans), 3) if ans else None,
+        "answerable_refused": round(sum(refused[id(r)] for r in ans) / len(ans), 3) if ans else None,
+        "unanswerable_refused": round(sum(refused[id(r)] for r in una) / len(una), 3) if una else None,
+        "evidence_recall": round(sum(ev) / len(ev), 3) if ev else None,
+        "first_token_p50": round(statistics.median(first), 3) if first else None,
+    }
+
+
+def leave_one_out(rows_by_suite: dict[str, list[dict]], test_only: set[str], args) -> dict[str, dict]:
+    dev = [s for s in rows_by_suite if s not in test_only]
+    figures = {}
+    for suite, rows in rows_by_suite.items():
+        train = [r for s in dev if s != suite for r in rows_by_suite[s]]
+        d, dropped = _fit(train, args)
+        figures[suite] = {**score(d, rows), "fitted_on": [s for s in dev if s != suite], "dropped": dropped}
+    return figures
+
+
+def fit_cmd(args) -> int:
+    specs = load_suites(args.suites)
+    test_only = {s.name for s in specs if s.test_only}
+    out = Path(args.out) / args.generator
+    rows_by_suite = fit_rows(out, args.generator, include_test_only=True)
+    for rows in rows_by_suite.values():
+        for r in rows:
+            r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
+    figures = leave_one_out(rows_by_suite, test_only, args)
+    cols = ["right_and_cited", "answerable_refused", "unanswerable_refused", "evidence_recall", "first_token_p50"]
+    print(f"{args.generator}: each suite scored by the decision fitted on the other development suites "
+          f"(test-only suites: fitted on all development suites); L2 {args.l2}, "
+          f"at most {args.max_false_refusal:.0%} answerable training rows refused")
+    print("| suite | n ans / unans | " + " | ".join(c.replace("_", " ") for c in cols) + " | features dropped |")
+    print("|---|---:|" + "---:|" * len(cols) + "---|")
+    for suite, f in figures.items():
+        mark = " (test only)" if suite in test_only else ""
+        cells = [("—" if f[c] is None else f"{f[c]:.3f}") for c in cols]
+        print(f"| {suite}{mark} | {f['n_answerable']} / {f['n_unanswerable']} | " + " | ".join(cells)
+              + f" | {', '.join(f['dropped']) or '—'} |")
+    dev_rows = [r for s, rows in rows_by_suite.items() if s not in test_only for r in rows]
+    final, dropped = _fit(dev_rows, args)
+    print("final (all development suites):", json.dumps({k: round(v, 3) for k, v in final.weights.items()}),
+          "bias", round(final.bias, 3), "threshold", round(final.threshold, 4), "dropped", dropped)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"generator": args.generator, "figures": figures}, ensure_ascii=False,
+                                              indent=1) + "\n", encoding="utf-8")
+    if args.write:
+        meta = {"fitted_on": f"{len(dev_rows)} rows of the development suites "
+                             f"{', '.join(s for s in rows_by_suite if s not in test_only)} ({args.generator})",
+                "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
+                "dropped_features": dropped, "max_false_refusal": args.max_false_refusal, "l2": args.l2,
+                "command": f"benchmarks/fit_suites.py fit --generator {args.generator} --l2 {args.l2} "
+                           f"--max-false-refusal {args.max_false_refusal} --write"}
+        kind = decision_key(args.generator != "extractive")
+        save_decisions({kind: Decision(final.weights, final.bias, final.threshold, meta)})
+        print(f"wrote the {kind!r} decision to {DECISIONS_FILE}")
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--suites", default=str(SUITES))
+    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--generator", default="llama-cpp")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("collect", help="run every suite with a never-refusing decision, keeping every signal")
+    c.add_argument("--only", nargs="*", help="suite names (default: all)")
+    c.add_argument("--limit", type=int, default=None, help="questions per suite")
+    c.set_defaults(func=collect)
+    f = sub.add_parser("fit", help="leave-one-suite-out figures; --write stores the decision fitted on all")
+    f.add_argument("--l2", type=float, default=0.3)
+    f.add_argument("--max-false-refusal", type=float, default=0.05)
+    f.add_argument("--write", action="store_true")
+    f.add_argument("--json", help="also write the figures to this file")
+    f.set_defaults(func=fit_cmd)
+    args = ap.parse_args()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
