@@ -10,7 +10,7 @@ Public API (the rest of rag.evaluation is internal):
     CHARTS                                     the chart files written beside a report
     load_cmrc, sample_items, SAMPLE_SEED       the CMRC 2018 set as gold items and passages
     FeedbackLog                                thumbs up/down from the chat page
-    load_suites, run_suites, suite_table, fit_rows   the development suites of evals/suites.toml
+    load_suites, build_suite, run_suites, suite_table, fit_rows   the development suites (evals/suites.toml)
 """
 from .charts import CHARTS
 from .cmrc import SAMPLE_SEED, load_cmrc, sample_items
@@ -18,10 +18,10 @@ from .feedback import FeedbackLog
 from .metrics import hit_at_k, percentile, reciprocal_rank, supports
 from .runner import GoldItem, failure_reasons, fmt, load_gold, run_eval
 from .suite_run import fit_rows, run_suites, suite_table
-from .suites import load_suites
+from .suites import build_suite, load_suites
 
 __all__ = [
-    "CHARTS", "FeedbackLog", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
+    "CHARTS", "FeedbackLog", "build_suite", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
     "fit_rows", "load_gold", "load_suites", "percentile", "reciprocal_rank", "run_eval", "run_suites", "sample_items",
     "suite_table", "supports",
 ]

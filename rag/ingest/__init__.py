@@ -7,9 +7,10 @@ Public API (the rest of rag.ingest is internal):
     load_documents(folder)       every readable document, with the skipped files and why
     chunk_documents(docs, ...)   paragraph chunks (rag.Chunk) with stable ids
     index_text(chunk)            the text of a chunk as the index embeds and searches it
+    reading_text(chunk)          the text of a chunk as a reader (and the evidence check) sees it
     DocumentInfo, IndexProgress  what Assistant.documents() lists and add_documents() reports
 """
-from .corpus import LOADERS, chunk_documents, index_text, load_documents
+from .corpus import LOADERS, chunk_documents, index_text, load_documents, reading_text
 from .uploads import DocumentInfo, IndexProgress
 
-__all__ = ["DocumentInfo", "IndexProgress", "LOADERS", "chunk_documents", "index_text", "load_documents"]
+__all__ = ["DocumentInfo", "IndexProgress", "LOADERS", "chunk_documents", "index_text", "load_documents", "reading_text"]
