@@ -33,7 +33,10 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant  # noqa: E402
-from rag.answering import pipeline as answering, citations, refusal, selection as sentences
+from rag.answering import pipeline as answering, refusal, selection as sentences  # noqa: E402
+from rag.answering.review import review_reply  # noqa: E402
+from rag.answering.stages import DecideBefore, SelectEvidence  # noqa: E402
+from rag.answering.state import AnswerState  # noqa: E402
 from rag.evaluation.runner import load_gold  # noqa: E402
 from rag.types import Chunk, Hit  # noqa: E402
 
@@ -122,23 +125,18 @@ def recompute(args) -> int:
     a = Assistant.load()
     opts = a.options(generator=args.generator)
     by_query = {r["query_id"]: r for r in nomiracl_sample(10_000)}
-    is_lm = args.generator != "extractive"
+    gen = a.generator(args.generator)
     for row in rows:
         if row["set"] == "gold":
             hits, weights = a.retrieve(row["question"], k=opts.k), a.unit_weights
         else:
             hits, weights = nomiracl_hits(by_query[row["id"]], opts.k)
-        context = citations.number_context(hits)
-        passages = answering.numbered_passages(context)
-        ranked = sentences.rank(row["question"], passages, embedder=a.embedder, weights=weights)
-        shown = sentences.select(ranked, opts.context_chars, question=row["question"])
-        sig = answering.pre_signals(row["question"], context, ranked, shown, weights)
-        probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if is_lm else None
-        _, reviewed, _ = answering.review_reply(row["question"], row.get("reply", row["answer"]), context, shown,
-                                                language_model=is_lm, probe=probe, weights=weights,
-                                                lex_best=sig["lex_best"])
-        sig.update(reviewed)
-        row["signals"] = {k: round(v, 4) for k, v in sig.items()}
+        # the answering stages up to the decision before the reply, then the stored reply reviewed
+        state = AnswerState.start(row["question"], hits, gen, opts, decision=NEVER, embedder=a.embedder, weights=weights)
+        state = DecideBefore().run(SelectEvidence().run(state))
+        probe = {refusal.prompts.NO_ANSWER: row["signals"].get("model_refuse", 0.0)} if gen.is_language_model else None
+        _, reviewed, _ = review_reply(state, row.get("reply", row["answer"]), probe)
+        row["signals"] = state.signals.merged(reviewed).rounded()
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"recomputed {len(rows)} rows in {path}")
     return 0
