@@ -110,6 +110,15 @@ class Settings:
     # is decided by rag.answering.refusal from measured signals, with weights fitted in
     # rag/answering/refusal_model.json (benchmarks/fit_refusal.py).
     context_chars: int = 160
+    # Evidence sized to the question (rag.answering.selection.budget_for): a list, a reason or
+    # a way ("哪些/为什么/如何/怎样", "which ...s/why/how") gets up to context_chars_wide
+    # characters in context_sentences_wide sentences; a single figure or name ("多少/谁",
+    # "how many/who") one best sentence (context_sentences_one); any other question
+    # context_chars in context_sentences. Set by hand; to be fitted on development suites.
+    context_chars_wide: int = 320
+    context_sentences: int = 4
+    context_sentences_wide: int = 6
+    context_sentences_one: int = 1
     # A citation is "supported" when the sentence carrying [n] shares this share of its
     # content with passage n.
     support_min_overlap: float = 0.4
@@ -196,7 +205,8 @@ def _validated(s: Settings) -> Settings:
         raise ConfigError("generation_slots and index_check_seconds must be 0 or more "
                           f"(got {s.generation_slots} and {s.index_check_seconds}).")
     for name in ("k", "max_tokens", "max_question_chars", "chunk_max_chars", "fusion_depth", "context_chars",
-                 "serve_requests"):
+                 "serve_requests", "context_chars_wide", "context_sentences", "context_sentences_wide",
+                 "context_sentences_one"):
         if int(getattr(s, name)) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)}).")
     return s

@@ -90,7 +90,8 @@ class SelectEvidence(Stage):
     def run(self, state: AnswerState) -> AnswerState:
         t0 = time.perf_counter()
         state.ranked = sentences.rank(state.question, state.passages, embedder=state.embedder, weights=state.weights)
-        state.shown = sentences.select(state.ranked, state.options.context_chars, question=state.question)
+        budget = sentences.budget_for(state.question, state.options)  # sized to what the question asks
+        state.shown = sentences.select(state.ranked, budget.chars, question=state.question, max_sentences=budget.sentences)
         state.timings["evidence"] = time.perf_counter() - t0
         return state
 

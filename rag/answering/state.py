@@ -8,8 +8,9 @@ is refused when it is built, not halfway through an answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+from ..config import Settings
 from ..ingest.corpus import reading_text
 from ..types import Hit, Refusal, StreamEvent
 from . import citations
@@ -28,16 +29,20 @@ class AskOptions:
     k: int  # passages retrieved, all of them searched for evidence
     retrieval: str  # dense | bm25 | hybrid
     generator: str  # registry name
-    context_chars: int  # characters of evidence sentences the model is shown
+    context_chars: int  # characters of evidence sentences the model is shown (selection.budget_for)
     max_tokens: int
     temperature: float
     support_min_overlap: float
+    # the evidence budget's other sizes, by the kind of question (rag.config documents them)
+    context_chars_wide: int = Settings.context_chars_wide
+    context_sentences: int = Settings.context_sentences
+    context_sentences_wide: int = Settings.context_sentences_wide
+    context_sentences_one: int = Settings.context_sentences_one
 
     @classmethod
     def from_settings(cls, settings, **overrides) -> "AskOptions":
         """The settings' values, with the given ones instead (not validated: Assistant.options is)."""
-        values = {f: getattr(settings, f) for f in
-                  ("k", "retrieval", "generator", "context_chars", "max_tokens", "temperature", "support_min_overlap")}
+        values = {f.name: getattr(settings, f.name) for f in fields(cls)}
         return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
 
 
