@@ -107,8 +107,17 @@ class Settings:
     # prompt token delays the first answer token on a CPU. 160 keeps the gold evidence in
     # view for 96% of the gold questions (benchmarks/evidence.py). Whether to answer at all
     # is decided by rag.answering.refusal from measured signals, with weights fitted in
-    # rag/answering/refusal_model.json (benchmarks/fit_refusal.py).
+    # rag/answering/refusal_model.json (benchmarks/fit_suites.py).
     context_chars: int = 160
+    # Evidence sized to the question (rag.answering.selection.budget_for): a list, a reason or
+    # a way ("哪些/为什么/如何/怎样", "which ...s/why/how") gets up to context_chars_wide
+    # characters in context_sentences_wide sentences; a single figure or name ("多少/谁",
+    # "how many/who") one best sentence (context_sentences_one); any other question
+    # context_chars in context_sentences. Set by hand; to be fitted on development suites.
+    context_chars_wide: int = 320
+    context_sentences: int = 4
+    context_sentences_wide: int = 6
+    context_sentences_one: int = 1
     # A citation is "supported" when the sentence carrying [n] shares this share of its
     # content units with passage n. Faithful Chinese paraphrases measured at 0.5-1.0;
     # invented sentences at 0-0.3.
@@ -200,7 +209,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # evidence sentence fits, so every answer would be a refusal.
 WHOLE_MIN: dict[str, int] = {
     "k": 1, "max_tokens": 1, "max_question_chars": 1, "chunk_max_chars": 1, "fusion_depth": 1, "rrf_k": 1,
-    "context_chars": 20, "serve_requests": 1, "generation_slots": 0,
+    "context_chars": 20, "context_chars_wide": 20, "context_sentences": 1, "context_sentences_wide": 1,
+    "context_sentences_one": 1, "serve_requests": 1, "generation_slots": 0,
 }
 # number settings and their (lowest, highest) value, None for no upper bound
 NUMBER_RANGE: dict[str, tuple[float | None, float | None]] = {
@@ -209,7 +219,8 @@ NUMBER_RANGE: dict[str, tuple[float | None, float | None]] = {
 }
 NUMBER_ABOVE: dict[str, float] = {"max_upload_mb": 0.0}  # must be more than this
 # the settings a caller may change for one question (Assistant.options -> AskOptions)
-CALL_OPTIONS = ("k", "retrieval", "generator", "context_chars", "max_tokens", "temperature", "support_min_overlap")
+CALL_OPTIONS = ("k", "retrieval", "generator", "context_chars", "max_tokens", "temperature", "support_min_overlap",
+                "context_chars_wide", "context_sentences", "context_sentences_wide", "context_sentences_one")
 
 
 def check(values: dict[str, Any]) -> None:

@@ -140,6 +140,11 @@ class Evidence:
         return cls(**_known(cls, d))
 
 
+# How many of an answer's evidence sentences (best first) a front end shows before the
+# answer arrives, and with it: the "evidence" stream event carries this many.
+EVIDENCE_SHOWN_FIRST = 2
+
+
 # Why an answer was refused; a front end picks its wording by code, not by parsing text.
 REFUSAL_CODES = (
     "no_passages",  # retrieval found nothing
@@ -175,16 +180,24 @@ class Answer:
     question: str = ""
     standalone_question: str = ""  # the question after condensing it with chat history
     generator: str = ""
-    evidence: tuple[Evidence, ...] = ()  # the sentences shown first, best first
+    evidence: tuple[Evidence, ...] = ()  # the sentences the answer was drawn from, best first
     refusal: Refusal | None = None  # set exactly when refused
     # what the answer-or-refuse decision was made from (rag.answering.refusal), refused or not
     signals: dict[str, float] = field(default_factory=dict)
+    # the decision's probability that the documents hold no answer (None: no decision was taken)
+    p_no_answer: float | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
         """The notes plus the refusal reason, as plain strings (the pre-0.2 field)."""
         extra = (f"refused: {self.refusal.message}",) if self.refusal else ()
         return self.notes + extra
+
+    @property
+    def first_evidence(self) -> tuple[Evidence, ...]:
+        """The evidence sentences a front end shows with the answer: those the "evidence"
+        event showed before it."""
+        return self.evidence[:EVIDENCE_SHOWN_FIRST]
 
     def hit_for(self, chunk_id: str) -> Hit | None:
         """The retrieved passage a citation points at (None when it is not among the hits)."""
@@ -199,6 +212,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "evidence": [e.to_dict() for e in self.evidence],
             "signals": dict(self.signals),
+            "p_no_answer": self.p_no_answer,
             "hits": [h.to_dict() for h in self.hits],
             "notes": list(self.notes),
             "warnings": list(self.warnings),
@@ -221,7 +235,7 @@ class Answer:
             generator=d.get("generator", ""),
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
             refusal=Refusal.from_dict(d["refusal"]) if d.get("refusal") else None,
-            signals=dict(d.get("signals", {})),
+            signals=dict(d.get("signals", {})), p_no_answer=d.get("p_no_answer"),
         )
 
 

@@ -3,6 +3,8 @@ taken from signals, citation repair; and the extractive generator, which needs n
 
 The decision used here is written out in the test (not the fitted rag/answering/refusal_model.json),
 so these tests pin the pipeline's behaviour, not the current fit."""
+import re
+
 import pytest
 
 from fakes import FakeGenerator
@@ -69,15 +71,18 @@ def test_evidence_comes_first_then_tokens_then_one_answer():
 
 
 def test_prompt_is_the_fixed_prefix_then_the_selected_sentences():
-    gen, _, _ = run("积分可以兑换什么权益？", "积分可兑换算力资源[2]。")
+    gen, _, answer = run("积分可以兑换什么权益？", "积分可兑换算力资源[2]。")
     prompt = gen.prompts[0]
     assert prompt[:-1] == prompts.prefix_messages()  # the cached part, identical every time
-    q, passages, english = prompts.parse_messages(prompt)
-    assert q == "积分可以兑换什么权益？" and not english
-    assert sum(len(t) for _, _, t in passages) <= OPTS.context_chars  # sentences, not passages
-    assert all(section == "" for _, section, _ in passages)  # no titles: they cost prompt time
-    shown = {n: t for n, _, t in passages}
-    assert "积分可兑换算力资源" in shown[2]  # numbering is the passage's, not the sentence's
+    user = prompt[-1]["content"]
+    head, _, question = user.partition("\n\n问题：")
+    assert question == "积分可以兑换什么权益？" and head.startswith("资料：\n")
+    lines = [re.fullmatch(r"\[(\d+)\] (.*)", line) for line in head.split("\n")[1:]]
+    assert lines and all(lines)  # "[n] sentence": no titles, they cost prompt time
+    passages = [(int(m.group(1)), m.group(2)) for m in lines]
+    assert sum(len(t) for _, t in passages) <= OPTS.context_chars  # sentences, not passages
+    assert sorted(passages) == sorted((e.n, e.text) for e in answer.evidence)  # what the answer says it showed
+    assert any(n == 2 and "积分可兑换算力资源" in t for n, t in passages)  # numbered by passage, not sentence
 
 
 def test_extractive_generator_gets_whole_passages():

@@ -62,17 +62,6 @@ def test_passage_text_is_kept_on_one_line():
     assert "[1]《标题 二》第一行 第二行 第三" in msgs[-1]["content"]
 
 
-def test_parse_messages_inverts_build_messages():
-    for english, q in ((False, "对头部平台怎样监管？"), (True, "How are platforms supervised?")):
-        msgs = prompts.build_messages(q, PASSAGES, english)
-        assert prompts.parse_messages(msgs) == (q, PASSAGES, english)
-
-
-def test_parse_messages_rejects_other_prompts():
-    assert prompts.parse_messages([{"role": "user", "content": "把这个问题改写成独立的问题：那数据呢？"}]) is None
-    assert prompts.parse_messages([]) is None
-
-
 def test_refusal_text_follows_language_and_names_the_closest_passage():
     zh = prompts.refusal_text(False, "深化数据资源开发利用", "数据编目16万类")
     assert zh.startswith("文档中没有找到这个问题的答案") and "《深化数据资源开发利用》" in zh and "数据编目16万类" in zh

@@ -60,7 +60,7 @@ def render_turn(index: int, turn: Turn) -> str:
     if turn.standalone and turn.standalone != turn.question:
         parts.append(f'<div class="rewritten">→ 改写为 · Searched as: {esc(turn.standalone)}</div>')
     a = turn.answer
-    shown_evidence = a.evidence[:2] if a is not None else turn.evidence
+    shown_evidence = a.first_evidence if a is not None else turn.evidence  # as many as the stream showed
     if shown_evidence:
         parts.append(render_evidence(shown_evidence, refused=a is not None and a.refused))
     if a is not None:

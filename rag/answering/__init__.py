@@ -3,7 +3,8 @@
 Stages, in the order a question meets them: select evidence (selection), decide whether the
 documents hold the answer (refusal), respond (generators/, prompts, condense for follow-ups,
 model_line for the queue in front of the model), repair wording (wording), cite and check
-(citations). pipeline.answer_stream runs them; transcript renders finished answers.
+(citations). Each is a stage over one AnswerState (state.py, stages.py, responders.py);
+pipeline.answer_stream runs them in order; transcript renders finished answers.
 """
 from .pipeline import AskOptions, answer_stream, render_evidence
 # what the front ends show: citation markers in a reply, answers as Markdown
@@ -11,8 +12,8 @@ from .citations import number_context, parse_markers
 from .prompts import NO_ANSWER
 from .transcript import answer_markdown, conversation_markdown
 # the stages one at a time, for the tools that measure or refit them
-# (benchmarks/evidence.py, benchmarks/fit_refusal.py)
-from .pipeline import numbered_passages, pre_signals, review_reply
+# (benchmarks/evidence.py, benchmarks/fit_suites.py)
+from .pipeline import numbered_passages
 from .refusal import MODEL_FILE as DECISIONS_FILE, PRIOR as PRIOR_DECISION, Decision, decision_key, save_decisions
 from .refusal import FEATURES as REFUSAL_FEATURES, fit as fit_decision
 from .selection import UnitWeights, in_reading_order, lexical_scores, rank as rank_sentences, select as select_sentences
@@ -20,7 +21,8 @@ from .selection import UnitWeights, in_reading_order, lexical_scores, rank as ra
 __all__ = [
     "AskOptions", "answer_stream", "render_evidence",
     "NO_ANSWER", "answer_markdown", "conversation_markdown", "number_context", "parse_markers",
-    "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "REFUSAL_FEATURES", "UnitWeights", "decision_key", "fit_decision", "in_reading_order",
-    "lexical_scores", "numbered_passages", "pre_signals", "rank_sentences", "review_reply", "save_decisions",
+    "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "REFUSAL_FEATURES", "UnitWeights", "decision_key", "fit_decision",
+    "in_reading_order",
+    "lexical_scores", "numbered_passages", "rank_sentences", "save_decisions",
     "select_sentences",
 ]

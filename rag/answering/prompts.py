@@ -70,8 +70,7 @@ EXTRACTIVE_EN_LEAD = "The documents say: "
 
 
 def format_passage(n: int, section: str, text: str, english: bool) -> str:
-    """One passage per line ("[n]《title》text"; "[n] text" when it has no title): the
-    extractive generator reads the prompt back line by line."""
+    """One passage per line ("[n]《title》text"; "[n] text" when it has no title)."""
     section = " ".join(section.split())
     if not section:
         return PASSAGE_BARE.format(n=n, text=" ".join(text.split()))
@@ -106,9 +105,6 @@ def refusal_text(english: bool, section: str = "", snippet: str = "") -> str:
     return (REFUSAL_EN if english else REFUSAL_ZH).format(closest=closest)
 
 
-_PASSAGE_LINE = re.compile(r"^\[(\d+)\](?:《(.*?)》| \((.*?)\) | )(.*)$")
-
-
 # Other ways the model says the passages do not answer (it paraphrases NO_ANSWER at times,
 # in English above all).
 _DECLINES = re.compile(
@@ -126,21 +122,3 @@ def is_refusal_reply(reply: str) -> bool:
     """Did the model say the passages do not answer (NO_ANSWER, or in its own words)?"""
     body = reply.strip().strip("。.!！ ")
     return body.startswith(NO_ANSWER) or bool(_DECLINES.search(body))
-
-
-def parse_messages(messages: Sequence[dict[str, str]]) -> tuple[str, list[tuple[int, str, str]], bool] | None:
-    """The inverse of build_messages: (question, passages, english) of the last user turn,
-    or None when the messages are not an answering prompt. Lets the extractive generator
-    work from the same prompt a language model gets."""
-    user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
-    for english, head, q_label in ((False, "资料：\n", "\n\n问题："), (True, "Passages:\n", "\n\nQuestion: ")):
-        if user.startswith(head) and q_label in user:
-            body, _, rest = user[len(head) :].partition(q_label)
-            question = rest.split("\n", 1)[0].strip()
-            passages = []
-            for line in body.split("\n"):
-                m = _PASSAGE_LINE.match(line)
-                if m:
-                    passages.append((int(m.group(1)), m.group(2) or m.group(3) or "", m.group(4)))
-            return question, passages, english
-    return None

@@ -1,42 +1,17 @@
 """The answer-or-refuse decision: one calibrated probability from measurable signals.
 
-    sig = context_signals(question, ranked, shown)          # before generation
-    sig |= draft_signals(question, reply, shown, probe)     # after it
-    p = DECISION.probability(sig)                           # P(the documents hold no answer)
+    sig = context_signals(question, ranked, shown)                  # before generation
+    sig = sig.merged(draft_signals(question, reply, shown, probe))  # after it
+    p = DECISION.probability(sig)                                   # P(the documents hold no answer)
     refuse = p >= DECISION.threshold
 
-Signals, each in [0, 1]:
-- lex_best    IDF-weighted share of the question's key units in the best sentence
-- lex_shown   the same share over all sentences the model is shown
-- dense_best  cosine (question, best sentence) with the multilingual embedder
-- english     the question is English (its lexical signals mean less)
-- figure_missing  it asks for a figure and no sentence near the top holds one
-- entity_missing  share of the names and figures in the question (places, people,
-                  organisations, "60%") that no retrieved passage holds: a false
-                  premise names what is not there ("甘肃庆阳", "上海、杭州")
-- model_refuse    the model's probability of starting its reply with NO_ANSWER
-                  (or 1/0 when the backend cannot report it: did it decline?)
-- draft_support   share of what the draft answer adds to the question that it was
-                  shown (0 when it states figures the passages lack)
-- draft_focus     key-term share of the question in the sentence the answer copies
-                  from: a false premise ("唐于渝在哪所大学任教？") is answered from a
-                  sentence about something else
-- draft_no_figure the question asks for a figure and the answer gives none the passages
-                  state, in the unit asked for ("多少家" wants "…家")
-- subject_missing share of the names in the question that the passages the answer cites
-                  do not hold (title and byline included): "唐于渝在哪所大学任教？"
-                  answered from another author's byline
-- premise_echo    share of the words the answer repeats from the question that no
-                  retrieved passage holds: an answer that confirms a false premise
-                  ("…与新疆哈密、甘肃庆阳共建…", "建议关停…") repeats what is not there
-- draft_no_name   the question wants a person's name (an author, a photographer) and the
-                  answer names nobody: an affiliation is not a name, and the documents
-                  may give only the affiliation
+The signals are the fields of rag.answering.signals.Signals (one record, each field a
+feature in [0, 1]: what each measures is written there); the functions below measure them.
 
-The weights are a logistic regression fitted by `fit` (benchmarks/fit_refusal.py)
-on half of NoMIRACL zh and on the gold set, and reported on the other half and by
-cross-validation; they live in refusal_model.json beside this file, with the
-figures they were fitted to.
+The weights are a logistic regression fitted by `fit` (benchmarks/fit_suites.py) on the
+development suites of evals/suites.toml, never on the seed's gold set, and reported
+leave-one-suite-out; they live in refusal_model.json beside this file, with the figures
+they were fitted to.
 
 Before generation, the signals the model would add are unknown; `bounds` gives
 the lowest and highest probability they could lead to. When even the lowest is
@@ -55,14 +30,9 @@ import numpy as np
 
 from ..text import measures as evidence
 from . import prompts, selection as sentences
+from .signals import FEATURES, REPLY_FEATURES as MODEL_FEATURES, Signals, as_mapping
 
-FEATURES = (
-    "lex_best", "lex_shown", "dense_best", "english", "figure_missing", "entity_missing",
-    "model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure", "subject_missing",
-    "draft_no_name",
-)
-MODEL_FEATURES = ("model_refuse", "draft_support", "draft_focus", "premise_echo", "draft_no_figure",
-                  "subject_missing", "draft_no_name")
+SignalValues = Signals | Mapping[str, float]  # a record, or a stored row's dict
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 
@@ -73,15 +43,16 @@ class Decision:
     threshold: float = 0.5
     meta: dict = field(default_factory=dict)
 
-    def logit(self, signals: Mapping[str, float]) -> float:
-        return self.bias + sum(w * float(signals.get(f, 0.0)) for f, w in self.weights.items())
+    def logit(self, signals: SignalValues) -> float:
+        values = as_mapping(signals)
+        return self.bias + sum(w * float(values.get(f, 0.0)) for f, w in self.weights.items())
 
-    def probability(self, signals: Mapping[str, float]) -> float:
+    def probability(self, signals: SignalValues) -> float:
         return 1.0 / (1.0 + math.exp(-self.logit(signals)))
 
-    def bounds(self, signals: Mapping[str, float]) -> tuple[float, float]:
+    def bounds(self, signals: SignalValues) -> tuple[float, float]:
         """(lowest, highest) probability over every value the model signals could take."""
-        base = {f: v for f, v in signals.items() if f not in MODEL_FEATURES}
+        base = {f: v for f, v in as_mapping(signals).items() if f not in MODEL_FEATURES}
         lo = self.logit(base) + sum(min(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
         hi = self.logit(base) + sum(max(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
         sig = lambda x: 1.0 / (1.0 + math.exp(-x))  # noqa: E731
@@ -139,23 +110,23 @@ def entity_missing(question: str, passages_text: str) -> float:
 
 
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
-                    weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "") -> dict[str, float]:
+                    weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "") -> Signals:
     english = not evidence.is_cjk(question)
-    sig = {
-        "entity_missing": entity_missing(question, passages_text),
-        "lex_best": max((s.lexical for s in ranked), default=0.0),
-        "lex_shown": sentences.lexical_scores(question, [" ".join(s.text for s in shown)], weights)[0] if shown else 0.0,
-        "dense_best": max((s.dense for s in ranked), default=0.0),
-        "english": 1.0 if english else 0.0,
-        "figure_missing": 0.0,
-    }
+    figure_missing = 0.0
     if evidence.asks_quantity(question):
         years = evidence.asks_year(question)
         asked = evidence.numbers(question)
         near = [s.text for s in ranked[:3]]
         has = any(not evidence.numbers(q) <= asked for t in near for q in evidence.quantities(t, years=years))
-        sig["figure_missing"] = 0.0 if has else 1.0
-    return sig
+        figure_missing = 0.0 if has else 1.0
+    return Signals(
+        entity_missing=entity_missing(question, passages_text),
+        lex_best=max((s.lexical for s in ranked), default=0.0),
+        lex_shown=sentences.lexical_scores(question, [" ".join(s.text for s in shown)], weights)[0] if shown else 0.0,
+        dense_best=max((s.dense for s in ranked), default=0.0),
+        english=1.0 if english else 0.0,
+        figure_missing=figure_missing,
+    )
 
 
 def draft_support(question: str, reply: str, shown_text: str) -> float:
@@ -208,14 +179,14 @@ def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str])
 
 def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], probe: Mapping[str, float] | None,
                   weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
-                  passages_by_n: Mapping[int, str] | None = None) -> dict[str, float]:
+                  passages_by_n: Mapping[int, str] | None = None) -> Signals:
     declined = prompts.is_refusal_reply(reply)
     p = (probe or {}).get(prompts.NO_ANSWER)
     model_refuse = float(p) if p is not None else (1.0 if declined else 0.0)
     if declined:  # it did decline, whatever its first token's probability was
-        return {"model_refuse": 1.0, "draft_support": 0.0, "draft_focus": 0.0, "premise_echo": 0.0,
-                "draft_no_figure": 1.0 if evidence.asks_quantity(question) else 0.0, "subject_missing": 0.0,
-                "draft_no_name": 1.0 if evidence.asks_name(question) else 0.0}
+        return Signals(model_refuse=1.0, draft_support=0.0, draft_focus=0.0, premise_echo=0.0,
+                       draft_no_figure=1.0 if evidence.asks_quantity(question) else 0.0, subject_missing=0.0,
+                       draft_no_name=1.0 if evidence.asks_name(question) else 0.0)
     shown_text = " ".join(s.text for s in shown)
     support = draft_support(question, reply, shown_text)
     # the sentence the answer was taken from: the shown one sharing most of its units
@@ -225,10 +196,10 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
         source = max(shown, key=lambda s: len(body & evidence.units(s.text)))
         focus = sentences.lexical_scores(question, [source.text], weights)[0]
     echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
-    return {"model_refuse": model_refuse, "draft_support": support, "draft_focus": focus, "premise_echo": echo,
-            "draft_no_figure": 0.0 if answers_figure(question, reply, shown_text) else 1.0,
-            "subject_missing": subject_missing(question, reply, passages_by_n or {}),
-            "draft_no_name": 0.0 if answers_name(question, reply) else 1.0}
+    return Signals(model_refuse=model_refuse, draft_support=support, draft_focus=focus, premise_echo=echo,
+                   draft_no_figure=0.0 if answers_figure(question, reply, shown_text) else 1.0,
+                   subject_missing=subject_missing(question, reply, passages_by_n or {}),
+                   draft_no_name=0.0 if answers_name(question, reply) else 1.0)
 
 
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:[a-z]|\b)")
@@ -258,18 +229,19 @@ def answers_figure(question: str, reply: str, shown_text: str) -> bool:
     return False
 
 
-def extractive_signals() -> dict[str, float]:
+def extractive_signals() -> Signals:
     """What a non-model answer contributes: it copies passage text, so it never declines
     and always holds its own content; its focus is the best sentence's."""
-    return {"model_refuse": 0.0, "draft_support": 1.0, "premise_echo": 0.0, "subject_missing": 0.0}
+    return Signals(model_refuse=0.0, draft_support=1.0, premise_echo=0.0, subject_missing=0.0)
 
 
 # ---------------------------------------------------------------------- fitting
-def fit(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], *, l2: float = 0.1,
+def fit(rows: Sequence[SignalValues], labels: Sequence[bool], *, l2: float = 0.1,
         max_false_refusal: float = 0.05, iters: int = 200) -> Decision:
     """Logistic regression (Newton's method, L2 on the weights) of label = "no answer",
     then the threshold: the lowest one that refuses at most `max_false_refusal` of the
     answerable rows, so a wrong refusal stays rare."""
+    rows = [as_mapping(r) for r in rows]
     X = np.array([[float(r.get(f, 0.0)) for f in FEATURES] for r in rows], dtype=np.float64)
     y = np.array(labels, dtype=np.float64)
     Xb = np.hstack([X, np.ones((len(X), 1))])

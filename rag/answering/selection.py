@@ -225,6 +225,52 @@ def shorten(sentence: str, question: str, limit: int = MAX_SENTENCE_CHARS) -> st
     return out if len(out) <= limit else out[:limit]
 
 
+# ---------------------------------------------------------------------- evidence sized to the question
+# A list, a reason or a way is spread over several sentences; a figure or a name sits in
+# one. The question's wording says which it wants (Chinese and English); how much each
+# kind gets is in the settings (context_chars, context_chars_wide, context_sentences,
+# context_sentences_wide, context_sentences_one: rag.config), set by hand for now and to be
+# fitted on the development suites, not the seed gold.
+_ASKS_MANY = re.compile(
+    r"哪些|哪几|几个方面|有何|分别|包括|为什么|为何|原因|理由|如何|怎样|怎么|措施|举措|做法|途径|方式|哪[两三四五六七八九十几]"
+    r"|\b(?:why|reasons?|how(?! (?:many|much|long|old|far|often|big|large|high)\b)|ways?|steps|measures"
+    r"|what (?:are|were)|which \w+s|list|name (?:the|all|some))\b",
+    re.IGNORECASE,
+)
+_ASKS_ONE_NAME = re.compile(r"谁|哪位|哪一位|哪个人|哪一個人|\bwho(?:m|se)?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much evidence a question is shown: characters in all, and sentences at most."""
+
+    kind: str  # "many" (a list, reasons, a way) | "one" (a figure or a name) | "some" (anything else)
+    chars: int
+    sentences: int
+
+
+def question_kind(question: str) -> str:
+    """"many" for a list, a reason or a way (哪些/为什么/如何/怎样, which ...s/why/how),
+    "one" for a single figure or name (多少/谁, how many/who), "some" otherwise."""
+    if _ASKS_MANY.search(question):
+        return "many"
+    if evidence.asks_quantity(question) or evidence.asks_name(question) or _ASKS_ONE_NAME.search(question):
+        return "one"
+    return "some"
+
+
+def budget_for(question: str, sizes) -> Budget:
+    """The evidence budget for the question; `sizes` holds the settings' sizes (Settings,
+    AskOptions: context_chars, context_chars_wide, context_sentences, context_sentences_wide,
+    context_sentences_one)."""
+    kind = question_kind(question)
+    if kind == "many":
+        return Budget(kind, sizes.context_chars_wide, sizes.context_sentences_wide)
+    if kind == "one":
+        return Budget(kind, sizes.context_chars, sizes.context_sentences_one)
+    return Budget(kind, sizes.context_chars, sizes.context_sentences)
+
+
 def select(ranked: Sequence[Scored], budget: int, *, question: str = "", max_sentences: int = 4,
            min_ratio: float = 0.35) -> list[Scored]:
     """The best sentences that fit in `budget` characters, best first. A sentence scoring

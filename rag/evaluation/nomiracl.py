@@ -1,5 +1,5 @@
 """NoMIRACL (zh) as an evaluation suite: each question is answered from its own 10 passages
-only, the protocol of benchmarks/fit_refusal.py (the passages ranked lexically against the
+only, the protocol NoMIRACL was measured with before the suites (the passages ranked lexically against the
 question, the top k kept). "relevant" questions have an answering passage among them and
 count as answerable; "non_relevant" ones have none and must be refused. There are no gold
 answer strings: the suite measures the refusal decision, both ways.

@@ -1,0 +1,76 @@
+"""What the answer-or-refuse decision (rag.answering.refusal) reads: one record of signals,
+each a field, each in [0, 1]. The decision's feature list is these fields, in this order.
+
+A field is None until the stage that measures it has run: the evidence signals are
+known before any reply, the reply signals only once the model (or the extractive
+picker) has answered. `as_dict()` holds the measured ones, the shape Answer.signals,
+Refusal.signals and the refusal fit's stored rows have always had.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+_REPLY = {"reply": True}  # field metadata: measured from the reply, unknown before it
+
+
+@dataclass(frozen=True)
+class Signals:
+    # -- from the evidence, before any reply
+    lex_best: float | None = None  # IDF-weighted share of the question's key units in the best sentence
+    lex_shown: float | None = None  # the same share over all sentences the model is shown
+    dense_best: float | None = None  # cosine (question, best sentence), multilingual embedder
+    english: float | None = None  # the question is English (its lexical signals mean less)
+    figure_missing: float | None = None  # it asks for a figure and no sentence near the top holds one
+    # share of the names and figures in the question that no retrieved passage holds: a
+    # false premise names what is not there ("甘肃庆阳", "上海、杭州")
+    entity_missing: float | None = None
+    # -- from the reply (the model's draft, or the extractive pick)
+    # the model's probability of starting its reply with NO_ANSWER (1/0 when the backend
+    # cannot report it: did it decline?)
+    model_refuse: float | None = field(default=None, metadata=_REPLY)
+    # share of what the draft adds to the question that it was shown (0 for invented figures)
+    draft_support: float | None = field(default=None, metadata=_REPLY)
+    # key-term share of the question in the sentence the answer copies from: a false premise
+    # ("唐于渝在哪所大学任教？") is answered from a sentence about something else
+    draft_focus: float | None = field(default=None, metadata=_REPLY)
+    # share of the words the answer repeats from the question that no passage holds
+    premise_echo: float | None = field(default=None, metadata=_REPLY)
+    # the question asks for a figure and the answer gives none the passages state, in its unit
+    draft_no_figure: float | None = field(default=None, metadata=_REPLY)
+    # share of the question's names that the passages the answer cites do not hold
+    subject_missing: float | None = field(default=None, metadata=_REPLY)
+    # the question wants a person's name and the answer names nobody
+    draft_no_name: float | None = field(default=None, metadata=_REPLY)
+
+    def as_dict(self) -> dict[str, float]:
+        """The measured signals by name (the JSON shape of Answer.signals)."""
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+    def rounded(self, digits: int = 4) -> dict[str, float]:
+        return {k: round(v, digits) for k, v in self.as_dict().items()}
+
+    def merged(self, newer: "Signals") -> "Signals":
+        """These signals with every signal `newer` measured taking its value."""
+        return replace(self, **newer.as_dict())
+
+    def __getitem__(self, name: str) -> float:
+        """sig["lex_best"], as the old dicts were read; KeyError when not measured."""
+        value = getattr(self, name, None) if name in FEATURES else None
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, float]) -> "Signals":
+        """From an `as_dict()` shape (a stored row); unknown names are left out."""
+        return cls(**{k: float(v) for k, v in values.items() if k in FEATURES})
+
+
+FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
+REPLY_FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Signals) if f.metadata.get("reply"))
+
+
+def as_mapping(signals: "Signals | Mapping[str, float]") -> Mapping[str, float]:
+    """The measured signals by name, from a Signals record or a stored dict."""
+    return signals.as_dict() if isinstance(signals, Signals) else signals

@@ -1,0 +1,250 @@
+"""The answering stages, in the order a question meets them:
+
+    SelectEvidence -> DecideBefore -> Respond -> DecideAfter -> RepairWording -> Cite
+
+Each is `run(state) -> state` over one AnswerState (rag.answering.state) and declares
+the fields it reads (`needs`) and fills (`gives`); the Pipeline (rag.answering.pipeline)
+checks the order when it is built. A stage that has something to show while it works
+(the evidence, the reply's tokens, a place in the model's queue) overrides `stream`,
+a generator of StreamEvents that returns the state, which the pipeline forwards.
+Any stage can be replaced by another with the same needs and gives.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from ..errors import ConfigError
+from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
+from . import citations, prompts, refusal, selection as sentences, wording
+from .responders import Responder, render, responder_for
+from .review import review_reply
+from .state import AnswerState
+
+_SNIPPET_CHARS = 60
+UNSUPPORTED_DRAFT = 0.25  # draft_support under this: the draft's content is not from the passages
+
+
+class Stage:
+    needs: frozenset[str] = frozenset()
+    gives: frozenset[str] = frozenset()
+
+    def run(self, state: AnswerState) -> AnswerState:
+        raise NotImplementedError
+
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        """The events this stage shows while it runs; returns the state. By default
+        none: `run` alone."""
+        return self.run(state)
+        yield  # a generator, for `state = yield from stage.stream(state)`
+
+    def __repr__(self) -> str:
+        return type(self).__name__
+
+
+def render_evidence(items: Sequence[Evidence]) -> str:
+    """The evidence as one line of text with its markers: "sentence[1] sentence[3]"."""
+    return " ".join(f"{e.text.rstrip()}[{e.n}]" for e in items)
+
+
+def evidence_items(state: AnswerState) -> tuple[Evidence, ...]:
+    """The shown sentences as the Answer's Evidence records."""
+    return tuple(
+        Evidence(n=s.n, chunk_id=state.context[s.n].chunk.id, text=s.text, section=state.context[s.n].chunk.section,
+                 score=round(s.score, 4))
+        for s in state.shown
+    )
+
+
+def evidence_reply(state: AnswerState, sentence: sentences.Scored | None = None) -> str:
+    """An evidence sentence (the best shown one by default) as the answer."""
+    return render([sentence or state.shown[0]], state.english)
+
+
+def refusal_text(state: AnswerState) -> str:
+    """The refusal in the question's language, pointing at the closest evidence sentence
+    when it shares anything with the question."""
+    if not state.shown or (state.shown[0].lexical <= 0 and not state.english):
+        return prompts.refusal_text(state.english)
+    best = state.shown[0]
+    section = state.context[best.n].chunk.section if best.n in state.context else ""
+    snippet = best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
+    return prompts.refusal_text(state.english, section, snippet)
+
+
+def refuse(state: AnswerState, code: str, message: str) -> Iterator[StreamEvent]:
+    """Decide the answer as a refusal; its text goes out as one "token" event."""
+    state.text = refusal_text(state)
+    state.refusal = Refusal(code, message, round(state.p_no_answer(), 4), state.signals.rounded())
+    yield StreamEvent("token", text=state.text)
+
+
+class SelectEvidence(Stage):
+    """Every sentence of the passages ranked (rag.answering.selection); the best ones
+    within the evidence budget are what the responder is shown. The first of them go to
+    the caller at once, before any model work."""
+
+    needs = frozenset({"question", "passages", "embedder", "weights", "options"})
+    gives = frozenset({"ranked", "shown"})
+
+    def run(self, state: AnswerState) -> AnswerState:
+        t0 = time.perf_counter()
+        state.ranked = sentences.rank(state.question, state.passages, embedder=state.embedder, weights=state.weights)
+        budget = sentences.budget_for(state.question, state.options)  # sized to what the question asks
+        state.shown = sentences.select(state.ranked, budget.chars, question=state.question, max_sentences=budget.sentences)
+        state.timings["evidence"] = time.perf_counter() - t0
+        return state
+
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        state = self.run(state)
+        if not state.shown:
+            yield from refuse(state, "no_passages", "no passage was retrieved for the question")
+            return state
+        first = evidence_items(state)[:EVIDENCE_SHOWN_FIRST]
+        yield StreamEvent("evidence", text=render_evidence(first), evidence=first)
+        return state
+
+
+class DecideBefore(Stage):
+    """The decision from the evidence alone: when no reply could make the documents hold
+    the answer, refuse without running the model."""
+
+    needs = frozenset({"ranked", "shown", "decision"})
+    gives = frozenset({"signals"})
+
+    def run(self, state: AnswerState) -> AnswerState:
+        measured = refusal.context_signals(state.question, state.ranked, state.shown, state.weights,
+                                           state.passages_text())
+        state.signals = state.signals.merged(measured)
+        return state
+
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        state = self.run(state)
+        lowest, _ = state.decision.bounds(state.signals)
+        if lowest >= state.decision.threshold:
+            state.notes.append(f"refused before generating: P(no answer) is at least {lowest:.2f} whatever the model says")
+            yield from refuse(state, "not_in_documents", "the passages do not hold what the question asks for")
+        return state
+
+
+class Respond(Stage):
+    """The responder's reply, streamed as "token" events; before it, the caller's turn
+    for the model ("queue" events, rag.answering.model_line). `responder` None: the one
+    the state's generator calls for (responders.responder_for)."""
+
+    needs = frozenset({"shown", "generator", "options"})
+    gives = frozenset({"reply", "usage"})
+
+    def __init__(self, responder: Responder | None = None):
+        if responder is not None and not isinstance(responder, Responder):
+            raise ConfigError(f"Respond needs a rag.answering.responders.Responder (got {type(responder).__name__}).")
+        self.responder = responder
+
+    def run(self, state: AnswerState) -> AnswerState:
+        for _ in self.stream(state):
+            pass
+        return state
+
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        responder = self.responder or responder_for(state.generator)
+        if state.wait_turn is not None:
+            yield from state.wait_turn()
+        pieces: list[str] = []
+        t_gen = time.perf_counter()
+        t_first = None
+        for piece in responder.stream(state):
+            if not piece:
+                continue
+            if t_first is None:
+                t_first = time.perf_counter()
+            pieces.append(piece)
+            yield StreamEvent("token", text=piece)
+        t_end = time.perf_counter()
+        state.reply = "".join(pieces).strip()
+        n_tokens = int(state.usage.get("completion_tokens") or len(pieces))
+        state.timings["first_token"] = (t_first or t_end) - t_gen
+        state.timings["generate"] = t_end - t_gen
+        state.timings["answer_tokens"] = float(n_tokens)
+        decode = t_end - (t_first or t_end)
+        state.timings["tokens_per_s"] = (n_tokens - 1) / decode if n_tokens > 1 and decode > 0 else 0.0
+        return state
+
+
+class DecideAfter(Stage):
+    """The decision again, with the reply's signals (rag.answering.review). A refusal
+    replaces the draft; when the documents hold the answer but the model declined or
+    wrote what the passages do not hold, the best evidence sentence is the answer."""
+
+    needs = frozenset({"reply", "usage", "signals", "shown"})
+    gives = frozenset({"reply", "signals"})
+
+    def run(self, state: AnswerState) -> AnswerState:
+        for _ in self.stream(state):
+            pass
+        return state
+
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        t_check = time.perf_counter()
+        lm = state.generator.is_language_model
+        state.reply, reviewed, notes = review_reply(state, state.reply, probe=state.usage.get("probe"))
+        state.signals = state.signals.merged(reviewed)
+        state.notes.extend(notes)
+        state.timings["check"] = time.perf_counter() - t_check
+        support = state.signals.draft_support
+        if state.p_no_answer() >= state.decision.threshold:
+            if prompts.is_refusal_reply(state.reply):
+                yield from refuse(state, "model_declined", "the model found no answer in the passages")
+            elif (1.0 if support is None else support) < 0.5:
+                yield from refuse(state, "unsupported_answer", "the draft answer is not backed by the passages")
+            else:
+                yield from refuse(state, "not_in_documents", "the passages do not hold what the question asks for")
+            return state
+        if prompts.is_refusal_reply(state.reply):
+            # the decision overrules the model: answer with the evidence it was shown
+            state.notes.append("the model declined, but the evidence holds the question's terms; answering with it")
+            state.reply = evidence_reply(state)
+        elif lm and (1.0 if support is None else support) < UNSUPPORTED_DRAFT:
+            # the documents hold the answer, but the draft's words are not from them (a small
+            # model may echo its worked examples): the evidence sentence is the safer answer
+            state.notes.append(f"the model's answer {state.reply[:40]!r} is not in the passages; "
+                               "answering with the best evidence sentence")
+            state.reply = evidence_reply(state)
+        return state
+
+
+class RepairWording(Stage):
+    """The documents' own words for a paraphrased span; the evidence sentence for a
+    model's answer that only echoes the question (rag.answering.wording)."""
+
+    needs = frozenset({"reply", "shown"})
+    gives = frozenset({"reply"})
+
+    def run(self, state: AnswerState) -> AnswerState:
+        t0 = time.perf_counter()
+        state.reply, notes = wording.shape(state.reply, state.question, [s.text for s in state.shown])
+        state.notes.extend(notes)
+        if state.generator.is_language_model and wording.is_echo(state.reply, state.question):
+            state.notes.append(f"the answer {state.reply!r} only repeats the question; answering with the best evidence sentence")
+            state.reply = evidence_reply(state)
+        state.timings["check"] = state.timings.get("check", 0.0) + time.perf_counter() - t0
+        return state
+
+
+class Cite(Stage):
+    """Every sentence of the answer pointed at a passage that supports it, and the
+    citations resolved with their supporting spans (rag.answering.citations)."""
+
+    needs = frozenset({"reply", "context", "embedder", "options"})
+    gives = frozenset({"text", "citations"})
+
+    def run(self, state: AnswerState) -> AnswerState:
+        t0 = time.perf_counter()
+        min_support = state.options.support_min_overlap
+        text = citations.drop_invalid_markers(state.reply, list(state.context))
+        text, notes = citations.repair(text, state.context, embedder=state.embedder, min_support=min_support)
+        state.notes.extend(notes)
+        cites, notes = citations.resolve(text, state.context, embedder=state.embedder, min_support=min_support)
+        state.notes.extend(notes)
+        state.text, state.citations = text, tuple(cites)
+        state.timings["check"] = state.timings.get("check", 0.0) + time.perf_counter() - t0
+        return state
