@@ -46,11 +46,13 @@ def is_chinese_name(word: str) -> bool:
 
 # Characters that spell foreign sounds in transliterated names (Xinhua's transliteration
 # tables, simplified; compare against folded text). Everyday words are rarely made of three
-# or more of them in a row, names often are ("弗莱明", "爱因斯坦", "居里").
+# or more of them in a row, names often are ("弗莱明", "爱因斯坦", "居里"). Left out: 东, 南,
+# common in Chinese place words ("东南亚" is a region, "马路东" a street corner). Foreign place
+# names ("莫斯科") match as well: for the name check that is a small price.
 TRANSLITERATION_CHARS = set(
-    "阿埃艾爱安昂奥巴拜班邦宝保鲍贝本比彼毕宾波伯博布查达戴丹道德登迪蒂丁东杜顿多厄恩尔法范菲费芬丰"
+    "阿埃艾爱安昂奥巴拜班邦宝保鲍贝本比彼毕宾波伯博布查达戴丹道德登迪蒂丁杜顿多厄恩尔法范菲费芬丰"
     "佛夫弗福富盖甘冈高戈格根贡古瓜圭哈海汉豪赫亨洪胡华怀霍基吉加贾杰捷金居喀卡凯坎康考柯科克肯孔"
-    "库奎拉莱赖兰朗劳勒雷蕾里利莉林琳隆卢鲁路伦罗洛吕马玛迈麦曼芒梅门蒙米密明姆摩莫默穆纳娜奈南内"
+    "库奎拉莱赖兰朗劳勒雷蕾里利莉林琳隆卢鲁路伦罗洛吕马玛迈麦曼芒梅门蒙米密明姆摩莫默穆纳娜奈内"
     "尼妮宁纽努诺欧帕潘庞佩彭皮珀普齐奇恰乔切钦琼丘萨塞赛桑瑟森沙莎尚舍申什施史斯松苏索塔泰坦汤唐"
     "特廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因英尤约泽扎詹兹佐"
 )
