@@ -202,16 +202,13 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
                    draft_no_name=0.0 if answers_name(question, reply) else 1.0)
 
 
-_LATIN_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:[a-z]|\b)")
-
-
 def answers_name(question: str, reply: str) -> bool:
-    """True unless the question wants a person's name and the reply gives none (a
-    Chinese name, or a romanised one in an English reply)."""
+    """True unless the question wants a person's name and the reply gives none (a Chinese,
+    transliterated or Latin-script name: rag.text.measures.person_names)."""
     if not evidence.asks_name(question):
         return True
     body = evidence.strip_markers(reply)
-    return bool(evidence.person_names(body)) or (not evidence.is_cjk(body) and bool(_LATIN_NAME.search(body)))
+    return bool(evidence.person_names(body))
 
 
 def answers_figure(question: str, reply: str, shown_text: str) -> bool:

@@ -13,7 +13,10 @@ These repairs run after the answer-or-refuse decision and change only wording:
 - echo: an answer that adds nothing to the question is replaced by the best
   evidence sentence;
 - gloss: English glosses in parentheses are dropped from an answer to a Chinese
-  question.
+  question;
+- script: an answer written in simplified characters from traditional passages (or the
+  reverse) is written in the passages' script ("联合国" -> "聯合國"), before the snaps,
+  which compare characters as they are written.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from ..text import measures as evidence
+from ..text.variants import in_script_of
 
 SNAP_MAX_CHARS = 40  # longer answers are sentences, not spans: leave them alone
 SNAP_MIN_COVER = 0.8  # share of the answer's characters that must match the stretch in order
@@ -116,6 +120,10 @@ def drop_glosses(answer: str) -> str:
 def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, list[str]]:
     """The answer with the repairs above applied, and a note for each one made."""
     notes: list[str] = []
+    rewritten = in_script_of(answer, list(sentences))
+    if rewritten != answer:
+        notes.append("wrote the answer in the script of the passages it comes from")
+        answer = rewritten
     if evidence.is_cjk(question):
         cleaned = drop_glosses(answer)
         if cleaned != answer:

@@ -12,7 +12,8 @@ from . import layout
 from .folder import Document, id_stem
 
 # Bump whenever chunk boundaries or texts could change: stored in the index manifest.
-CHUNKER_VERSION = "paragraph-v2"
+# v3: bylines, author lines and photo credits only on explicit markers (rag.ingest.layout)
+CHUNKER_VERSION = "paragraph-v3"
 
 
 def split_long(text: str, max_chars: int) -> list[tuple[int, int]]:

@@ -14,13 +14,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text.names import is_name_shaped
+from ..text.names import NAME_PATTERN, is_name_shaped
 from ..text.sentences import ends_sentence
 
+# Bylines, author lines and photo credits are recognised by their explicit markers only:
+# a heading under a title ("概述") is not an author, and "摄入" is not a photo credit.
+_NAMES = rf"{NAME_PATTERN}(?:\s*[、，,和]\s*{NAME_PATTERN})*"
+# "（作者系…）", "（作者：…）", "（记者 …）": a whole line in brackets that names who wrote it
 _AUTHOR_LINE = re.compile(r"^[（(]\s*(作者|作者单位|记者|通讯员|撰稿)[^）)]*[）)]$")
-_CAPTION = re.compile(r"(摄影|摄|供图|图片来源|图为)")
+# "本报记者 张三", "记者 张三 李四", "文/张三", "作者：张三": a line that is only a byline
+# (after a bare 记者 a space or colon is required: "记者招待会" is not a byline)
+_MARKED_BYLINE = re.compile(
+    rf"^(?:(?:本报|特约|新华社)记者\s*[:：]?\s*|(?:记者|通讯员)(?:\s+|\s*[:：]\s*)|(?:撰文|文|作者)\s*[:：/／]\s*){_NAMES}$"
+)
+# "记者 张锦辉 摄影", "张三 摄", "摄影：张三", "供图：…", "图片来源：…", "图为…"
+_CAPTION = re.compile(
+    rf"(?:记者|通讯员)\s*{_NAMES}\s*摄|{_NAMES}\s*摄(?:影)?\s*$"
+    rf"|(?:摄影|摄|供图|图片来源)\s*[:：/／]\s*\S|^图为"
+)
+CAPTION_MAX_CHARS = 120
 _TAG = re.compile(r"^【[^】]{1,10}】\s*")
-EDITOR_SIGNOFF = re.compile(r"——\s*(\S{1,10})\s*$")
+# "——编者": a paragraph signed by the editors (an intro), a marker of who wrote it; any other
+# dash-ended line ("——鲁迅") is a quotation's source, not the piece's author
+EDITOR_SIGNOFF = re.compile(r"——\s*(编者|编辑部|本报编辑部|本刊编辑部)\s*$")
 BYLINE_MAX_CHARS = 8
 
 
@@ -54,18 +70,34 @@ def split_blocks(text: str) -> list[Block]:
 
 
 def classify(blocks: list[Block]) -> None:
-    for i, b in enumerate(blocks):
+    for b in blocks:
         t = b.text
         if t.startswith("#"):
             b.kind, b.text = "title", t.lstrip("#").strip()
-        elif _AUTHOR_LINE.match(t):
+        elif _AUTHOR_LINE.match(t) or _MARKED_BYLINE.match(t):
             b.kind = "author"
-        elif len(t) <= 120 and _CAPTION.search(t) and not ends_sentence(t) and ("记者" in t or "摄" in t):
+        elif len(t) <= CAPTION_MAX_CHARS and _CAPTION.search(t) and not ends_sentence(t):
             b.kind = "caption"
-        elif len(t) <= BYLINE_MAX_CHARS and i > 0 and blocks[i - 1].kind == "title" and is_name_shaped(t):
-            b.kind = "byline"
         elif len(t) <= 40 and "。" not in t and not ends_sentence(t) and "，" not in t:
             b.kind = "title"
+    _mark_bylines(blocks)
+
+
+def _mark_bylines(blocks: list[Block]) -> None:
+    """A bare name under a title ("唐于渝") is the piece's byline only when the piece also
+    carries an explicit author line ("（作者系…）") before the next title; otherwise it is
+    a heading like any other ("概述")."""
+    for i, b in enumerate(blocks):
+        if not (i > 0 and blocks[i - 1].kind == "title" and b.kind == "title"
+                and len(b.text) <= BYLINE_MAX_CHARS and is_name_shaped(b.text)):
+            continue
+        piece = []
+        for later in blocks[i + 1 :]:
+            if later.kind == "title" and piece:
+                break
+            piece.append(later)
+        if any(p.kind == "author" for p in piece):
+            b.kind = "byline"
 
 
 def repair_breaks(blocks: list[Block]) -> list[Block]:

@@ -4,7 +4,7 @@ Uploads are stored under the corpus folder, in `<corpus>/uploads/`, next to the 
 documents, which stay where they are and cannot be removed from here. A stored file gets
 a safe name (its base name only, characters outside letters, digits and a few marks
 replaced, so "../../etc/passwd" or "a/b\\c.pdf" cannot leave the folder), must be one of
-the formats the loaders read (rag.ingest.corpus.LOADERS), and no larger than
+the formats the loaders read (rag.ingest.formats.LOADERS), and no larger than
 settings.max_upload_mb. The index is then rebuilt from the corpus folder: the embedding
 cache means only the new file's chunks are embedded, everything else is reused, so a new
 document is searchable seconds later, in the same session.
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus import LOADERS
+from .formats import LOADERS
 from .._files import write_bytes
 from ..errors import InputError
 

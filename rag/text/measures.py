@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 import re
 
-from .names import is_chinese_name
+from .names import foreign_names, is_chinese_name
 from .script import CJK_CHAR as _CJK, CJK_RUN, IDEOGRAPHS
 from .script import is_chinese as is_cjk  # noqa: F401  (the name callers of the measures use)
 from .sentences import MARKER, split_sentences  # noqa: F401  (re-exported for the measures' callers)
+from .variants import fold
 
 # Bigrams that say what kind of question it is, not what it is about: they must
 # not count as evidence that a passage holds the answer.
@@ -34,35 +35,28 @@ _EN_STOP = set(
     "piece article feature document documents text according says say said want wants".split()
 )
 _ZH_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
-# A quantity: digits (with decimals/separators) or Chinese numerals followed by a unit,
-# percentage sign or measure word. Ordinals in lists ("一是") are deliberately not matched.
+# Chinese measure words (a closed class: counters, calendar and metric units) that follow a figure
+MEASURE_WORDS = "个类家名项座倍年月日天时分秒元角条种所人台套户次件位只张本部辆架艘层级期届批份页章节岁周米里克吨升亩度瓦"
+# after Chinese numerals only plain counters: "三角", "百度" and "一批" are words, not amounts
+_ZH_COUNTERS = "个类家名项座倍年元条种所人台套户"
+_CJK_UNIT = rf"(?:平方|立方)?(?:千|公|厘|毫)?[{MEASURE_WORDS}]"
+# a Latin unit word: glued to the number or after a space ("16PFlops", "5 km/h", "3 million");
+# one letter glued to a number names a thing ("5G", "4D"), so a unit has two letters or more
+_LATIN_UNIT = r"[A-Za-z]{2,}(?:/[A-Za-z]+)?"
+# A quantity: a number (digits with decimals/separators, with an optional scale and a unit
+# word or percent sign), or Chinese numerals followed by a measure word. Ordinals in lists
+# ("一是") are deliberately not matched.
 _QUANTITY = re.compile(
-    rf"(?:\d+(?:[.,，]\d+)*\s*(?:%|％|‰|[万亿千百]+)?\s*(?:[个类家名项座倍年月日元亿万条种所人台套户]|"
-    rf"percent|per\s*cent|million|billion|trillion|thousand|yuan|PFlops)?)"
-    rf"|(?:[{_ZH_NUMERAL}]+(?:个|类|家|名|项|座|倍|年|元|条|种|所|人|台|套|户|成|方面|维度|大类))"
+    rf"(?:\d+(?:[.,，]\d+)*\s*(?:%|％|‰|[万亿千百]+)?\s*(?:{_CJK_UNIT}|per\s*cent|{_LATIN_UNIT})?)"
+    rf"|(?:[{_ZH_NUMERAL}]+(?:[{_ZH_COUNTERS}]|成|方面|维度|大类))"
 )
+_TRAILING_WORD = re.compile(r"\s+([A-Za-z]+)$")
 _DIGIT_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
 def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
-
-
-@functools.lru_cache(maxsize=1)
-def _to_simplified() -> dict[int, str]:
-    """Traditional -> simplified, character by character (zhconv's table): enough to match
-    a simplified question against traditional text (臺灣大學 / 台湾大学); phrase-level
-    conversion is not needed for comparison."""
-    from zhconv import zhconv as tables
-
-    tables.loaddict()
-    return {ord(k): v for k, v in tables.zhcdicts["zh2Hans"].items() if len(k) == 1 and len(v) == 1}
-
-
-def fold(text: str) -> str:
-    """The text in simplified characters, for comparing (never for display)."""
-    return text.translate(_to_simplified()) if _CJK.search(text) else text
 
 
 def squeeze(text: str) -> str:
@@ -115,6 +109,9 @@ def quantities(text: str, *, years: bool = True) -> list[str]:
     plain = strip_markers(text)
     for m in _QUANTITY.finditer(plain):
         q = m.group(0).strip()
+        word = _TRAILING_WORD.search(q)
+        if word and word.group(1).lower() in _EN_STOP:  # "in 2024 the city": "the" is no unit
+            q = q[: word.start()]
         if not q:
             continue
         before, after = plain[m.start() - 1 : m.start()], plain[m.end() : m.end() + 1]
@@ -169,7 +166,7 @@ def asks_quantity(question: str) -> bool:
     return bool(_ASKS_QUANTITY_ZH.search(question) or _ASKS_QUANTITY_EN.search(question))
 
 
-_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(个|项|类|家|名|种|位|条|所|座|台|套|户|倍|年|亿元|万元|元|亿|万)")
+_ASKED_UNIT = re.compile(rf"(?:多少|几)\s*((?:[万亿千百]+)?{_CJK_UNIT}|[万亿])")
 
 
 def asked_unit(question: str) -> str:
@@ -288,17 +285,19 @@ def ordinal_phrases(text: str) -> list[str]:
 
 
 def person_names(text: str) -> list[str]:
-    """Chinese personal names in a text: words jieba tags as a person's name that start with
-    a common surname, have 2-4 characters, and are not everyday dictionary words (jieba
-    tags "高水平" and "智能化" as names too)."""
+    """Personal names in a text: Chinese ones (words jieba tags as a person's name that have
+    the shape of one (rag.text.names) and are not everyday dictionary words: jieba tags
+    "高水平" and "智能化" as names too), then transliterated and Latin-script ones
+    ("弗莱明", "巴拉克·欧巴马", "Alexander Fleming")."""
     out = []
-    for w, flag in _jieba().posseg.cut(fold(strip_markers(text))):
+    folded = fold(strip_markers(text))
+    for w, flag in _jieba().posseg.cut(folded):
         known = _dictionary_frequency(w)
         # a word jieba guessed (not in its dictionary) is a name; a dictionary word rarely is
         # ("成渝" is the Chengdu-Chongqing region, "高水平" a phrase), unless a rare 3-character one
         if flag in _PERSON_TAGS and is_chinese_name(w) and (not known or (len(w) == 3 and known < 50)):
             out.append(w)
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(out + foreign_names(folded)))
 
 
 # Questions that want a person's name: an author, a photographer, "叫什么名字". (Plain 谁
