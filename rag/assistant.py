@@ -130,7 +130,8 @@ class Assistant:
 
         return describe(self.index.chunks)
 
-    def add_documents(self, files, progress: ProgressCallback | None = None) -> AddResult:
+    def add_documents(self, files, progress: ProgressCallback | None = None, *, user: str = "",
+                      replace: bool = False) -> AddResult:
         """Store files (paths, or (name, bytes) pairs) under <corpus>/uploads/ and re-index:
         only their chunks are embedded, and they are searchable as soon as this returns.
         InputError, before anything is stored, for an unsupported format, a file over
@@ -141,7 +142,7 @@ class Assistant:
         with self._docs_lock:
             watch = docs.Stopwatch(progress)
             corpus = self.settings.corpus_path
-            stored = docs.store_uploads(corpus, files, self.settings.max_upload_mb)
+            stored = docs.store_uploads(corpus, files, self.settings.max_upload_mb, user=user, replace=replace)
             sources = [s for s, _ in stored]
             watch.report("reading")
             index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n))

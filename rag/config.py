@@ -123,6 +123,12 @@ class Settings:
     # thumbs up/down from the chat page, one JSON line each (rag.evaluation.feedback); `rag feedback
     # export` turns them into gold-file candidates
     feedback_path: str = "feedback/feedback.jsonl"
+    # --- sharing a server (rag.security): who may sign in, with which role (`rag users add`);
+    # when the file exists the page and the APIs ask for a name and password. Without it
+    # `rag serve` stays open on loopback and refuses any other address.
+    users_file: str = "users.json"
+    # one JSON line per document added or removed (and per refused attempt): who, when, what
+    audit_path: str = "logs/audit.jsonl"
 
     # ------------------------------------------------------------------ helpers
     def __post_init__(self) -> None:

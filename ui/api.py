@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import gradio as gr
+
 from rag import RagError
 
 from .backend import Backend
@@ -72,30 +74,45 @@ def ask(backend: Backend, question: str, history_json: str = "[]", generator: st
         yield json.dumps({"kind": "error", "text": str(e)}, ensure_ascii=False)
 
 
-def add_document(backend: Backend, name: str, text: str) -> str:
+def add_document(backend: Backend, name: str, text: str, replace: bool = False, username: str | None = None) -> str:
     """Store a text document (.txt, .md, .html) under <corpus>/uploads/ and index it, as the
     documents panel does (Assistant.add_documents); JSON of what was added, or {"error"}.
+    Needs the editor role; `replace` replaces this user's own upload of the same name.
     With a shared index every worker finds it within index_check_seconds."""
     try:
-        result = _ready(backend).add_documents([(name, (text or "").encode("utf-8"))])
+        who = backend.access.require(username, "add")
     except RagError as e:
+        backend.audit.record(str(username or ""), "add", "refused: role", files=[str(name)], via="api")
         return json.dumps({"error": str(e)}, ensure_ascii=False)
+    try:
+        result = _ready(backend).add_documents([(name, (text or "").encode("utf-8"))], user=who, replace=bool(replace))
+    except RagError as e:
+        backend.audit.record(who, "add", "failed", files=[str(name)], reason=str(e), via="api")
+        return json.dumps({"error": str(e)}, ensure_ascii=False)
+    backend.audit.record(who, "add", "done", files=[str(name)], added=result.added, replaced=result.replaced,
+                         skipped=result.skipped, chunks=result.chunks, via="api")
     return json.dumps(result.to_dict(), ensure_ascii=False)
 
 
 def add_api(backend: Backend, model_queue: str, concurrency: int) -> None:
     """Register /search, /ask and /add_document on the Blocks being built (call inside
-    `with gr.Blocks()`)."""
-    import gradio as gr
+    `with gr.Blocks()`). gr.Request parameters carry the signed-in user (Gradio resolves
+    their type hints in this module's globals, hence gradio imported at the top)."""
 
-    def _search(question: str, k: int = 5) -> str:
+    def _search(question: str, k: int = 5, request: gr.Request = None) -> str:
+        if not backend.access.can(request.username if request else None, "search"):
+            return json.dumps({"error": "Sign in as a user of this server."})
         return search(backend, question, k)
 
-    def _ask(question: str, history_json: str = "[]", generator: str = "") -> Iterator[str]:
+    def _ask(question: str, history_json: str = "[]", generator: str = "",
+             request: gr.Request = None) -> Iterator[str]:
+        if not backend.access.can(request.username if request else None, "ask"):
+            yield json.dumps({"kind": "error", "text": "Sign in as a user of this server."})
+            return
         yield from ask(backend, question, history_json, generator)
 
-    def _add_document(name: str, text: str) -> str:
-        return add_document(backend, name, text)
+    def _add_document(name: str, text: str, replace: bool = False, request: gr.Request = None) -> str:
+        return add_document(backend, name, text, replace, request.username if request else None)
 
     gr.api(_search, api_name="search", concurrency_limit=None)  # retrieval waits for nobody
     gr.api(_add_document, api_name="add_document", concurrency_limit=1, concurrency_id="documents")

@@ -11,6 +11,7 @@ document is searchable seconds later, in the same session.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -20,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import LOADERS
-from .._files import write_bytes
+from .._files import write_bytes, write_text
 from ..errors import InputError
 
 UPLOAD_FOLDER = "uploads"  # under the corpus folder
 MAX_NAME_CHARS = 120
+OWNERS_FILE = ".owners.json"  # in uploads/: who uploaded each file (only they may replace it)
 _UNSAFE = re.compile(r"[^\w.\-()（）\u3000-\u303f]+")
 
 
@@ -110,9 +112,53 @@ def _data(item) -> tuple[str, bytes]:
     return str(name), data if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
 
 
-def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[str, bool]]:
-    """Check every file first (name, format, size: nothing is written if one fails), then
-    write them under <corpus>/uploads/. Returns (source, replaced) per file."""
+def _owners_file(corpus: Path) -> Path:
+    return upload_folder(corpus) / OWNERS_FILE
+
+
+def owners(corpus: Path) -> dict[str, str]:
+    """{stored file name: the user who uploaded it}."""
+    try:
+        data = json.loads(_owners_file(corpus).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _set_owner(corpus: Path, name: str, user: str | None) -> None:
+    table = owners(corpus)
+    if user is None:
+        table.pop(name, None)
+    else:
+        table[name] = user
+    write_text(_owners_file(corpus), json.dumps(table, ensure_ascii=False, indent=1))
+
+
+def _check_replace(folder: Path, safe: str, corpus: Path, user: str, replace: bool) -> bool:
+    """Whether storing `safe` replaces an upload; InputError when it may not. Names that
+    differ only in case count as the same (x.md and X.md would be one file elsewhere)."""
+    existing = {p.name.lower(): p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
+    same = existing.get(safe.lower())
+    if same is None:
+        return False
+    owner = owners(corpus).get(same, "")
+    if not replace:
+        raise InputError(f"{UPLOAD_FOLDER}/{same} is already uploaded{f' by {owner}' if owner else ''}. Rename "
+                         "the new file, or ask to replace it (only whoever uploaded it may).")
+    if owner != user:
+        raise InputError(f"{UPLOAD_FOLDER}/{same} was uploaded by {owner or 'someone else'}; only they may replace "
+                         "it. Rename the new file instead.")
+    if same != safe:
+        (folder / same).unlink(missing_ok=True)
+    return True
+
+
+def store_uploads(corpus: Path, items: Iterable, max_mb: float, *, user: str = "",
+                  replace: bool = False) -> list[tuple[str, bool]]:
+    """Check every file first (name, format, size, an upload of the same name: nothing is
+    written if one fails), then write them under <corpus>/uploads/, recording `user` as
+    their owner. An existing upload of the same name is replaced only when `replace` is
+    asked for by the user who uploaded it. Returns (source, replaced) per file."""
     folder = upload_folder(corpus)
     checked = []
     for item in items:
@@ -122,17 +168,18 @@ def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[st
         checked.append((safe, bytes(data)))
     if not checked:
         raise InputError("No files were given to add.")
-    names = [s for s, _ in checked]
+    names = [s.lower() for s, _ in checked]
     if len(set(names)) != len(names):
         raise InputError(f"Two of the files would be stored under the same name ({', '.join(names)}); rename one.")
+    for safe, _ in checked:
+        if (folder / safe).resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
+            raise InputError(f"{safe!r} cannot be stored safely; rename it.")
+    replacing = [_check_replace(folder, safe, corpus, user, replace) for safe, _ in checked]
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for safe, data in checked:
-        target = folder / safe
-        if target.resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
-            raise InputError(f"{safe!r} cannot be stored safely; rename it.")
-        replaced = target.exists()
-        write_bytes(target, data)
+    for (safe, data), replaced in zip(checked, replacing):
+        write_bytes(folder / safe, data)
+        _set_owner(corpus, safe, user)
         out.append((f"{UPLOAD_FOLDER}/{safe}", replaced))
     return out
 
@@ -148,6 +195,7 @@ def remove_upload(corpus: Path, source: str) -> Path:
     if not path.is_file():
         raise InputError(f"No uploaded document {source!r}; the list of documents shows what there is.")
     path.unlink()
+    _set_owner(corpus, path.name, None)
     return path
 
 
