@@ -28,6 +28,7 @@ from rag.security import AccessError
 
 from .assets import PRIVATE
 from .backend import Backend, wait_for
+from .inputs import public_message
 from .render import esc, notice
 
 STAGES = {
@@ -123,6 +124,7 @@ def add_files(backend: Backend, paths, username: str | None = None, replace: boo
         thread.join(0.5)
         yield progress_html(latest[-1]), keep, keep, keep
     if "error" in outcome:
+        outcome["error"] = public_message(outcome["error"], backend.settings.corpus_path)
         backend.audit.record(who, "add", "failed", files=names, reason=outcome["error"])
         yield notice(outcome["error"], "error"), keep, keep, keep
         return
@@ -134,7 +136,8 @@ def add_files(backend: Backend, paths, username: str | None = None, replace: boo
     if r.replaced:
         lines.append(f"替换了同名文件 · Replaced: {', '.join(r.replaced)}")
     for s in r.skipped:
-        lines.append(f"无法读取 · Not readable, not kept: {s['file']}: {s['reason']}")
+        lines.append(f"无法读取 · Not readable, not kept: {s['file']}: "
+                     f"{public_message(s['reason'], backend.settings.corpus_path)}")
     html = "".join(notice(line, "warn" if line.startswith("无法") else "info") for line in lines)
     docs = backend.assistant.documents()
     yield html, render_list(docs), _choices(docs), None
@@ -153,8 +156,9 @@ def remove_file(backend: Backend, source: str | None, username: str | None = Non
     try:
         n = backend.assistant.remove_document(source)
     except RagError as e:
-        backend.audit.record(who, "remove", "failed", source=source, reason=str(e))
-        return notice(str(e), "error"), keep, keep
+        message = public_message(str(e), backend.settings.corpus_path)
+        backend.audit.record(who, "remove", "failed", source=source, reason=message)
+        return notice(message, "error"), keep, keep
     backend.audit.record(who, "remove", "done", source=source, chunks=n)
     docs = backend.assistant.documents()
     return notice(f"已删除 · Removed {source} ({n} chunks).", "info"), render_list(docs), _choices(docs)

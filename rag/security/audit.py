@@ -22,7 +22,8 @@ class AuditLog:
     def record(self, user: str, action: str, outcome: str, **details: Any) -> None:
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "user": user,
                  "action": action, "outcome": outcome, **details}
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        # backslashreplace: a name with a lone surrogate (refused, but still audited) stays writable
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _lock:
