@@ -27,6 +27,8 @@ from ..errors import InputError
 UPLOAD_FOLDER = "uploads"  # under the corpus folder
 MAX_NAME_CHARS = 120
 OWNERS_FILE = ".owners.json"  # in uploads/: who uploaded each file (only they may replace it)
+# hidden names (the corpus loader skips dot files): an upload not yet checked, a replaced one kept until done
+PENDING, BACKUP = ".pending-", ".replaced-"
 _UNSAFE = re.compile(r"[^\w.\-()（）\u3000-\u303f]+")
 
 
@@ -134,13 +136,14 @@ def _set_owner(corpus: Path, name: str, user: str | None) -> None:
     write_text(_owners_file(corpus), json.dumps(table, ensure_ascii=False, indent=1))
 
 
-def _check_replace(folder: Path, safe: str, corpus: Path, user: str, replace: bool) -> bool:
-    """Whether storing `safe` replaces an upload; InputError when it may not. Names that
-    differ only in case count as the same (x.md and X.md would be one file elsewhere)."""
-    existing = {p.name.lower(): p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
+def _existing_same_name(folder: Path, safe: str, corpus: Path, user: str, replace: bool) -> str | None:
+    """The stored upload that `safe` would replace, or None; InputError when it may not.
+    Names that differ only in case count as the same (x.md and X.md would be one file elsewhere)."""
+    existing = ({p.name.lower(): p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+                if folder.is_dir() else {})
     same = existing.get(safe.lower())
     if same is None:
-        return False
+        return None
     owner = owners(corpus).get(same, "")
     if not replace:
         raise InputError(f"{UPLOAD_FOLDER}/{same} is already uploaded{f' by {owner}' if owner else ''}. Rename "
@@ -148,17 +151,28 @@ def _check_replace(folder: Path, safe: str, corpus: Path, user: str, replace: bo
     if owner != user:
         raise InputError(f"{UPLOAD_FOLDER}/{same} was uploaded by {owner or 'someone else'}; only they may replace "
                          "it. Rename the new file instead.")
-    if same != safe:
-        (folder / same).unlink(missing_ok=True)
-    return True
+    return same
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An upload written under a hidden name (the corpus loader skips dot files), not yet in."""
+
+    name: str  # the name it will have in uploads/
+    replaces: str | None  # the stored upload it replaces, if any
+
+    @property
+    def source(self) -> str:
+        return f"{UPLOAD_FOLDER}/{self.name}"
 
 
 def store_uploads(corpus: Path, items: Iterable, max_mb: float, *, user: str = "",
-                  replace: bool = False) -> list[tuple[str, bool]]:
+                  replace: bool = False) -> list[Pending]:
     """Check every file first (name, format, size, an upload of the same name: nothing is
-    written if one fails), then write them under <corpus>/uploads/, recording `user` as
-    their owner. An existing upload of the same name is replaced only when `replace` is
-    asked for by the user who uploaded it. Returns (source, replaced) per file."""
+    written if one fails), then write each under a hidden pending name in <corpus>/uploads/,
+    where neither the index nor a restart sees it until `admit` moves it in. An existing
+    upload of the same name is replaced only when `replace` is asked for by the user who
+    uploaded it."""
     folder = upload_folder(corpus)
     checked = []
     for item in items:
@@ -174,14 +188,52 @@ def store_uploads(corpus: Path, items: Iterable, max_mb: float, *, user: str = "
     for safe, _ in checked:
         if (folder / safe).resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
             raise InputError(f"{safe!r} cannot be stored safely; rename it.")
-    replacing = [_check_replace(folder, safe, corpus, user, replace) for safe, _ in checked]
+    replacing = [_existing_same_name(folder, safe, corpus, user, replace) for safe, _ in checked]
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for (safe, data), replaced in zip(checked, replacing):
-        write_bytes(folder / safe, data)
-        _set_owner(corpus, safe, user)
-        out.append((f"{UPLOAD_FOLDER}/{safe}", replaced))
+    for (safe, data), same in zip(checked, replacing):
+        write_bytes(folder / f"{PENDING}{safe}", data)
+        out.append(Pending(safe, same))
     return out
+
+
+def admit(corpus: Path, pending: list[Pending], settings, user: str = "") -> tuple[list[Pending], list[dict]]:
+    """Each pending upload checked against the limits (rag.ingest.limits, in a child process
+    with a time limit): within them, moved into uploads/ (a replaced upload kept aside
+    until `settle`); past one, deleted with the reason. Returns (admitted, refused)."""
+    from .limits import inspect_upload
+
+    folder = upload_folder(corpus)
+    admitted, refused = [], []
+    for p in pending:
+        staged = folder / f"{PENDING}{p.name}"
+        reason = inspect_upload(staged, settings)
+        if reason is not None:
+            staged.unlink(missing_ok=True)
+            refused.append({"file": p.source, "reason": reason})
+            continue
+        if p.replaces:
+            os.replace(folder / p.replaces, folder / f"{BACKUP}{p.replaces}")
+        os.replace(staged, folder / p.name)
+        _set_owner(corpus, p.name, user)
+        admitted.append(p)
+    return admitted, refused
+
+
+def settle(corpus: Path, admitted: list[Pending], ok: bool) -> None:
+    """After indexing: drop the replaced versions (ok), or put everything back as it was."""
+    folder = upload_folder(corpus)
+    for p in admitted:
+        backup = folder / f"{BACKUP}{p.replaces}" if p.replaces else None
+        if ok:
+            if backup:
+                backup.unlink(missing_ok=True)
+            continue
+        (folder / p.name).unlink(missing_ok=True)
+        if backup and backup.exists():
+            os.replace(backup, folder / p.replaces)
+        else:
+            _set_owner(corpus, p.name, None)
 
 
 def remove_upload(corpus: Path, source: str) -> Path:
