@@ -52,11 +52,19 @@ def progress_html(p: IndexProgress) -> str:
             f'<span>{esc(label)} {esc(count)} · {p.elapsed:.1f} s</span></div>')
 
 
+def _instructions_mark(n: int) -> str:
+    if not n:
+        return ""
+    return (f' <span class="doc-flag" title="这些段落不会作为证据 · its passages are never used as evidence">'
+            f'⚠ 含 {n} 句对助手的指令 · {n} sentence(s) give orders to the assistant</span>')
+
+
 def render_list(docs: list[DocumentInfo]) -> str:
     if not docs:
         return '<div class="doc-empty">（没有文档 · no documents）</div>'
     rows = "".join(
-        f'<tr data-source="{esc(d.source)}"><td>{esc(d.source)}</td><td class="num">{d.chunks}</td>'
+        f'<tr data-source="{esc(d.source)}"{" data-instructions" if d.instructions else ""}><td>{esc(d.source)}'
+        f'{_instructions_mark(d.instructions)}</td><td class="num">{d.chunks}</td>'
         f'<td class="num">{d.pages or ""}</td><td>{"上传 · uploaded" if d.uploaded else "种子 · seed"}</td></tr>'
         for d in docs
     )

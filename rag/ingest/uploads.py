@@ -38,9 +38,12 @@ class DocumentInfo:
     chunks: int
     pages: int | None  # last page a chunk starts on (PDF); None for unpaged formats
     uploaded: bool  # under uploads/: can be removed from the page
+    # sentences that address the assistant (rag.ingest.instructions): their passages are never evidence
+    instructions: int = 0
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "chunks": self.chunks, "pages": self.pages, "uploaded": self.uploaded}
+        return {"source": self.source, "chunks": self.chunks, "pages": self.pages, "uploaded": self.uploaded,
+                "instructions": self.instructions}
 
 
 @dataclass(frozen=True)
@@ -252,15 +255,19 @@ def remove_upload(corpus: Path, source: str) -> Path:
 
 
 def describe(chunks) -> list[DocumentInfo]:
-    """One entry per source file of these chunks, in path order."""
+    """One entry per source file of these chunks, in path order, with how many sentences
+    in it give orders to the assistant."""
+    from .instructions import carries_instructions, flagged_sentences
+
     by_source: dict[str, list] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c)
     out = []
     for source in sorted(by_source):
         pages = [c.page for c in by_source[source] if getattr(c, "page", None)]
+        orders = sum(len(flagged_sentences(c.text)) for c in by_source[source] if carries_instructions(c.text))
         out.append(DocumentInfo(source, len(by_source[source]), max(pages) if pages else None,
-                                source.startswith(f"{UPLOAD_FOLDER}/")))
+                                source.startswith(f"{UPLOAD_FOLDER}/"), orders))
     return out
 
 
