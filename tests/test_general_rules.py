@@ -2,7 +2,7 @@
 credits only on explicit markers, names in any script, figures with any unit, and answers
 kept in the script of the passages they come from."""
 from fakes import FakeGenerator
-from rag.answering import pipeline as answering, refusal
+from rag.answering import pipeline as answering, refusal, review
 from rag.answering.pipeline import AskOptions
 from rag.answering.selection import UnitWeights
 from rag.ingest.corpus import Document, chunk_document
@@ -55,7 +55,7 @@ def test_a_transliterated_or_latin_name_answers_a_name_question():
 
 def test_a_name_question_answered_with_a_foreign_name_is_not_repaired_away():
     shown = []  # name_repair only looks for another sentence when the reply names nobody
-    reply, note = answering.name_repair("青霉素是由谁发现的？", "由弗莱明发现[1]。", shown)
+    reply, note = review.name_repair("青霉素是由谁发现的？", "由弗莱明发现[1]。", shown)
     assert reply == "由弗莱明发现[1]。" and note is None
 
 

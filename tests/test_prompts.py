@@ -46,7 +46,7 @@ def test_sentences_without_a_title_are_numbered_bare():
 
 def test_english_question_gets_the_english_labels():
     user = prompts.build_messages("How are leading platforms supervised?", PASSAGES, english=True)[-1]["content"]
-    assert user.startswith("Passages:\n[1] (深化数据资源开发利用) ")
+    assert user.startswith("Passages:\n<documents>\n[1] (深化数据资源开发利用) ")
     assert "Question: How are leading platforms supervised?" in user
 
 

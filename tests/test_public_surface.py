@@ -26,6 +26,7 @@ PUBLIC_MODULES = (
     "rag.answering.generators",
     "rag.evaluation",
     "rag.text",
+    "rag.security",
 )
 
 

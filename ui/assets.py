@@ -7,6 +7,7 @@ import gradio as gr
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}
 
 CSS = """
+.doc-flag { color: #b45309; font-size: .85em; }
 #status { font-size: .95em; }
 #chat .message:has(.refusal-label) { background: #fff7ed !important; border-color: #fb923c !important; }
 .refusal-label { color: #9a3412; font-weight: 600; margin-bottom: .3em; }

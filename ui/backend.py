@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 from rag import Assistant, RagError, Settings
+from rag.security import Access, AuditLog
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,16 @@ class Backend:
     the default generator takes seconds to minutes, so it happens in a thread while the
     page already shows a status line; handlers wait for it."""
 
-    def __init__(self, source: Assistant | Settings | None = None):
+    def __init__(self, source: Assistant | Settings | None = None, access: Access | None = None):
         if isinstance(source, Assistant):
             self.assistant: Assistant | None = source
             self.settings = source.settings
         else:
             self.assistant = None
             self.settings = source or Settings.load()
+        # who may do what (rag.security): open (everyone the local admin) unless `rag serve` signs in
+        self.access = access or Access(None)
+        self.audit = AuditLog(self.settings.path("audit_path"))
         self.stage = "starting"
         self.error = ""  # the index or embedder failed: nothing can be answered
         self.generator_error = ""  # the default generator failed: other backends still work

@@ -85,12 +85,12 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value)
 
-    def _rate(state, evt: gr.LikeData):
-        chat, state, message, target = rate(backend, state, evt.index, evt.liked)
+    def _rate(state, evt: gr.LikeData, request: gr.Request):
+        chat, state, message, target = rate(backend, state, evt.index, evt.liked, request.username)
         return chat, state, message, target, gr.Row(visible=target is not None)
 
-    def _comment(state, target, text):
-        message, text, target = comment(backend, state, target, text)
+    def _comment(state, target, text, request: gr.Request):
+        message, text, target = comment(backend, state, target, text, request.username)
         return message, text, target, gr.Row(visible=target is not None)
 
     for trigger in (box.submit, send.click):

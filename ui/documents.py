@@ -7,9 +7,13 @@ this module shows it. Adding runs in a thread while the handler yields a progres
 with the time left, then the new list. The handlers are plain functions, so tests call
 them directly:
 
-    add_files(backend, ["/tmp/report.pdf"])   -> yields (progress HTML, list HTML, remove choices, upload box)
-    remove_file(backend, "uploads/report.pdf") -> (message HTML, list HTML, remove choices)
-    list_view(backend)                         -> (list HTML, remove choices)
+    add_files(backend, ["/tmp/report.pdf"], username="ann")   -> yields (progress, list, remove choices, upload box)
+    remove_file(backend, "uploads/report.pdf", username="ann") -> (message HTML, list HTML, remove choices)
+    list_view(backend)                                          -> (list HTML, remove choices)
+
+Adding and removing need the editor role (rag.security), checked here on the server
+whatever the page shows; readers do not see the controls. Every attempt, allowed or
+refused, goes to the audit log with who made it.
 """
 from __future__ import annotations
 
@@ -20,9 +24,11 @@ import gradio as gr
 
 from rag import RagError
 from rag.ingest import LOADERS, DocumentInfo, IndexProgress
+from rag.security import AccessError
 
 from .assets import PRIVATE
 from .backend import Backend, wait_for
+from .inputs import public_message
 from .render import esc, notice
 
 STAGES = {
@@ -46,11 +52,19 @@ def progress_html(p: IndexProgress) -> str:
             f'<span>{esc(label)} {esc(count)} · {p.elapsed:.1f} s</span></div>')
 
 
+def _instructions_mark(n: int) -> str:
+    if not n:
+        return ""
+    return (f' <span class="doc-flag" title="这些段落不会作为证据 · its passages are never used as evidence">'
+            f'⚠ 含 {n} 句对助手的指令 · {n} sentence(s) give orders to the assistant</span>')
+
+
 def render_list(docs: list[DocumentInfo]) -> str:
     if not docs:
         return '<div class="doc-empty">（没有文档 · no documents）</div>'
     rows = "".join(
-        f'<tr data-source="{esc(d.source)}"><td>{esc(d.source)}</td><td class="num">{d.chunks}</td>'
+        f'<tr data-source="{esc(d.source)}"{" data-instructions" if d.instructions else ""}><td>{esc(d.source)}'
+        f'{_instructions_mark(d.instructions)}</td><td class="num">{d.chunks}</td>'
         f'<td class="num">{d.pages or ""}</td><td>{"上传 · uploaded" if d.uploaded else "种子 · seed"}</td></tr>'
         for d in docs
     )
@@ -72,10 +86,26 @@ def list_view(backend: Backend):
     return render_list(docs), _choices(docs)
 
 
-def add_files(backend: Backend, paths) -> Iterator[tuple]:
-    """Add the uploaded files; yields (progress, list, remove choices, upload box) while it works."""
+def allowed(backend: Backend, username: str | None, action: str, **details) -> str:
+    """The user's name when their role allows `action`; AccessError (and an audit line) if not."""
+    try:
+        return backend.access.require(username, action)
+    except AccessError:
+        backend.audit.record(str(username or ""), action, "refused: role", **details)
+        raise
+
+
+def add_files(backend: Backend, paths, username: str | None = None, replace: bool = False) -> Iterator[tuple]:
+    """Add the uploaded files; yields (progress, list, remove choices, upload box) while it works.
+    `replace`: an upload of the same name is replaced (only when this user uploaded it)."""
     paths = [p for p in (paths or []) if p]
     keep = gr.update()
+    names = [getattr(p, "name", None) or str(p).rsplit("/", 1)[-1] for p in paths]
+    try:
+        who = allowed(backend, username, "add", files=names)
+    except AccessError as e:
+        yield notice(str(e), "error"), keep, keep, keep
+        return
     if not paths:
         yield notice("先选择文件 · Choose one or more files first."), keep, keep, keep
         return
@@ -89,7 +119,8 @@ def add_files(backend: Backend, paths) -> Iterator[tuple]:
 
     def work():
         try:
-            outcome["result"] = backend.assistant.add_documents(paths, progress=latest.append)
+            outcome["result"] = backend.assistant.add_documents(paths, progress=latest.append, user=who,
+                                                                replace=bool(replace))
         except RagError as e:
             outcome["error"] = str(e)
         except Exception as e:  # noqa: BLE001 - shown on the page, not lost in a thread
@@ -101,22 +132,31 @@ def add_files(backend: Backend, paths) -> Iterator[tuple]:
         thread.join(0.5)
         yield progress_html(latest[-1]), keep, keep, keep
     if "error" in outcome:
+        outcome["error"] = public_message(outcome["error"], backend.settings.corpus_path)
+        backend.audit.record(who, "add", "failed", files=names, reason=outcome["error"])
         yield notice(outcome["error"], "error"), keep, keep, keep
         return
     r = outcome["result"]
+    backend.audit.record(who, "add", "done", files=names, added=r.added, replaced=r.replaced,
+                         skipped=r.skipped, chunks=r.chunks)
     lines = [f"已添加 · Added {len(r.added)} file(s): {', '.join(r.added) or '—'} — {r.chunks} chunks "
              f"({r.embedded} embedded) in {r.seconds:.1f} s. 现在可以提问 · Ask about them now."]
     if r.replaced:
         lines.append(f"替换了同名文件 · Replaced: {', '.join(r.replaced)}")
     for s in r.skipped:
-        lines.append(f"无法读取 · Not readable, not kept: {s['file']}: {s['reason']}")
+        lines.append(f"无法读取 · Not readable, not kept: {s['file']}: "
+                     f"{public_message(s['reason'], backend.settings.corpus_path)}")
     html = "".join(notice(line, "warn" if line.startswith("无法") else "info") for line in lines)
     docs = backend.assistant.documents()
     yield html, render_list(docs), _choices(docs), None
 
 
-def remove_file(backend: Backend, source: str | None):
+def remove_file(backend: Backend, source: str | None, username: str | None = None):
     keep = gr.update()
+    try:
+        who = allowed(backend, username, "remove", source=source)
+    except AccessError as e:
+        return notice(str(e), "error"), keep, keep
     if not source:
         return notice("先选择一个上传的文档 · Choose an uploaded document first."), keep, keep
     if not backend.ready or backend.assistant is None:
@@ -124,32 +164,49 @@ def remove_file(backend: Backend, source: str | None):
     try:
         n = backend.assistant.remove_document(source)
     except RagError as e:
-        return notice(str(e), "error"), keep, keep
+        message = public_message(str(e), backend.settings.corpus_path)
+        backend.audit.record(who, "remove", "failed", source=source, reason=message)
+        return notice(message, "error"), keep, keep
+    backend.audit.record(who, "remove", "done", source=source, chunks=n)
     docs = backend.assistant.documents()
     return notice(f"已删除 · Removed {source} ({n} chunks).", "info"), render_list(docs), _choices(docs)
 
 
-def build_documents_panel(backend: Backend) -> None:
+def editing_controls(backend: Backend, username: str | None):
+    """Whether the add and remove controls show for this user (the handlers check again)."""
+    return gr.Column(visible=backend.access.can(username, "add"))
+
+
+def build_documents_panel(demo: gr.Blocks, backend: Backend) -> None:
     """The panel (an accordion above the chat) and its events."""
     with gr.Accordion("文档 · Documents: 上传并提问 · upload and ask", open=False, elem_id="documents"):
-        with gr.Row():
+        with gr.Column(visible=backend.access.open, elem_id="doc-editing") as editing, gr.Row():
             upload = gr.File(label=f"上传文件 · Upload ({' '.join(LOADERS)}; ≤ {backend.settings.max_upload_mb:g} MB each)",
                              file_count="multiple", file_types=list(LOADERS), type="filepath",
                              elem_id="doc-upload", scale=3)
             with gr.Column(scale=2):
                 add = gr.Button("添加到索引 · Add to the index", variant="primary", elem_id="doc-add")
+                replace = gr.Checkbox(False, label="替换我上传的同名文件 · Replace my upload of the same name",
+                                      elem_id="doc-replace")
                 remove_choice = gr.Dropdown([], label="上传的文档 · Uploaded documents", elem_id="doc-remove-choice")
                 remove = gr.Button("删除所选 · Remove selected", size="sm", variant="stop", elem_id="doc-remove")
         message = gr.HTML("", elem_id="doc-progress")
         listing = gr.HTML("", elem_id="doc-list")
 
-    def _add(paths):
-        yield from add_files(backend, paths)
+    def _add(paths, replace_own, request: gr.Request):
+        yield from add_files(backend, paths, request.username, replace_own)
 
-    add.click(_add, [upload], [message, listing, remove_choice, upload], concurrency_id="documents",
+    def _remove(source, request: gr.Request):
+        return remove_file(backend, source, request.username)
+
+    add.click(_add, [upload, replace], [message, listing, remove_choice, upload], concurrency_id="documents",
               concurrency_limit=1, **PRIVATE)
-    remove.click(lambda s: remove_file(backend, s), [remove_choice], [message, listing, remove_choice],
+    remove.click(_remove, [remove_choice], [message, listing, remove_choice],
                  concurrency_id="documents", concurrency_limit=1, **PRIVATE)
+    def _controls(request: gr.Request):
+        return editing_controls(backend, request.username)
+
+    demo.load(_controls, None, [editing], queue=False, **PRIVATE)
     # the list fills in once the index is loaded (the backend loads in the background)
     timer = gr.Timer(1.0)
     timer.tick(lambda: (*list_view(backend), gr.Timer(active=not backend.ready)), None,

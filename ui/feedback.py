@@ -22,7 +22,8 @@ def _rating(liked) -> str | None:
     return None
 
 
-def rate(backend: Backend, conv: Conversation | None, message_index, liked) -> tuple[list[dict], Conversation, str, int | None]:
+def rate(backend: Backend, conv: Conversation | None, message_index, liked,
+         username: str | None = None) -> tuple[list[dict], Conversation, str, int | None]:
     """A thumb on the answer at chat message `message_index`. Returns (chat, conversation,
     notice, the turn a comment would go to, or None when there is nothing to comment on)."""
     conv = conv if conv is not None else Conversation()
@@ -30,19 +31,22 @@ def rate(backend: Backend, conv: Conversation | None, message_index, liked) -> t
     if t >= len(conv.turns) or conv.turns[t].answer is None:
         return render_chat(conv), conv, notice("只能评价已完成的回答 · Only a finished answer can be rated.", "info"), None
     turn, rating = conv.turns[t], _rating(liked)
+    who = backend.access.who(username)  # the feedback line says who gave it
     log = FeedbackLog(backend.settings.path("feedback_path"))
     try:
         if turn.feedback_id:
-            log.update(turn.feedback_id, rating=rating or "none")
+            log.update(turn.feedback_id, rating=rating or "none", user=who)
         elif rating:
-            turn.feedback_id = log.record(turn.answer, rating, settings=turn.settings, question=turn.question)
+            turn.feedback_id = log.record(turn.answer, rating, settings=turn.settings, question=turn.question,
+                                          user=who)
     except RagError as e:
         return render_chat(conv), conv, notice(str(e), "error"), None
     turn.rating = rating
     return render_chat(conv), conv, notice(THANKS, "info") if rating else "", t if rating else None
 
 
-def comment(backend: Backend, conv: Conversation | None, target: int | None, text: str) -> tuple[str, str, None]:
+def comment(backend: Backend, conv: Conversation | None, target: int | None, text: str,
+            username: str | None = None) -> tuple[str, str, None]:
     """The optional comment for the turn just rated. Returns (notice, the emptied comment box,
     no target any more)."""
     conv = conv if conv is not None else Conversation()
@@ -51,7 +55,8 @@ def comment(backend: Backend, conv: Conversation | None, target: int | None, tex
     if not (text or "").strip():
         return "", "", None
     try:
-        FeedbackLog(backend.settings.path("feedback_path")).comment(conv.turns[target].feedback_id, text)
+        FeedbackLog(backend.settings.path("feedback_path")).comment(conv.turns[target].feedback_id, text,
+                                                                     user=backend.access.who(username))
     except RagError as e:
         return notice(str(e), "error"), text, target
     return notice("评论已保存 · Comment saved.", "info"), "", None

@@ -5,6 +5,7 @@ import gradio as gr
 
 from rag import RETRIEVAL_MODES, Assistant, Settings
 from rag.answering.generators import available as available_generators
+from rag.security import Access
 
 from .assets import CSS, JS, PRIVATE, theme
 from .api import add_api, page_concurrency
@@ -28,10 +29,12 @@ def poll_status(backend: Backend):
     return backend.status(), gr.Timer(active=not backend.ready)
 
 
-def build_app(source: Assistant | Settings | Backend | None = None) -> gr.Blocks:
+def build_app(source: Assistant | Settings | Backend | None = None, access: Access | None = None) -> gr.Blocks:
     """The whole page. `source` is an Assistant (tests, embedding), Settings (load in the
-    background), or None (settings from rag.toml/environment). Loading starts now."""
-    backend = source if isinstance(source, Backend) else Backend(source)
+    background), or None (settings from rag.toml/environment). `access` says who may do
+    what (rag.security; None = open, as on a laptop); launch() then asks for sign-in.
+    Loading starts now."""
+    backend = source if isinstance(source, Backend) else Backend(source, access)
     backend.start()
     settings = backend.settings
     # requests worked on at once; generation has its own line in the Assistant (ui.api)
@@ -52,7 +55,7 @@ def build_app(source: Assistant | Settings | Backend | None = None) -> gr.Blocks
                 top_k = gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k")
                 retrieval = gr.Radio(sorted(RETRIEVAL_MODES, key=lambda m: m != "hybrid"), value=settings.retrieval,
                                      label="检索方式 · Retrieval", elem_id="retrieval")
-        build_documents_panel(backend)  # upload, progress, list, remove (ui.documents)
+        build_documents_panel(demo, backend)  # upload, progress, list, remove (ui.documents)
         with gr.Tabs():
             build_chat_tab(demo, backend, generator, top_k, retrieval, examples=EXAMPLES,
                            model_queue=MODEL_QUEUE, concurrency=concurrency)
@@ -88,7 +91,13 @@ def build_app(source: Assistant | Settings | Backend | None = None) -> gr.Blocks
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs):
-    """Serve the page. Gradio 6 takes theme, CSS and JS here rather than in Blocks()."""
+    """Serve the page. Gradio 6 takes theme, CSS and JS here rather than in Blocks(). With
+    users (the backend's Access is not open) the page and every API call need a sign-in,
+    checked against the users file (Gradio's own login; gradio_client passes auth=)."""
+    access = demo.backend.access
+    if not access.open:
+        kwargs.setdefault("auth", access.check_password)
+        kwargs.setdefault("auth_message", "请登录 · Sign in with the name and password your administrator gave you.")
     return demo.launch(
         server_name=host, server_port=port, theme=theme(), css=CSS, js=JS, ssr_mode=False,
         footer_links=[], prevent_thread_lock=not block, quiet=kwargs.pop("quiet", False),

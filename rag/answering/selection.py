@@ -33,6 +33,7 @@ import numpy as np
 from ..text import measures as evidence
 from ..retrieval import sentence_vectors as relevance
 from ..ingest.corpus import reading_text
+from ..ingest.instructions import carries_instructions
 from ..text.names import is_name_shaped
 from ..types import Chunk
 
@@ -168,7 +169,8 @@ def rank(
 ) -> list[Scored]:
     """Every sentence of the passages, best first. `embedder` adds the dense signal
     (sentence vectors are cached process-wide, see rag.retrieval.sentence_vectors)."""
-    items = [(n, i, s) for n, _section, text in passages for i, s in enumerate(split_units(text))]
+    items = [(n, i, s) for n, _section, text in passages if not carries_instructions(text)  # no injected orders
+             for i, s in enumerate(split_units(text))]
     if not items:
         return []
     titles = {n: section for n, section, _ in passages}

@@ -7,9 +7,9 @@ import sys
 
 from .. import __version__
 from ..errors import RagError
-from . import ask_cmd, eval_cmd, feedback_cmd, index_cmd, model_cmd, search_cmd, serve_cmd
+from . import ask_cmd, eval_cmd, feedback_cmd, index_cmd, model_cmd, search_cmd, serve_cmd, users_cmd
 
-COMMANDS = (index_cmd, search_cmd, ask_cmd, eval_cmd, serve_cmd, model_cmd, feedback_cmd)
+COMMANDS = (index_cmd, search_cmd, ask_cmd, eval_cmd, serve_cmd, model_cmd, feedback_cmd, users_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

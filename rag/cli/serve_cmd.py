@@ -23,6 +23,9 @@ def register(sub) -> None:
     p.add_argument("--concurrency", type=int, default=None,
                    help="generations at once (default from the backend: 1 for llama-cpp, 4 for openai); "
                         "others wait in line with their place shown, and retrieval never waits")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="serve a non-loopback address without sign-in (anyone who reaches the port may add and "
+                        "remove documents); without it such a server needs users (`rag users add`)")
     add_retrieval_args(p)
     p.set_defaults(func=run)
 
@@ -59,6 +62,10 @@ def run(args) -> int:
     settings = settings_from(args, k=args.k, embedder=args.embedder, generation_slots=args.concurrency)
     host = args.host or settings.server_host
     port = args.port if args.port is not None else settings.server_port
+    from ..security import Access, is_loopback
+
+    # before the port and long before the model: a server that must not start fails at once
+    access = Access.for_server(settings.path("users_file"), host, insecure=args.insecure_no_auth)
     problem = port_problem(host, port)
     if problem:
         raise ConfigError(problem)
@@ -68,7 +75,12 @@ def run(args) -> int:
         if getattr(e, "name", "") and e.name.split(".")[0] == "gradio":
             raise DependencyError("gradio", extra="ui", purpose="the chat page") from e
         raise
-    demo = build_app(settings)
+    demo = build_app(settings, access)
+    if access.open and args.insecure_no_auth and not is_loopback(host):
+        log_stderr("WARNING: --insecure-no-auth: NO SIGN-IN on a network address. Anyone who reaches "
+                   f"{host}:{port} can add and remove documents. Add users with `rag users add NAME --role ROLE`.")
+    elif not access.open:
+        log_stderr(f"Sign-in required: users from {access.users.path}; audit log in {settings.path('audit_path')}.")
     log_stderr(f"Serving the chat page on http://{host}:{port} (index and model load in the background; Ctrl+C stops).")
     try:
         launch(demo, host=host, port=port)

@@ -64,7 +64,7 @@ class FeedbackLog:
             raise ConfigError(f"Cannot write the feedback log {self.path}: {e}. Set feedback_path to a writable file.") from e
 
     def record(self, answer: Answer, rating: str, *, settings: dict[str, Any] | None = None,
-               comment: str = "", question: str | None = None) -> str:
+               comment: str = "", question: str | None = None, user: str = "") -> str:
         """Log a rating of one answer; returns the entry's id (for a later comment)."""
         if rating not in RATINGS:
             raise InputError(f"A rating is 'up' or 'down', not {rating!r}.")
@@ -80,23 +80,23 @@ class FeedbackLog:
                  "spans": list(c.spans)}
                 for c in answer.citations
             ],
-            "generator": answer.generator, "settings": dict(settings or {}),
+            "generator": answer.generator, "settings": dict(settings or {}), "user": user,
         })
         return fid
 
-    def update(self, fid: str, *, rating: str | None = None, comment: str | None = None) -> None:
+    def update(self, fid: str, *, rating: str | None = None, comment: str | None = None, user: str = "") -> None:
         """A changed rating ("up", "down", or "none" to withdraw it) or a comment for entry fid."""
         if rating is not None and rating not in (*RATINGS, "none"):
             raise InputError(f"A rating is 'up', 'down' or 'none', not {rating!r}.")
-        change: dict[str, Any] = {"id": fid, "time": _now()}
+        change: dict[str, Any] = {"id": fid, "time": _now(), "user": user}
         if rating is not None:
             change["rating"] = rating
         if comment is not None:
             change["comment"] = comment.strip()
         self._append(change)
 
-    def comment(self, fid: str, text: str) -> None:
-        self.update(fid, comment=text)
+    def comment(self, fid: str, text: str, user: str = "") -> None:
+        self.update(fid, comment=text, user=user)
 
     def entries(self) -> list[dict[str, Any]]:
         """Every rated answer, later lines for the same id merged over earlier ones, in the

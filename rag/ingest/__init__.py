@@ -9,8 +9,11 @@ Public API (the rest of rag.ingest is internal):
     index_text(chunk)            the text of a chunk as the index embeds and searches it
     reading_text(chunk)          the text of a chunk as a reader (and the evidence check) sees it
     DocumentInfo, IndexProgress  what Assistant.documents() lists and add_documents() reports
+    flagged_sentences(text)      sentences that give orders to the assistant (prompt injection)
 """
 from .corpus import LOADERS, chunk_documents, index_text, load_documents, reading_text
+from .instructions import flagged_sentences
 from .uploads import DocumentInfo, IndexProgress
 
-__all__ = ["DocumentInfo", "IndexProgress", "LOADERS", "chunk_documents", "index_text", "load_documents", "reading_text"]
+__all__ = ["DocumentInfo", "IndexProgress", "LOADERS", "chunk_documents", "flagged_sentences", "index_text",
+           "load_documents", "reading_text"]

@@ -3,6 +3,8 @@ paragraphs (rag.ingest.layout), very long ones split at sentence ends into near-
 slices, each with its source offsets, section, authors and page."""
 from __future__ import annotations
 
+import bisect
+import re
 from pathlib import Path
 
 from ..errors import CorpusError
@@ -12,32 +14,84 @@ from . import layout
 from .folder import Document, id_stem
 
 # Bump whenever chunk boundaries or texts could change: stored in the index manifest.
-# v3: bylines, author lines and photo credits only on explicit markers (rag.ingest.layout)
-CHUNKER_VERSION = "paragraph-v3"
+# v3: bylines, author lines and photo credits only on explicit markers (rag.ingest.layout);
+# v4: no slice over the limit (fallback cuts)
+CHUNKER_VERSION = "paragraph-v4"
+
+
+# Where a slice that is still over the limit may be cut when running prose has no sentence
+# end there (English text, one sentence per line, lists): after an ASCII full stop before a
+# space, a line break, a clause mark, then any space; with none of those, at the limit.
+_FALLBACK_CUTS = (re.compile(r"(?<=[.])(?=\s)|\n"), re.compile(r"(?<=[，、,：:；;])"), re.compile(r"(?<=\s)"))
+
+
+def _nearest_cut(cuts: list[int], first: int, ideal: float) -> int | None:
+    """The cut closest to `ideal` among cuts[first:] (sorted); on a tie the earlier one."""
+    if first >= len(cuts):
+        return None
+    p = max(bisect.bisect_left(cuts, ideal), first)
+    below = cuts[p - 1] if p - 1 >= first else None
+    above = cuts[p] if p < len(cuts) else None
+    if below is None or (above is not None and above - ideal < ideal - below):
+        return above
+    return below
+
+
+def _cap(text: str, a: int, b: int, max_chars: int) -> list[int]:
+    """Inner bounds that cut text[a:b] into slices of at most max_chars: at the last
+    fallback cut that keeps a slice within the limit (and past its first half), else at
+    the limit itself. One pass of each pattern over the slice, then a walk: linear."""
+    if b - a <= max_chars:
+        return []
+    cuts = sorted({m.start() + a for rx in _FALLBACK_CUTS for m in rx.finditer(text, a, b)} - {a, b})
+    bounds, last, i = [], a, 0
+    while b - last > max_chars:
+        limit, best = last + max_chars, None
+        while i < len(cuts) and cuts[i] <= limit:
+            if cuts[i] > last + max_chars // 2:
+                best = cuts[i]
+            i += 1
+        last = best if best is not None else limit
+        bounds.append(last)
+    return bounds
 
 
 def split_long(text: str, max_chars: int) -> list[tuple[int, int]]:
-    """Near-equal slices of text at sentence ends; returns (start, end) offsets into text."""
+    """Near-equal slices of text at sentence ends, none over max_chars; returns (start, end)
+    offsets into text. Each cut is a binary search among the sentence ends, so the work
+    grows with the text's length, not its square."""
     if len(text) <= max_chars:
         return [(0, len(text))]
     cuts = prose_cuts(text)
     n = -(-len(text) // max_chars)
     target = len(text) / n
-    bounds, last = [0], 0
+    bounds, first = [0], 0  # first: index of the first cut after the last bound
     for i in range(1, n):
-        ideal = target * i
-        best = min((c for c in cuts if c > last), key=lambda c: abs(c - ideal), default=None)
+        best = _nearest_cut(cuts, first, target * i)
         if best is None or best >= len(text):
             break
         bounds.append(best)
-        last = best
+        first = bisect.bisect_right(cuts, best, first)
     bounds.append(len(text))
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+    capped = [bounds[0]]
+    for a, b in zip(bounds, bounds[1:]):
+        capped += _cap(text, a, b, max_chars) + [b]
+    return [(a, b) for a, b in zip(capped, capped[1:]) if text[a:b].strip()]
 
 
 def _source_offsets(source: str, start: int, end: int) -> list[int]:
     """Source index of every non-white-space character in source[start:end]."""
     return [i for i in range(start, end) if not source[i].isspace()]
+
+
+def _non_space_counts(text: str, offsets: list[int]) -> list[int]:
+    """How many non-white-space characters come before each of the (ascending) offsets."""
+    out, count, pos = [], 0, 0
+    for off in offsets:
+        count += sum(1 for ch in text[pos:off] if not ch.isspace())
+        pos = off
+        out.append(count)
+    return out
 
 
 def chunk_document(doc: Document, max_chars: int = 400) -> list[Chunk]:
@@ -59,10 +113,10 @@ def chunk_document(doc: Document, max_chars: int = 400) -> list[Chunk]:
             paragraph += 1
             slices = split_long(block.text, max_chars)
             src_index = _source_offsets(doc.text, block.start, block.end)
-            for part, (a, b) in enumerate(slices, start=1):
+            # map text offsets to source offsets by counting non-space characters, in one pass
+            befores = _non_space_counts(block.text, [a for a, _ in slices])
+            for part, ((a, b), before) in enumerate(zip(slices, befores), start=1):
                 text = block.text[a:b].strip()
-                # map text offsets to source offsets by counting non-space characters
-                before = sum(1 for ch in block.text[:a] if not ch.isspace())
                 inside = sum(1 for ch in text if not ch.isspace())
                 char_start = src_index[before] if before < len(src_index) else block.start
                 char_end = src_index[before + inside - 1] + 1 if inside else char_start

@@ -11,6 +11,7 @@ document is searchable seconds later, in the same session.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -20,11 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .formats import LOADERS
-from .._files import write_bytes
+from .._files import write_bytes, write_text
 from ..errors import InputError
 
 UPLOAD_FOLDER = "uploads"  # under the corpus folder
 MAX_NAME_CHARS = 120
+OWNERS_FILE = ".owners.json"  # in uploads/: who uploaded each file (only they may replace it)
+# hidden names (the corpus loader skips dot files): an upload not yet checked, a replaced one kept until done
+PENDING, BACKUP = ".pending-", ".replaced-"
 _UNSAFE = re.compile(r"[^\w.\-()（）\u3000-\u303f]+")
 
 
@@ -34,9 +38,12 @@ class DocumentInfo:
     chunks: int
     pages: int | None  # last page a chunk starts on (PDF); None for unpaged formats
     uploaded: bool  # under uploads/: can be removed from the page
+    # sentences that address the assistant (rag.ingest.instructions): their passages are never evidence
+    instructions: int = 0
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "chunks": self.chunks, "pages": self.pages, "uploaded": self.uploaded}
+        return {"source": self.source, "chunks": self.chunks, "pages": self.pages, "uploaded": self.uploaded,
+                "instructions": self.instructions}
 
 
 @dataclass(frozen=True)
@@ -110,9 +117,65 @@ def _data(item) -> tuple[str, bytes]:
     return str(name), data if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
 
 
-def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[str, bool]]:
-    """Check every file first (name, format, size: nothing is written if one fails), then
-    write them under <corpus>/uploads/. Returns (source, replaced) per file."""
+def _owners_file(corpus: Path) -> Path:
+    return upload_folder(corpus) / OWNERS_FILE
+
+
+def owners(corpus: Path) -> dict[str, str]:
+    """{stored file name: the user who uploaded it}."""
+    try:
+        data = json.loads(_owners_file(corpus).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _set_owner(corpus: Path, name: str, user: str | None) -> None:
+    table = owners(corpus)
+    if user is None:
+        table.pop(name, None)
+    else:
+        table[name] = user
+    write_text(_owners_file(corpus), json.dumps(table, ensure_ascii=False, indent=1))
+
+
+def _existing_same_name(folder: Path, safe: str, corpus: Path, user: str, replace: bool) -> str | None:
+    """The stored upload that `safe` would replace, or None; InputError when it may not.
+    Names that differ only in case count as the same (x.md and X.md would be one file elsewhere)."""
+    existing = ({p.name.lower(): p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+                if folder.is_dir() else {})
+    same = existing.get(safe.lower())
+    if same is None:
+        return None
+    owner = owners(corpus).get(same, "")
+    if not replace:
+        raise InputError(f"{UPLOAD_FOLDER}/{same} is already uploaded{f' by {owner}' if owner else ''}. Rename "
+                         "the new file, or ask to replace it (only whoever uploaded it may).")
+    if owner != user:
+        raise InputError(f"{UPLOAD_FOLDER}/{same} was uploaded by {owner or 'someone else'}; only they may replace "
+                         "it. Rename the new file instead.")
+    return same
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An upload written under a hidden name (the corpus loader skips dot files), not yet in."""
+
+    name: str  # the name it will have in uploads/
+    replaces: str | None  # the stored upload it replaces, if any
+
+    @property
+    def source(self) -> str:
+        return f"{UPLOAD_FOLDER}/{self.name}"
+
+
+def store_uploads(corpus: Path, items: Iterable, max_mb: float, *, user: str = "",
+                  replace: bool = False) -> list[Pending]:
+    """Check every file first (name, format, size, an upload of the same name: nothing is
+    written if one fails), then write each under a hidden pending name in <corpus>/uploads/,
+    where neither the index nor a restart sees it until `admit` moves it in. An existing
+    upload of the same name is replaced only when `replace` is asked for by the user who
+    uploaded it."""
     folder = upload_folder(corpus)
     checked = []
     for item in items:
@@ -122,19 +185,58 @@ def store_uploads(corpus: Path, items: Iterable, max_mb: float) -> list[tuple[st
         checked.append((safe, bytes(data)))
     if not checked:
         raise InputError("No files were given to add.")
-    names = [s for s, _ in checked]
+    names = [s.lower() for s, _ in checked]
     if len(set(names)) != len(names):
         raise InputError(f"Two of the files would be stored under the same name ({', '.join(names)}); rename one.")
+    for safe, _ in checked:
+        if (folder / safe).resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
+            raise InputError(f"{safe!r} cannot be stored safely; rename it.")
+    replacing = [_existing_same_name(folder, safe, corpus, user, replace) for safe, _ in checked]
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for safe, data in checked:
-        target = folder / safe
-        if target.resolve().parent != folder.resolve():  # belt and braces: never outside uploads/
-            raise InputError(f"{safe!r} cannot be stored safely; rename it.")
-        replaced = target.exists()
-        write_bytes(target, data)
-        out.append((f"{UPLOAD_FOLDER}/{safe}", replaced))
+    for (safe, data), same in zip(checked, replacing):
+        write_bytes(folder / f"{PENDING}{safe}", data)
+        out.append(Pending(safe, same))
     return out
+
+
+def admit(corpus: Path, pending: list[Pending], settings, user: str = "") -> tuple[list[Pending], list[dict]]:
+    """Each pending upload checked against the limits (rag.ingest.limits, in a child process
+    with a time limit): within them, moved into uploads/ (a replaced upload kept aside
+    until `settle`); past one, deleted with the reason. Returns (admitted, refused)."""
+    from .limits import inspect_upload
+
+    folder = upload_folder(corpus)
+    admitted, refused = [], []
+    for p in pending:
+        staged = folder / f"{PENDING}{p.name}"
+        reason = inspect_upload(staged, settings)
+        if reason is not None:
+            staged.unlink(missing_ok=True)
+            refused.append({"file": p.source, "reason": reason})
+            continue
+        if p.replaces:
+            os.replace(folder / p.replaces, folder / f"{BACKUP}{p.replaces}")
+        os.replace(staged, folder / p.name)
+        _set_owner(corpus, p.name, user)
+        admitted.append(p)
+    return admitted, refused
+
+
+def settle(corpus: Path, admitted: list[Pending], ok: bool) -> None:
+    """After indexing: drop the replaced versions (ok), or put everything back as it was."""
+    folder = upload_folder(corpus)
+    for p in admitted:
+        backup = folder / f"{BACKUP}{p.replaces}" if p.replaces else None
+        if ok:
+            if backup:
+                backup.unlink(missing_ok=True)
+            continue
+        (folder / p.name).unlink(missing_ok=True)
+        if backup and backup.exists():
+            os.replace(backup, folder / p.replaces)
+        else:
+            _set_owner(corpus, p.name, None)
 
 
 def remove_upload(corpus: Path, source: str) -> Path:
@@ -148,19 +250,24 @@ def remove_upload(corpus: Path, source: str) -> Path:
     if not path.is_file():
         raise InputError(f"No uploaded document {source!r}; the list of documents shows what there is.")
     path.unlink()
+    _set_owner(corpus, path.name, None)
     return path
 
 
 def describe(chunks) -> list[DocumentInfo]:
-    """One entry per source file of these chunks, in path order."""
+    """One entry per source file of these chunks, in path order, with how many sentences
+    in it give orders to the assistant."""
+    from .instructions import carries_instructions, flagged_sentences
+
     by_source: dict[str, list] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c)
     out = []
     for source in sorted(by_source):
         pages = [c.page for c in by_source[source] if getattr(c, "page", None)]
+        orders = sum(len(flagged_sentences(c.text)) for c in by_source[source] if carries_instructions(c.text))
         out.append(DocumentInfo(source, len(by_source[source]), max(pages) if pages else None,
-                                source.startswith(f"{UPLOAD_FOLDER}/")))
+                                source.startswith(f"{UPLOAD_FOLDER}/"), orders))
     return out
 
 

@@ -23,6 +23,9 @@ def load_docx(path: Path) -> Extracted:
         from docx.table import Table
     except ImportError as e:
         raise DependencyError("python-docx", purpose="reading .docx files") from e
+    from ..limits import check_archive
+
+    check_archive(path, kind="Word .docx file")  # a zip bomb is refused before python-docx inflates it
     try:
         document = docx.Document(str(path))
     except Exception as e:  # BadZipFile, python-docx's PackageNotFoundError, lxml's XML errors, KeyError...

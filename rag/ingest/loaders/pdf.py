@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from ...errors import DependencyError
+from ..limits import check_pages
 from . import Extracted, UnreadableFileError, clean_line
 
 # CJK Radicals Supplement code points that NFKC leaves alone, mapped to the ordinary
@@ -135,6 +136,7 @@ def _load(path: Path, PdfReader) -> Extracted:  # noqa: N803 - the class, import
                 raise
             except Exception as e:
                 raise UnreadableFileError(f"is encrypted and cannot be opened ({type(e).__name__}: {e})") from None
+        check_pages(len(reader.pages))  # counted before any page's text is extracted
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableFileError:
         raise
