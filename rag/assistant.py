@@ -86,6 +86,8 @@ class Assistant:
         from .answering import selection as sentences
 
         self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
+        if self.settings.translate_terms:
+            self.index.glossary.table  # the dictionary, read now rather than at the first English question
         relevance.warm(self.embedder, sentences.corpus_units(self.index.chunks), self.settings.index_path,
                        embed_missing=embed_missing, progress=progress)
         if generator:
@@ -257,7 +259,7 @@ class Assistant:
         """IDF of comparison units over the indexed passages, computed once per index."""
         with self._gen_lock:
             if self._weights is None or self._weights[0] is not self.index:
-                self._weights = (self.index, UnitWeights(c.text for c in self.index.chunks))
+                self._weights = (self.index, UnitWeights((c.text for c in self.index.chunks), self.index.glossary))
             return self._weights[1]
 
     def ask(self, question: str, **kwargs) -> Answer:

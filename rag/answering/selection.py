@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..text import measures as evidence
-from ..retrieval import sentence_vectors as relevance
+from ..retrieval import bilingual, sentence_vectors as relevance
 from ..ingest.corpus import reading_text
 from ..ingest.instructions import carries_instructions
 from ..text.names import is_name_shaped
@@ -104,7 +104,8 @@ class UnitWeights:
     """IDF of comparison units over a collection of passages (the index's chunks).
     Units never seen get the highest weight: a term the corpus lacks is informative."""
 
-    def __init__(self, texts: Iterable[str] = ()):
+    def __init__(self, texts: Iterable[str] = (), glossary: bilingual.Glossary | None = None):
+        self.glossary = glossary  # the corpus' Chinese words for an English question's phrases
         df: Counter[str] = Counter()
         n = 0
         for t in texts:
@@ -121,15 +122,13 @@ class UnitWeights:
 UNIFORM = UnitWeights()
 
 
-def lexical_query(question: str) -> str:
+def lexical_query(question: str, glossary: bilingual.Glossary | None = None) -> str:
     """The text whose units are matched: the question itself, or for an English question
-    the Chinese terms the bilingual table gives for its phrases, then the question (its
-    figures and Latin names such as "DeepSeek" still match)."""
-    if evidence.is_cjk(question):
+    the corpus' Chinese words for its phrases (`glossary`, rag.retrieval.bilingual), then
+    the question (its figures and Latin names such as "DeepSeek" still match)."""
+    if evidence.is_cjk(question) or glossary is None:
         return question
-    from ..retrieval import bilingual
-
-    _, terms = bilingual.translate(question)
+    _, terms = bilingual.translate(question, glossary)
     return " ".join(terms + [question])
 
 
@@ -137,7 +136,7 @@ def lexical_scores(question: str, sentences: Sequence[str], weights: UnitWeights
                    titles: Sequence[str] | None = None) -> list[float]:
     """IDF-weighted share of the question's key units found in each sentence, in [0, 1];
     units found only in the sentence's title (when given) count W_TITLE."""
-    terms = evidence.question_terms(lexical_query(question))
+    terms = evidence.question_terms(lexical_query(question, weights.glossary))
     if not terms:
         return [0.0] * len(sentences)
     w = {t: weights.weight(t) for t in terms}

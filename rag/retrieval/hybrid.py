@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lexical
+from . import bilingual, lexical
 from .bm25 import BM25
 from ..config import Settings, call_options
 from ..ingest.corpus import CHUNKER_VERSION, index_text
@@ -50,6 +50,7 @@ class HybridIndex:
         self.store = store  # where it was loaded from or written to (None: built in memory)
         self.version = version  # store.version() when loaded: another process's rebuild changes it
         self.by_id = {c.id: c for c in chunks}
+        self._glossary: bilingual.Glossary | None = None
 
     # ---------------------------------------------------------------- build
     @classmethod
@@ -161,15 +162,25 @@ class HybridIndex:
             timings["dense"] = time.perf_counter() - t1
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
+    @property
+    def glossary(self) -> bilingual.Glossary:
+        """English words -> the Chinese words of this index's passages (made on first use)."""
+        if self._glossary is None:
+            self._glossary = bilingual.Glossary([index_text(c) for c in self.chunks])
+        return self._glossary
+
+    @glossary.setter
+    def glossary(self, value: bilingual.Glossary) -> None:
+        self._glossary = value  # another dictionary (tests use a small one)
+
     def lexical_query(self, query: str) -> dict[str, float]:
         """The query as weighted BM25 terms: its character n-grams, question words left out;
-        with settings.translate_terms, English phrases found in the bilingual term table are
-        replaced by the n-grams of their Chinese corpus terms (rag.retrieval.bilingual)."""
+        with settings.translate_terms, the English words and phrases of an English question
+        that a general dictionary maps to words of this corpus are replaced by the n-grams
+        of those words (rag.retrieval.bilingual)."""
         terms: list[str] = []
         if self.settings.translate_terms:
-            from . import bilingual
-
-            query, zh = bilingual.translate(query)
+            query, zh = bilingual.translate(query, self.glossary)
             for term in zh:
                 terms.extend(lexical.tokens(term))
         terms.extend(lexical.tokens(query, query=True))
