@@ -214,6 +214,20 @@ def test_an_uploaded_scan_reports_its_pages_and_is_cited_by_page(hash_assistant,
     assert engine.calls == 2
 
 
+@needs_font
+def test_rag_index_shows_a_bar_of_pages_per_scan(env, corpus_dir, engine, capsys, monkeypatch):
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_CACHE_DIR", str(env / "cache"))
+    write_pdf(corpus_dir / "scan.pdf", [None, None])
+    for png in corpus_dir.glob("*.png"):
+        png.unlink()
+    assert main(["index"]) == 0
+    captured = capsys.readouterr()
+    assert "OCR scan.pdf" in captured.err and "2/2" in captured.err and "page" in captured.err
+    assert "Skipped" not in captured.out
+
+
 def test_ocr_is_off_the_import_path():
     import subprocess
 
@@ -221,3 +235,39 @@ def test_ocr_is_off_the_import_path():
             "print(any(m.startswith(('rapidocr', 'onnxruntime', 'pypdfium2', 'cv2')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ the real engine on a real scan
+
+SCANNED_PARAGRAPHS = [
+    "重庆推动人工智能与汽车产业深度融合，智能网联新能源汽车产量持续增长，两江新区已经聚集了一批整车和零部件企业。",
+    "算力券发放三亿元，支持中小企业使用智能算力，鼓励龙头企业开放数据资源。",
+]
+
+
+def scan_of(text_pdf: Path, out: Path, dpi: int) -> Path:
+    """The PDF's pages as greyscale JPEG page images, no text layer (as a scanner makes them)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(text_pdf))
+    images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(document))]
+    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi, quality=80)
+    document.close()
+    return out
+
+
+@pytest.mark.slow
+@needs_font
+def test_rapidocr_reads_a_150_dpi_scan(tmp_path):
+    pytest.importorskip("rapidocr_onnxruntime")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from ocr import accuracy  # benchmarks/ocr.py: 1 - edit distance / length, white space removed
+
+    write_pdf(tmp_path / "printed.pdf", ["\n".join(SCANNED_PARAGRAPHS) + "\n\n\n- 1 -"])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    scan_of(tmp_path / "printed.pdf", corpus / "scan.pdf", 150)
+    docs = load_documents(corpus)
+    assert not docs.skipped and docs[0].page_starts == (0,)
+    assert accuracy(docs[0].text, "".join(SCANNED_PARAGRAPHS)) >= 0.95, docs[0].text
+    assert "- 1 -" not in docs[0].text  # the page number is dropped

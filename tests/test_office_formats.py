@@ -111,3 +111,18 @@ def test_search_finds_a_row_and_cites_its_sheet(env, corpus_dir, capsys):
     assert main(["search", "两江新区增速", "-k", "1", "--retrieval", "bm25", "--json"]) == 0
     top = json.loads(capsys.readouterr().out)[0]
     assert top["chunk_id"].startswith("deck.pptx#") and top["page"] == 2 and "11%" in top["text"]
+
+
+def test_the_panel_and_the_api_take_the_new_types(hash_settings, tmp_path):
+    import base64
+
+    pytest.importorskip("gradio")
+    from rag import Assistant
+    from ui.api import add_document
+    from ui.backend import Backend
+
+    write_xlsx(tmp_path / "report.xlsx")
+    backend = Backend(Assistant.load(hash_settings.replace(generator="extractive"))).start()
+    out = json.loads(add_document(backend, "report.xlsx", "", base64.b64encode((tmp_path / "report.xlsx").read_bytes()).decode()))
+    assert out["added"] == ["uploads/report.xlsx"] and out["chunks"] == 2
+    assert "error" in json.loads(add_document(backend, "x.pptx", "", "not base64!"))

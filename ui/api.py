@@ -8,6 +8,7 @@ line for the model.
     for update in c.submit("重庆公共数据资源体系的数据需求满足率是多少？", api_name="/ask"):
         event = json.loads(update)      # {"kind": "evidence"|"queue"|"token"|"answer", ...}
     json.loads(c.predict("notes.md", "# 标题\n\n正文……", api_name="/add_document"))
+    json.loads(c.predict("scan.pdf", "", base64.b64encode(pdf_bytes).decode(), api_name="/add_document"))
 
 Both are stateless: a conversation's history travels with the request (the page keeps it
 in the browser session), so any worker behind a load balancer can serve any call.
@@ -72,12 +73,20 @@ def ask(backend: Backend, question: str, history_json: str = "[]", generator: st
         yield json.dumps({"kind": "error", "text": str(e)}, ensure_ascii=False)
 
 
-def add_document(backend: Backend, name: str, text: str) -> str:
-    """Store a text document (.txt, .md, .html) under <corpus>/uploads/ and index it, as the
-    documents panel does (Assistant.add_documents); JSON of what was added, or {"error"}.
-    With a shared index every worker finds it within index_check_seconds."""
+def add_document(backend: Backend, name: str, text: str, data_base64: str = "") -> str:
+    """Store a document under <corpus>/uploads/ and index it, as the documents panel does
+    (Assistant.add_documents): a text one (.txt, .md, .html) as `text`, any other format the
+    panel takes (.pdf, scans too, .docx, .xlsx, .pptx) as its bytes in base64 in `data_base64`.
+    JSON of what was added, or {"error"}. With a shared index every worker finds it within
+    index_check_seconds."""
+    import base64
+    import binascii
+
     try:
-        result = _ready(backend).add_documents([(name, (text or "").encode("utf-8"))])
+        data = base64.b64decode(data_base64, validate=True) if data_base64 else (text or "").encode("utf-8")
+        result = _ready(backend).add_documents([(name, data)])
+    except binascii.Error as e:
+        return json.dumps({"error": f"data_base64 is not valid base64 ({e})"}, ensure_ascii=False)
     except RagError as e:
         return json.dumps({"error": str(e)}, ensure_ascii=False)
     return json.dumps(result.to_dict(), ensure_ascii=False)
@@ -94,8 +103,8 @@ def add_api(backend: Backend, model_queue: str, concurrency: int) -> None:
     def _ask(question: str, history_json: str = "[]", generator: str = "") -> Iterator[str]:
         yield from ask(backend, question, history_json, generator)
 
-    def _add_document(name: str, text: str) -> str:
-        return add_document(backend, name, text)
+    def _add_document(name: str, text: str, data_base64: str = "") -> str:
+        return add_document(backend, name, text, data_base64)
 
     gr.api(_search, api_name="search", concurrency_limit=None)  # retrieval waits for nobody
     gr.api(_add_document, api_name="add_document", concurrency_limit=1, concurrency_id="documents")
