@@ -14,8 +14,9 @@ Reported, with the CPU model and the load average (the machine may be shared):
 - gold retrieval hit@5 (`rag eval --gold evals/gold.jsonl --generator extractive`) over a
   corpus holding only the 300-dpi scan (its OCR reused from the run above through the
   cache) against a corpus holding only the text seed.
-Peak memory for many pages: run it under /usr/bin/time -v with --pages 300 (the 300-dpi
-scan's pages repeated to that count; --only 300 --no-eval).
+Peak memory for many pages: run it under /usr/bin/time -v with --pages N (the 300-dpi
+scan's pages repeated to N pages; --only 300 --no-eval): the resident memory is printed
+after every page.
 """
 from __future__ import annotations
 
@@ -145,6 +146,16 @@ def hit_at_5(corpus_file: Path, out: Path, cache: Path) -> float:
     return json.loads((report / "report.json").read_text(encoding="utf-8"))["summary"]["hit@5"]
 
 
+def memory_line(_name: str, done: int, total: int) -> None:
+    """Pages read so far with the resident memory now and at its peak: flat when pages are
+    read one at a time and their images released."""
+    import resource
+
+    now = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  page {done}/{total}: resident {now:.0f} MB, peak {peak:.0f} MB", flush=True)
+
+
 def machine() -> str:
     return f"CPU {cpu_model()}, {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
 
@@ -175,7 +186,7 @@ def main() -> int:
     for name, pdf in scans.items():
         if pdf is None:
             continue
-        progress = (lambda _f, done, total: print(f"  {done}/{total}", flush=True)) if args.pages else None
+        progress = memory_line if args.pages else None
         # a fresh cache, so every page is read here; the eval below reuses it
         shutil.rmtree(cache / "ocr", ignore_errors=True) if name == "300" else None
         text, pages, wall, cpu = read_timed(pdf, OcrOptions(mode="auto", max_pages=max(300, args.pages),

@@ -13,7 +13,7 @@ from rag import ConfigError, Settings
 from rag.ingest import OcrOptions, chunk_documents, load_documents, reading_scans
 from rag.ingest import ocr
 from rag.ingest.loaders.pdf import usable_text
-from rag.ingest.ocr_layout import Line, PageLines, drop_furniture, page_paragraphs, reading_order
+from rag.ingest.ocr_layout import Line, PageLines, chinese_marks, drop_furniture, page_paragraphs, reading_order
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 pytest.importorskip("pypdfium2")
@@ -170,6 +170,18 @@ def test_headers_footers_and_page_numbers_are_dropped():
     # one page: no header can repeat, but its page number still goes; body text near the edge stays
     only = drop_furniture([PageLines(1000, 1400, (line(480, 1360, 520, "第 7 页"), line(50, 20, 900, "标题在页顶")))])
     assert [x.text for x in only[0].lines] == ["标题在页顶"]
+
+
+def test_a_footer_read_differently_on_some_pages_is_still_a_footer():
+    readings = ["file:///tmp/seed.html", "file://tmp/seed.html", "file:///tmp/seed.htm1", "file://tmp/seed.html"]
+    pages = [PageLines(1000, 1400, (line(100, 200, 900, f"正文{i}。"), line(50, 1370, 400, text, h=15)))
+             for i, text in enumerate(readings)]
+    assert [[x.text for x in p.lines] for p in drop_furniture(pages)] == [["正文0。"], ["正文1。"], ["正文2。"], ["正文3。"]]
+
+
+def test_ascii_marks_next_to_chinese_become_full_width():
+    assert chinese_marks("重庆社会科学院(智库)处长)") == "重庆社会科学院（智库）处长）"
+    assert chinese_marks("时间:12:30, see (a)") == "时间：12:30, see (a)"
 
 
 def test_two_columns_are_read_column_by_column_under_a_spanning_title():

@@ -14,15 +14,28 @@ structure has to be rebuilt from the positions:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
+from ..text.script import IDEOGRAPHS
 from .loaders import join_lines
 
 # the top and bottom share of a page where running headers, footers and page numbers live
 FURNITURE_BAND = 0.08
 _PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*[-–—])?$"
                           r"|^(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?$", re.I)
+
+
+# the recogniser often reads a full-width mark (，：；（）！？) as its ASCII twin; next to a
+# Chinese character it is the full-width one, which the sentence cutter and the gold
+# evidence strings expect
+_FULL_WIDTH = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"})
+_ASCII_MARK_BY_CJK = re.compile(rf"(?<=[{IDEOGRAPHS}])[,:;()!?]|[,:;()!?](?=[{IDEOGRAPHS}])")
+
+
+def chinese_marks(text: str) -> str:
+    """ASCII punctuation touching a Chinese character made full-width: "机构(重庆)" -> "机构（重庆）"."""
+    return _ASCII_MARK_BY_CJK.sub(lambda m: m.group().translate(_FULL_WIDTH), text)
 
 
 @dataclass(frozen=True)
@@ -61,14 +74,38 @@ def _in_band(line: Line, page: PageLines) -> bool:
     return line.y1 <= page.height * FURNITURE_BAND or line.y0 >= page.height * (1 - FURNITURE_BAND)
 
 
+def _repeated(shapes_by_page: list[set[str]], repeats: int) -> set[str]:
+    """The band-line shapes found on at least `repeats` pages, counting a near match (OCR
+    reads "file:///a 2/6" as "file://a" on one page) as a repeat: a shape's pages are
+    those holding it or a shape at least 80% like it."""
+    pages_of: dict[str, set[int]] = {}
+    for i, shapes in enumerate(shapes_by_page):
+        for shape in shapes:
+            pages_of.setdefault(shape, set()).add(i)
+    out = {shape for shape, pages in pages_of.items() if len(pages) >= repeats}
+    rest = [shape for shape in pages_of if shape not in out]
+    for shape in rest:
+        pages = set(pages_of[shape])
+        for other in pages_of:
+            size = len(shape) + len(other)
+            if other == shape or 2 * min(len(shape), len(other)) < 0.8 * size or pages_of[other] <= pages:
+                continue  # the same, too different in length to be 80% alike, or nothing to add
+            m = SequenceMatcher(None, shape, other, autojunk=False)
+            if m.quick_ratio() >= 0.8 and m.ratio() >= 0.8:
+                pages |= pages_of[other]
+        if len(pages) >= repeats:
+            out.add(shape)
+    return out
+
+
 def drop_furniture(pages: list[PageLines]) -> list[PageLines]:
     """The pages without running headers, footers and page numbers."""
-    seen = Counter(shape for p in pages for shape in {_shape(x.text) for x in p.lines if _in_band(x, p)})
     repeats = max(2, len(pages) // 2)  # on half of the pages or more (at least two)
+    repeated = _repeated([{_shape(x.text) for x in p.lines if _in_band(x, p)} for p in pages], repeats)
     out = []
     for p in pages:
         keep = tuple(x for x in p.lines if not (_in_band(x, p) and (
-            _PAGE_NUMBER.match(x.text.strip()) or (len(pages) > 1 and seen[_shape(x.text)] >= repeats))))
+            _PAGE_NUMBER.match(x.text.strip()) or _shape(x.text) in repeated)))
         out.append(PageLines(p.width, p.height, keep))
     return out
 
@@ -132,7 +169,7 @@ def column_paragraphs(column: list[Line]) -> list[str]:
             paragraphs.append([])
         paragraphs[-1].append(ln.text)
         previous = ln
-    return [text for text in (join_lines(p) for p in paragraphs) if text]
+    return [chinese_marks(text) for text in (join_lines(p) for p in paragraphs) if text]
 
 
 def page_paragraphs(page: PageLines) -> list[str]:
