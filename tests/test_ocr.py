@@ -240,6 +240,15 @@ def test_rag_index_shows_a_bar_of_pages_per_scan(env, corpus_dir, engine, capsys
     assert "Skipped" not in captured.out
 
 
+def test_without_a_bar_pages_are_logged_with_the_time_left():
+    lines: list[str] = []
+    report = ocr.log_pages(lines.append)
+    for done in range(0, 21):
+        report("scan.pdf", done, 20)
+    assert lines[0] == "Reading scan.pdf by OCR: 20 page(s)." and len(lines) == 3
+    assert lines[1].startswith("Reading scan.pdf by OCR: 10/20 pages, about ") and lines[2].endswith("about 0 s left.")
+
+
 def test_ocr_is_off_the_import_path():
     import subprocess
 

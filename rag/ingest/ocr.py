@@ -67,6 +67,24 @@ def options_from(settings, on_pages: PageProgress | None = None) -> OcrOptions:
     return OcrOptions(settings.ocr, settings.ocr_max_pages, settings.cache_path / "ocr", on_pages)
 
 
+def log_pages(say: Callable[[str], None]) -> PageProgress:
+    """Page progress as log lines (where there is no progress bar): at the start, every ten
+    pages and at the end, with the time left at the rate so far."""
+    import time
+
+    started: dict[str, float] = {}
+
+    def on_pages(name: str, done: int, total: int) -> None:
+        if not done:
+            started[name] = time.perf_counter()
+            say(f"Reading {name} by OCR: {total} page(s).")
+        elif done % 10 == 0 or done == total:
+            spent = time.perf_counter() - started.get(name, time.perf_counter())
+            say(f"Reading {name} by OCR: {done}/{total} pages, about {spent / done * (total - done):.0f} s left.")
+
+    return on_pages
+
+
 _engine = None
 _engine_lock = threading.Lock()
 

@@ -54,7 +54,7 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
     store = make_store(settings, index_dir)
     current = None
     if settings.corpus_path.is_dir():
-        with ocr.using(ocr.options_from(settings)):
+        with ocr.using(ocr.options_from(settings, ocr.log_pages(say))):  # a new scan is read here, once
             current = corpus_hash(load_documents(settings.corpus_path))
     else:
         say(f"Corpus folder {settings.corpus_path} not found; using the index as built, without a staleness check.")
