@@ -292,3 +292,34 @@ def test_rapidocr_reads_a_150_dpi_scan(tmp_path):
     assert not docs.skipped and docs[0].page_starts == (0,)
     assert accuracy(docs[0].text, "".join(SCANNED_PARAGRAPHS)) >= 0.95, docs[0].text
     assert "- 1 -" not in docs[0].text  # the page number is dropped
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_a_two_column_page_column_by_column(tmp_path):
+    import html
+    import re
+    import shutil
+    import subprocess
+
+    pytest.importorskip("rapidocr_onnxruntime")
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from ocr import SEED, rasterise  # benchmarks/ocr.py
+
+    paras = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()][4:12]
+    (tmp_path / "two.html").write_text(
+        '<!doctype html><html><head><meta charset="utf-8"><style>body{font-family:"Noto Serif CJK SC";'
+        "font-size:10.5pt;line-height:1.5}.cols{column-count:2;column-gap:2.2em}p{margin:0 0 .5em 0;text-indent:2em}"
+        "</style></head><body><h1>从四个方面着力 持续激发数字经济创新活力</h1><div class=cols>"
+        + "".join(f"<p>{html.escape(p)}</p>" for p in paras) + "</div></body></html>", encoding="utf-8")
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={tmp_path / 'two.pdf'}", (tmp_path / "two.html").as_uri()],
+                   check=True, capture_output=True, timeout=180)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rasterise(tmp_path / "two.pdf", corpus / "scan.pdf", 200, pages=[0])
+    text = re.sub(r"\s", "", load_documents(corpus)[0].text)
+    starts = [text.find(re.sub(r"\s", "", p)[:12]) for p in paras]
+    assert text.startswith("从四个方面着力持续激发数字经济创新活力")
+    assert all(s >= 0 for s in starts) and starts == sorted(starts), starts  # left column, then right
