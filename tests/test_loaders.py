@@ -294,17 +294,17 @@ def test_rag_index_lists_skipped_files_and_search_shows_pages(env, capsys, corpu
     write_docx(corpus_dir / "notice.docx")
     (corpus_dir / "news.html").write_text(NEWS_HTML, encoding="utf-8")
     (corpus_dir / "corrupt.pdf").write_bytes(b"%PDF-1.4 broken")
-    (corpus_dir / "data.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus_dir / "data.numbers").write_bytes(b"PK\x03\x04")
     assert main(["index", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [s["file"] for s in out["skipped"]] == ["corrupt.pdf", "data.xlsx"]
+    assert [s["file"] for s in out["skipped"]] == ["corrupt.pdf", "data.numbers"]
     assert all(s["reason"] for s in out["skipped"])
     assert {"report.pdf", "notice.docx", "news.html"} <= set(out["corpus_files"])
 
     assert main(["index"]) == 0
     captured = capsys.readouterr()
     assert "Skipped 2 file(s)" in captured.out
-    assert "corrupt.pdf: is not a readable PDF" in captured.out and "data.xlsx: unsupported file type .xlsx" in captured.out
+    assert "corrupt.pdf: is not a readable PDF" in captured.out and "data.numbers: unsupported file type .numbers" in captured.out
 
     assert main(["search", "算力券发放多少", "-k", "3", "--retrieval", "bm25", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -8,19 +8,22 @@ line for the model.
     for update in c.submit("重庆公共数据资源体系的数据需求满足率是多少？", api_name="/ask"):
         event = json.loads(update)      # {"kind": "evidence"|"queue"|"token"|"answer", ...}
     json.loads(c.predict("notes.md", "# 标题\n\n正文……", api_name="/add_document"))
+    json.loads(c.predict("scan.pdf", "", False, base64.b64encode(pdf_bytes).decode(), api_name="/add_document"))
 
 Both are stateless: a conversation's history travels with the request (the page keeps it
 in the browser session), so any worker behind a load balancer can serve any call.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 from collections.abc import Iterator
 
 import gradio as gr
 
-from rag import RagError
+from rag import InputError, RagError
 from rag.answering.generators import available
 
 from . import inputs
@@ -97,11 +100,14 @@ def ask(backend: Backend, question: str, history_json: str = "[]", generator: st
         yield json.dumps({"kind": "error", "text": _error(backend, e)}, ensure_ascii=False)
 
 
-def add_document(backend: Backend, name: str, text: str, replace: bool = False, username: str | None = None) -> str:
-    """Store a text document (.txt, .md, .html) under <corpus>/uploads/ and index it, as the
-    documents panel does (Assistant.add_documents); JSON of what was added, or {"error"}.
-    Needs the editor role; `replace` replaces this user's own upload of the same name.
-    With a shared index every worker finds it within index_check_seconds."""
+def add_document(backend: Backend, name: str, text: str, replace: bool = False, username: str | None = None,
+                 data_base64: str = "") -> str:
+    """Store a document under <corpus>/uploads/ and index it, as the documents panel does
+    (Assistant.add_documents): a text one (.txt, .md, .html) as `text`, any other format the
+    panel takes (.pdf, scans too, .docx, .xlsx, .pptx) as its bytes in base64 in `data_base64`.
+    JSON of what was added, or {"error"}. Needs the editor role; `replace` replaces this
+    user's own upload of the same name. With a shared index every worker finds it within
+    index_check_seconds."""
     try:
         who = backend.access.require(username, "add")
     except RagError as e:
@@ -111,8 +117,13 @@ def add_document(backend: Backend, name: str, text: str, replace: bool = False, 
         name = inputs.text_field("name", name, max_chars=inputs.MAX_NAME_CHARS, allow_empty=False)
         max_chars = int(backend.settings.max_upload_mb * 1024 * 1024)  # a character is at least a byte
         text = inputs.text_field("text", text, max_chars=max_chars)
+        encoded = inputs.text_field("data_base64", data_base64, max_chars=max_chars * 4 // 3 + 4)
         replace = inputs.flag("replace", replace)
-        result = _ready(backend).add_documents([(name, text.encode("utf-8"))], user=who, replace=replace)
+        try:
+            data = base64.b64decode(encoded, validate=True) if encoded else text.encode("utf-8")
+        except binascii.Error as e:
+            raise InputError(f"data_base64 is not valid base64 ({e}).") from None
+        result = _ready(backend).add_documents([(name, data)], user=who, replace=replace)
     except Exception as e:  # noqa: BLE001 - reported, audited, never a null error
         message = _error(backend, e)
         backend.audit.record(who, "add", "failed", files=[str(name)[:255]], reason=message, via="api")
@@ -143,8 +154,9 @@ def add_api(backend: Backend, model_queue: str, concurrency: int) -> None:
             return
         yield from ask(backend, question, history_json, generator)
 
-    def _add_document(name: str, text: str, replace: bool = False, request: gr.Request = None) -> str:
-        return add_document(backend, name, text, replace, request.username if request else None)
+    def _add_document(name: str, text: str, replace: bool = False, data_base64: str = "",
+                      request: gr.Request = None) -> str:
+        return add_document(backend, name, text, replace, request.username if request else None, data_base64)
 
     gr.api(_search, api_name="search", concurrency_limit=None)  # retrieval waits for nobody
     gr.api(_add_document, api_name="add_document", concurrency_limit=1, concurrency_id="documents")

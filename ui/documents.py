@@ -34,6 +34,7 @@ from .render import esc, notice
 STAGES = {
     "saving": "保存文件 · Saving the files",
     "reading": "读取文档 · Reading the documents",
+    "ocr": "识别扫描页 · Reading scanned pages (OCR), pages",
     "embedding": "嵌入段落 · Embedding passages",
     "sentences": "嵌入句子 · Embedding sentences for the evidence",
     "done": "完成 · Done",

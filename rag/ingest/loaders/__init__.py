@@ -18,13 +18,28 @@ from dataclasses import dataclass
 from ...errors import UnreadableFileError
 from ...text.script import CJK_PUNCTUATION, IDEOGRAPHS
 
-__all__ = ["Extracted", "UnreadableFileError", "clean_line", "join_lines", "join_paragraphs"]
+__all__ = ["Extracted", "UnreadableFileError", "clean_line", "join_lines", "join_paragraphs", "paged"]
 
 
 @dataclass(frozen=True)
 class Extracted:
     text: str
     page_starts: tuple[int, ...] = ()  # offset in text where page 1, 2, ... starts (paged formats only)
+
+
+def paged(pages) -> Extracted:
+    """The text of a paged document (PDF pages, spreadsheet sheets, slides) from the
+    paragraphs of each page, with the offset where each page starts; a page without
+    text still counts, so page n stays page n."""
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for paragraphs in pages:
+        starts.append(pos)
+        block = "".join(f"{p}\n\n" for p in paragraphs if p.strip())
+        parts.append(block)
+        pos += len(block)
+    return Extracted("".join(parts), tuple(starts))
 
 
 # C0/C1 control characters other than tab and newline: PDF text layers carry NULs and the like

@@ -1,4 +1,5 @@
-"""PDF: the text layer of every page, via pypdf, made readable.
+"""PDF: the text layer of every page, via pypdf, made readable; pages without a usable
+text layer (scans, garbage font maps) read by OCR (rag.ingest.ocr), as settings.ocr says.
 
 What PDF text layers of Chinese documents look like, and what is undone here:
 - CJK glyphs shared with radicals come out as Kangxi radicals (⼈ for 人) or CJK radical
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from ...errors import DependencyError
 from ..limits import check_pages
-from . import Extracted, UnreadableFileError, clean_line
+from . import Extracted, UnreadableFileError, clean_line, paged
 
 # CJK Radicals Supplement code points that NFKC leaves alone, mapped to the ordinary
 # character with the same glyph (simplified-Chinese forms first)
@@ -43,6 +44,9 @@ _RADICALS = str.maketrans({
 _TERMINAL = set("。！？!?；;…：:")
 _CLOSERS = set("”’」』）)\"'】")
 _PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*[-–—])?$|^(?:page|p\.)\s*\d+$", re.I)
+# a text layer with fewer characters than this is a scanned page's (or a blank one's)
+MIN_TEXT_CHARS = 10
+MAX_ODD_SHARE = 0.1  # more unusual characters than this: a garbage text layer
 _LATIN_END = re.compile(r"[A-Za-z0-9,]$")
 _LATIN_START = re.compile(r"^[A-Za-z0-9(]")
 
@@ -125,7 +129,56 @@ def load_pdf(path: Path) -> Extracted:
         pypdf_log.setLevel(level)
 
 
+def usable_text(raw: str) -> bool:
+    """Is a page's text layer worth reading? Not when it is (nearly) empty, as on a scanned
+    page, nor when it is garbage: a broken font map gives private-use, unassigned or
+    replacement characters, or Latin-1 mojibake ("¸ñ¹¤") where Chinese should be."""
+    chars = [c for c in raw if not c.isspace()]
+    if len(chars) < MIN_TEXT_CHARS:
+        return False
+    odd = sum(1 for c in chars if unicodedata.category(c) in ("Co", "Cn", "Cc", "Cs") or c == "\ufffd"
+              or ("\x80" <= c <= "\xff" and c not in "·×÷°±§"))
+    return odd / len(chars) <= MAX_ODD_SHARE
+
+
+def _has_images(page) -> bool:
+    try:
+        return len(page.images) > 0
+    except Exception:  # an image pypdf cannot list is still an image to render
+        return True
+
+
+def _pages_to_ocr(reader, texts: list[str], mode: str) -> list[int]:
+    if mode == "off":
+        return []
+    if mode == "force":
+        return list(range(len(texts)))
+    return [i for i, raw in enumerate(texts) if not usable_text(raw) and _has_images(reader.pages[i])]
+
+
+def _ocr_paragraphs(path: Path, indices: list[int], options) -> dict[int, list[str]]:
+    """The paragraphs of the given pages, read by OCR; running headers and footers are
+    found across these pages together."""
+    from .. import ocr, ocr_layout
+
+    if len(indices) > options.max_pages:
+        raise UnreadableFileError(
+            f"has {len(indices)} scanned pages to read by OCR; the limit is {options.max_pages} pages per file "
+            "(setting ocr_max_pages). Split the file or raise the limit.")
+    try:
+        pages = ocr.read_pages(path, indices, options)
+    except DependencyError:
+        raise
+    except Exception as e:  # a page PDFium cannot render, the engine failing on an image...
+        raise UnreadableFileError(f"could not be read by OCR ({type(e).__name__}: {e})") from None
+    cleaned = ocr_layout.drop_furniture([pages[i] for i in indices])
+    return {i: [normalize(p) for p in ocr_layout.page_paragraphs(page)] for i, page in zip(indices, cleaned)}
+
+
 def _load(path: Path, PdfReader) -> Extracted:  # noqa: N803 - the class, imported by the caller
+    from .. import ocr
+
+    options = ocr.current()
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
@@ -137,26 +190,22 @@ def _load(path: Path, PdfReader) -> Extracted:  # noqa: N803 - the class, import
             except Exception as e:
                 raise UnreadableFileError(f"is encrypted and cannot be opened ({type(e).__name__}: {e})") from None
         check_pages(len(reader.pages))  # counted before any page's text is extracted
-        pages = [page.extract_text() or "" for page in reader.pages]
+        texts = [page.extract_text() or "" for page in reader.pages]
+        scanned = _pages_to_ocr(reader, texts, options.mode)
     except UnreadableFileError:
         raise
     except Exception as e:  # pypdf raises PdfReadError, but also KeyError, ValueError... on damaged files
         raise UnreadableFileError(f"is not a readable PDF ({type(e).__name__}: {e})") from None
-    if not pages:
+    if not texts:
         raise UnreadableFileError("is a PDF with no pages")
-    parts: list[str] = []
-    starts: list[int] = []
-    pos = 0
-    for raw in pages:
-        starts.append(pos)
-        paragraphs = page_paragraphs(raw)
-        block = "\n\n".join(paragraphs) + "\n\n" if paragraphs else ""
-        parts.append(block)
-        pos += len(block)
-    text = "".join(parts)
-    if not text.strip():
-        raise UnreadableFileError(
-            f"has no text layer ({len(pages)} page(s) of images, a scanned document?); "
-            "run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`"
-        )
-    return Extracted(text, tuple(starts))
+    read = _ocr_paragraphs(path, scanned, options) if scanned else {}
+    out = paged(read[i] if i in read else page_paragraphs(raw) for i, raw in enumerate(texts))
+    if not out.text.strip():
+        if scanned:
+            raise UnreadableFileError(f"has no text layer, and OCR found no text on its {len(scanned)} page(s) of images")
+        if options.mode == "off":
+            raise UnreadableFileError(
+                f"has no text layer ({len(texts)} page(s) of images, a scanned document?) and OCR is off "
+                "(setting ocr); set ocr = \"auto\" to read scans, or run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`")
+        raise UnreadableFileError(f"has no text layer and no page images to read by OCR ({len(texts)} blank page(s))")
+    return out
