@@ -256,3 +256,19 @@ def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monke
     assert results["seed-gold"].figures()["right and cited"] >= 0.5
     assert results["nomiracl-zh"].summary["n_answerable"] == 5
     assert all(r.summary["n_errors"] == 0 for r in results.values())
+
+
+def test_a_run_of_one_suite_keeps_the_other_suites_in_the_table(tmp_path):
+    from rag.evaluation.suite_run import SuiteResult, write_tables
+
+    first = SuiteResult("a", "extractive", False, str(tmp_path / "a"), {"correct_cited": 0.5}, 1.0)
+    second = SuiteResult("b", "extractive", True, str(tmp_path / "b"), {"correct_cited": 0.75}, 2.0)
+    write_tables([first], tmp_path)
+    write_tables([second], tmp_path)
+    rows = json.loads((tmp_path / "suites.json").read_text(encoding="utf-8"))["results"]
+    assert [(r["suite"], r["summary"]["correct_cited"]) for r in rows] == [("a", 0.5), ("b", 0.75)]
+    again = SuiteResult("a", "extractive", False, str(tmp_path / "a"), {"correct_cited": 0.25}, 1.0)
+    write_tables([again], tmp_path)  # the same suite again replaces its row
+    rows = json.loads((tmp_path / "suites.json").read_text(encoding="utf-8"))["results"]
+    assert [(r["suite"], r["summary"]["correct_cited"]) for r in rows] == [("b", 0.75), ("a", 0.25)]
+    assert "0.250" in (tmp_path / "suites.md").read_text(encoding="utf-8")

@@ -54,7 +54,12 @@ class SuiteResult:
         return {"suite": self.suite, "generator": self.generator, "test_only": self.test_only,
                 "out_dir": self.out_dir, "seconds": self.seconds, "note": self.note,
                 "n_answerable": self.summary.get("n_answerable"), "n_unanswerable": self.summary.get("n_unanswerable"),
-                "n_errors": self.summary.get("n_errors"), "figures": self.figures()}
+                "n_errors": self.summary.get("n_errors"), "figures": self.figures(), "summary": self.summary}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SuiteResult":
+        return cls(d["suite"], d["generator"], d["test_only"], d["out_dir"], d.get("summary", {}), d["seconds"],
+                   d.get("note", ""))
 
 
 class _Assistants:
@@ -146,7 +151,19 @@ def _nomiracl_note(r: SuiteResult) -> str:
 
 
 def write_tables(results: Sequence[SuiteResult], out: Path) -> None:
+    """DIR/suites.md and DIR/suites.json: this run's results, after the ones earlier runs
+    into the same folder left for other suites or generators (a run of one suite with
+    --only keeps the others' rows)."""
     out.mkdir(parents=True, exist_ok=True)
+    mine = {(r.suite, r.generator) for r in results}
+    earlier = []
+    index = out / "suites.json"
+    if index.is_file():
+        try:
+            earlier = [SuiteResult.from_dict(d) for d in json.loads(index.read_text(encoding="utf-8"))["results"]]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            earlier = []  # an unreadable table is rewritten from this run alone
+    results = [r for r in earlier if (r.suite, r.generator) not in mine] + list(results)
     (out / "suites.md").write_text("# Development suites\n\n" + suite_table(results) + "\n", encoding="utf-8")
     (out / "suites.json").write_text(json.dumps({"results": [r.to_dict() for r in results]}, ensure_ascii=False,
                                                 indent=2) + "\n", encoding="utf-8")
