@@ -127,3 +127,13 @@ def test_chunk_offsets_still_point_at_their_text():
     for c in chunk_document(doc, 120):
         span = text[c.char_start:c.char_end]
         assert "".join(span.split()) == "".join(c.text.split())
+
+
+def test_a_pending_upload_is_never_read_so_a_crash_midway_leaves_it_out(corpus_dir):
+    from rag.ingest import load_documents
+
+    uploads = corpus_dir / "uploads"
+    uploads.mkdir(exist_ok=True)
+    (uploads / ".pending-bomb.md").write_text(NOTICE, encoding="utf-8")  # as left by kill -9 before admission
+    (uploads / ".replaced-old.md").write_text(NOTICE, encoding="utf-8")
+    assert all("uploads/" not in d.source for d in load_documents(corpus_dir))

@@ -12,10 +12,10 @@ import gradio as gr
 
 from .assets import COPY_MARKDOWN, DOWNLOAD_MARKDOWN, FOCUS_QUESTION, PRIVATE, SCROLL_TO_SELECTED
 from .backend import Backend
-from .chat import clear_chat, edit_question, regenerate, respond, restore, save, select_citation, stop_answer
+from .chat import clear_chat, edit_question, page, regenerate, respond, restore, save, select_citation, stop_answer
 from .export import copy_answer, export_conversation
 from .feedback import comment, rate
-from .render import SOURCES_EMPTY
+from .render import SOURCES_EMPTY, notice
 from .state import Conversation
 
 STORAGE_KEY = "rag-chongqing-conversation"
@@ -72,7 +72,10 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
         """Save the conversation in the browser, then give the question box the focus back."""
         return event.then(save, [conv], [stored], queue=False, **PRIVATE).then(None, js=FOCUS_QUESTION)
 
-    def _respond(message, state, gen, k, mode):
+    def _respond(message, state, gen, k, mode, request: gr.Request):
+        if not backend.access.can(request.username, "ask"):  # removed from the users file since signing in
+            yield page(state or Conversation(), message, notice("请重新登录 · Sign in again.", "error"))
+            return
         yield from respond(backend, message, state, gen, k, mode)
 
     def _regenerate(state, gen, k, mode):
