@@ -79,7 +79,9 @@ def score(decision: Decision, rows: list[dict]) -> dict:
     ev = [bool((r.get("scores") or {}).get("evidence_recall")) for r in ans if r.get("gold_answers")]
     return {
         "n_answerable": len(ans), "n_unanswerable": len(una),
-        "right_and_cited": round(sum(rc(r) and not refused[id(r)] for r in ans) / len(ans), 3) if ans else None,
+        # NoMIRACL has no gold answer strings: right-and-cited is undefined there
+        "right_and_cited": (round(sum(rc(r) and not refused[id(r)] for r in ans) / len(ans), 3)
+                            if ans and any(r.get("gold_answers") for r in ans) else None),
         "answerable_refused": round(sum(refused[id(r)] for r in ans) / len(ans), 3) if ans else None,
         "unanswerable_refused": round(sum(refused[id(r)] for r in una) / len(una), 3) if una else None,
         "evidence_recall": round(sum(ev) / len(ev), 3) if ev else None,
@@ -97,26 +99,53 @@ def leave_one_out(rows_by_suite: dict[str, list[dict]], test_only: set[str], arg
     return figures
 
 
-def fit_cmd(args) -> int:
+COLUMNS = ["right_and_cited", "answerable_refused", "unanswerable_refused", "evidence_recall", "first_token_p50"]
+
+
+def _print_table(figures: dict[str, dict], test_only: set[str], extra: str | None = None) -> None:
+    print("| suite | n ans / unans | " + " | ".join(c.replace("_", " ") for c in COLUMNS) + (f" | {extra} |" if extra else " |"))
+    print("|---|---:|" + "---:|" * len(COLUMNS) + ("---|" if extra else ""))
+    for suite, f in figures.items():
+        mark = " (test only)" if suite in test_only else ""
+        cells = [("—" if f[c] is None else f"{f[c]:.3f}") for c in COLUMNS]
+        tail = f" | {', '.join(f.get('dropped', [])) or '—'} |" if extra else " |"
+        print(f"| {suite}{mark} | {f['n_answerable']} / {f['n_unanswerable']} | " + " | ".join(cells) + tail)
+
+
+def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     specs = load_suites(args.suites)
-    test_only = {s.name for s in specs if s.test_only}
-    out = Path(args.out) / args.generator
-    rows_by_suite = fit_rows(out, args.generator, include_test_only=True)
+    rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
     for rows in rows_by_suite.values():
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
+    return rows_by_suite, {s.name for s in specs if s.test_only}
+
+
+def score_cmd(args) -> int:
+    """The suites' figures with the decision the package ships (refusal_model.json), as a
+    run of `rag eval --suite` would give them: the rows were answered with every signal
+    recorded, and the shipped decision is applied to them."""
+    from rag.answering.refusal import load_decision
+
+    rows_by_suite, test_only = _rows(args)
+    decision = load_decision(decision_key(args.generator != "extractive"))
+    figures = {s: score(decision, rows) for s, rows in rows_by_suite.items()}
+    print(f"{args.generator}: the shipped decision ({decision.meta.get('fitted_on', 'prior')})")
+    _print_table(figures, test_only)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"generator": args.generator, "figures": figures}, ensure_ascii=False,
+                                              indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def fit_cmd(args) -> int:
+    rows_by_suite, test_only = _rows(args)
     figures = leave_one_out(rows_by_suite, test_only, args)
-    cols = ["right_and_cited", "answerable_refused", "unanswerable_refused", "evidence_recall", "first_token_p50"]
+    cols = COLUMNS
     print(f"{args.generator}: each suite scored by the decision fitted on the other development suites "
           f"(test-only suites: fitted on all development suites); L2 {args.l2}, "
           f"at most {args.max_false_refusal:.0%} answerable training rows refused")
-    print("| suite | n ans / unans | " + " | ".join(c.replace("_", " ") for c in cols) + " | features dropped |")
-    print("|---|---:|" + "---:|" * len(cols) + "---|")
-    for suite, f in figures.items():
-        mark = " (test only)" if suite in test_only else ""
-        cells = [("—" if f[c] is None else f"{f[c]:.3f}") for c in cols]
-        print(f"| {suite}{mark} | {f['n_answerable']} / {f['n_unanswerable']} | " + " | ".join(cells)
-              + f" | {', '.join(f['dropped']) or '—'} |")
+    _print_table(figures, test_only, extra="features dropped")
     dev_rows = [r for s, rows in rows_by_suite.items() if s not in test_only for r in rows]
     final, dropped = _fit(dev_rows, args)
     print("final (all development suites):", json.dumps({k: round(v, 3) for k, v in final.weights.items()}),
@@ -153,6 +182,9 @@ def main() -> int:
     f.add_argument("--write", action="store_true")
     f.add_argument("--json", help="also write the figures to this file")
     f.set_defaults(func=fit_cmd)
+    s = sub.add_parser("score", help="the suites' figures with the decision the package ships")
+    s.add_argument("--json", help="also write the figures to this file")
+    s.set_defaults(func=score_cmd)
     args = ap.parse_args()
     return args.func(args)
 
