@@ -31,7 +31,7 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Settings  # noqa: E402
-from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, save_decisions  # noqa: E402
+from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, load_decision, save_decisions  # noqa: E402
 from rag.evaluation import fit_rows, load_suites, run_suites  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -125,8 +125,6 @@ def score_cmd(args) -> int:
     """The suites' figures with the decision the package ships (refusal_model.json), as a
     run of `rag eval --suite` would give them: the rows were answered with every signal
     recorded, and the shipped decision is applied to them."""
-    from rag.answering.refusal import load_decision
-
     rows_by_suite, test_only = _rows(args)
     decision = load_decision(decision_key(args.generator != "extractive"))
     figures = {s: score(decision, rows) for s, rows in rows_by_suite.items()}

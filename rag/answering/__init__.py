@@ -14,7 +14,7 @@ from .transcript import answer_markdown, conversation_markdown
 # the stages one at a time, for the tools that measure or refit them
 # (benchmarks/evidence.py, benchmarks/fit_suites.py)
 from .pipeline import numbered_passages
-from .refusal import MODEL_FILE as DECISIONS_FILE, PRIOR as PRIOR_DECISION, Decision, decision_key, save_decisions
+from .refusal import MODEL_FILE as DECISIONS_FILE, PRIOR as PRIOR_DECISION, Decision, decision_key, load_decision, save_decisions
 from .refusal import FEATURES as REFUSAL_FEATURES, fit as fit_decision
 from .selection import UnitWeights, in_reading_order, lexical_scores, rank as rank_sentences, select as select_sentences
 
@@ -22,7 +22,7 @@ __all__ = [
     "AskOptions", "answer_stream", "render_evidence",
     "NO_ANSWER", "answer_markdown", "conversation_markdown", "number_context", "parse_markers",
     "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "REFUSAL_FEATURES", "UnitWeights", "decision_key", "fit_decision",
-    "in_reading_order",
+    "in_reading_order", "load_decision",
     "lexical_scores", "numbered_passages", "rank_sentences", "save_decisions",
     "select_sentences",
 ]
