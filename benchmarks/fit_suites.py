@@ -45,13 +45,13 @@ def never_refuse() -> Decision:
 
 
 def collect(args) -> int:
-    specs = [s for s in load_suites(args.suites) if not args.only or s.name in args.only]
+    specs = load_suites(args.suites)
     out = Path(args.out) / args.generator
     print(f"CPU: {cpu_model()}   generator: {args.generator}   -> {out}", flush=True)
     t0 = time.perf_counter()
     never = never_refuse()
     run_suites(specs, Settings.load(), generators=[args.generator], out_dir=out, limit=args.limit,
-               decisions={"language_model": never, "no_model": never}, log=lambda m: print(m, flush=True))
+               decisions={"language_model": never, "no_model": never}, only=args.only, log=lambda m: print(m, flush=True))
     print(f"collected in {time.perf_counter() - t0:.0f} s")
     return 0
 

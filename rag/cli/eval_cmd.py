@@ -80,12 +80,13 @@ def _suites(args) -> int:
     if args.gold or not args.out:
         raise ConfigError("rag eval --suite FILE needs --out DIR (and no --gold).")
     settings = settings_from(args, generator=None)
-    specs = select(load_suites(args.suite), args.only)
+    specs = load_suites(args.suite)
+    select(specs, args.only)  # unknown names are an error; the rest stay for corpus_of
     bar = _Bar()
     try:
         results = run_suites(specs, settings, generators=args.generator or [settings.generator], out_dir=args.out,
                              limit=args.limit, resume=not args.no_resume, k=args.k, retrieval=args.retrieval,
-                             progress=bar.update, log=log_stderr)
+                             progress=bar.update, log=log_stderr, only=args.only)
     finally:
         bar.close()
     if args.json:

@@ -99,7 +99,8 @@ class _Assistants:
 
 def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequence[str], out_dir: str | os.PathLike,
                limit: int | None = None, resume: bool = True, k: int | None = None, retrieval: str | None = None,
-               progress=None, log: Log | None = None, decisions: dict | None = None) -> list[SuiteResult]:
+               progress=None, log: Log | None = None, decisions: dict | None = None,
+               only: Sequence[str] | None = None) -> list[SuiteResult]:
     """Every suite for every generator, through rag.evaluation.runner.run_eval; writes
     DIR/<suite>-<generator>/ and DIR/suites.md, DIR/suites.json. `decisions` replaces the
     answer-or-refuse decisions by kind (benchmarks/fit_suites.py collects every signal with
@@ -111,6 +112,8 @@ def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequen
     loaded = _Assistants(log)
     results: list[SuiteResult] = []
     for spec in specs:
+        if only and spec.name not in only:
+            continue  # the others stay in `specs`: a suite may take its corpus from another (corpus_of)
         t0 = time.perf_counter()
         built = build_suite(spec, base, list(specs))
         for n, gen in enumerate(generators):
