@@ -35,18 +35,20 @@ def test_the_budget_comes_from_the_settings_sizes():
     assert opts.context_chars_wide == Settings().context_chars_wide
     wide = S.budget_for("有哪些举措？", opts)
     assert (wide.kind, wide.chars, wide.sentences) == ("many", opts.context_chars_wide, opts.context_sentences_wide)
-    assert S.budget_for("编目了多少类？", opts) == S.Budget("one", 150, opts.context_sentences_one)
+    assert S.budget_for("编目了多少类？", opts) == S.Budget("one", opts.context_chars_one, opts.context_sentences_one)
     assert S.budget_for("文章的主题是什么？", replace(opts, context_sentences=2)) == S.Budget("some", 150, 2)
 
 
-def test_a_figure_question_is_shown_one_sentence_and_a_list_question_more():
+def test_a_figure_question_is_shown_fewer_sentences_than_a_list_question():
     ranked = [S.Scored(1.0 - i / 10, 1, i, f"第{i}句话，说了一件相关的事情，还有一些细节补充在这里。") for i in range(8)]
     opts = AskOptions.from_settings(Settings())
     one = S.budget_for("有多少家？", opts)
     many = S.budget_for("有哪些举措？", opts)
-    assert len(S.select(ranked, one.chars, max_sentences=one.sentences)) == 1
-    assert len(S.select(ranked, many.chars, max_sentences=many.sentences)) > len(
-        S.select(ranked, opts.context_chars, max_sentences=opts.context_sentences))
+    shown_one = S.select(ranked, one.chars, max_sentences=one.sentences)
+    assert len(shown_one) == opts.context_sentences_one
+    assert len(S.select(ranked, many.chars, max_sentences=many.sentences)) > len(shown_one)
+    narrow = replace(opts, context_chars=60, context_sentences=1)
+    assert len(S.select(ranked, narrow.context_chars, max_sentences=narrow.context_sentences)) == 1
 
 
 def test_the_sizes_are_validated_settings():

@@ -98,6 +98,10 @@ def test_no_character_is_converted_away_from_its_passages_script():
         fixed = variants.in_script_of(reply, passages)
         assert variants.converted_away(fixed, passages) == [], fixed
         assert variants.fold(fixed) == variants.fold(reply)  # same words, other script
+    # a mixed reply, as many characters of each script: every simplified one the passage
+    # writes traditionally is brought back (measured on cmrc-split-trad, DEV_16_QUERY_1)
+    mixed = variants.in_script_of("楼曾瑞现任明光社主席及灵實恩光學校校監[1]。", ["樓曾瑞現任明光社主席及靈實恩光學校校監。"])
+    assert mixed == "樓曾瑞現任明光社主席及靈實恩光學校校監[1]。"
     assert variants.in_script_of("臺灣大學", ["台湾大学位于台北市。"]) == "台湾大学"  # and the reverse
     assert variants.in_script_of("重庆", [TRADITIONAL + "重庆"]) in ("重慶", "重庆")
     assert variants.converted_away("联合国", [TRADITIONAL]) == ["联", "国"]

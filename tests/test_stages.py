@@ -91,13 +91,13 @@ def test_the_evidence_event_shows_what_the_answer_shows_first():
 
 
 # ---------------------------------------------------------------- the extractive responder
-def test_the_extractive_responder_without_reranking_answers_from_the_states_ranking():
+def test_the_extractive_responder_answers_from_the_states_ranking_with_no_second_ranking():
     state = _state()
     # a ranking that puts the compute sentence first, whatever the question says
     state.ranked = [Scored(1.0, 3, 0, "二是建立算力资源智能调度平台。"), Scored(0.1, 1, 0, "数据编目16万类。")]
-    assert "".join(ExtractiveResponder(rerank=False).stream(state)) == "二是建立算力资源智能调度平台[3]。"
-    # reranking reads the passages themselves, as the extractive generator always did
-    assert "16万类" in "".join(ExtractiveResponder().stream(state))
+    assert "".join(ExtractiveResponder().stream(state)) == "二是建立算力资源智能调度平台[3]。"
+    # rerank=True (old answers, side by side) reads the passages themselves again
+    assert "16万类" in "".join(ExtractiveResponder(rerank=True).stream(state))
 
 
 def test_the_extractive_generator_answers_through_the_pipeline_not_a_prompt():

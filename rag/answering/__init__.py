@@ -16,7 +16,7 @@ from .transcript import answer_markdown, conversation_markdown
 from .pipeline import numbered_passages
 from .refusal import MODEL_FILE as DECISIONS_FILE, PRIOR as PRIOR_DECISION, Decision, decision_key, load_decision, save_decisions
 from .refusal import FEATURES as REFUSAL_FEATURES, fit as fit_decision
-from .selection import UnitWeights, in_reading_order, lexical_scores, rank as rank_sentences, select as select_sentences
+from .selection import UnitWeights, budget_for, in_reading_order, question_kind, lexical_scores, rank as rank_sentences, select as select_sentences
 
 __all__ = [
     "AskOptions", "answer_stream", "render_evidence",
@@ -24,5 +24,5 @@ __all__ = [
     "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "REFUSAL_FEATURES", "UnitWeights", "decision_key", "fit_decision",
     "in_reading_order", "load_decision",
     "lexical_scores", "numbered_passages", "rank_sentences", "save_decisions",
-    "select_sentences",
+    "select_sentences", "budget_for", "question_kind",
 ]

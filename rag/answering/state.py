@@ -35,6 +35,7 @@ class AskOptions:
     support_min_overlap: float
     # the evidence budget's other sizes, by the kind of question (rag.config documents them)
     context_chars_wide: int = Settings.context_chars_wide
+    context_chars_one: int = Settings.context_chars_one
     context_sentences: int = Settings.context_sentences
     context_sentences_wide: int = Settings.context_sentences_wide
     context_sentences_one: int = Settings.context_sentences_one

@@ -162,7 +162,10 @@ def build_suite(spec: SuiteSpec, base: Settings, specs: list[SuiteSpec] | None =
         if source is None or source.kind != "cmrc-split":
             raise ConfigError(f"suite {spec.name!r}: corpus_of must name a cmrc-split suite.")
         suite = _split_suite(source, sizes=False)
-        return BuiltSuite(spec, load_gold(spec.path("questions")), _split_settings(source, base, suite.corpus_files),
+        questions = load_gold(spec.path("questions"))
+        # mixed in proportion like the split's own questions, so any prefix (--limit N) holds both kinds
+        items = _interleave([q for q in questions if q.answerable], [q for q in questions if not q.answerable])
+        return BuiltSuite(spec, items, _split_settings(source, base, suite.corpus_files),
                           note=f"over the corpus of {source.name}")
     if spec.kind == "nomiracl":
         from .nomiracl import load_nomiracl

@@ -72,9 +72,13 @@ def in_script_of(answer: str, passages: list[str]) -> str:
     own form of each character they settle, OpenCC's conversion for the rest. An answer
     already in that script, or passages of no definite script, leave it as it is."""
     target = script_of("".join(passages))
-    if target is None or script_of(answer) in (None, target):
+    if target is None:
         return answer
     forms = _forms_in(passages, target)
+    # a mixed answer ("楼曾瑞现任…學校校監": as many characters of each script) is repaired
+    # too: any character the passages write in their own, other form is converted
+    if script_of(answer) in (None, target) and not any(forms.get(c, c) != c for c in answer):
+        return answer
     converted = to_traditional(answer) if target == TRADITIONAL else to_simplified(answer)
     if len(converted) != len(answer):  # a phrase rule changed the length: go character by character
         converted = "".join(to_traditional(c) if target == TRADITIONAL else to_simplified(c) for c in answer)
