@@ -61,11 +61,22 @@ def _firing(rows: list[dict], features: list[str]) -> list[str]:
     return [f for f in features if sum(abs(float(r["signals"].get(f, 0.0))) > 1e-9 for r in rows) >= MIN_FIRING * n]
 
 
+def _scales(args) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in args.scales.split(",") if item) if args.scales else {}
+
+
 def _fit(train: list[dict], args) -> tuple[Decision, list[str]]:
     kept = set(_firing(train, list(REFUSAL_FEATURES)))
     # a dropped feature is zero on every training row: its weight stays exactly 0 in the fit
     rows = [{f: (v if f in kept else 0.0) for f, v in r["signals"].items()} for r in train]
-    d = fit_decision(rows, [not r["answerable"] for r in train], l2=args.l2, max_false_refusal=args.max_false_refusal)
+    weights = None
+    if args.balance:  # every training suite weighs the same, however many rows it has
+        sizes = {}
+        for r in train:
+            sizes[r["suite"]] = sizes.get(r["suite"], 0) + 1
+        weights = [1.0 / sizes[r["suite"]] for r in train]
+    d = fit_decision(rows, [not r["answerable"] for r in train], l2=args.l2, max_false_refusal=args.max_false_refusal,
+                     scales=_scales(args), sample_weights=weights)
     return d, [f for f in REFUSAL_FEATURES if f not in kept]
 
 
@@ -115,9 +126,10 @@ def _print_table(figures: dict[str, dict], test_only: set[str], extra: str | Non
 def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     specs = load_suites(args.suites)
     rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
-    for rows in rows_by_suite.values():
+    for suite, rows in rows_by_suite.items():
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
+            r["suite"] = suite
     return rows_by_suite, {s.name for s in specs if s.test_only}
 
 
@@ -156,10 +168,12 @@ def fit_cmd(args) -> int:
                              f"{', '.join(s for s in rows_by_suite if s not in test_only)} ({args.generator})",
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
                 "dropped_features": dropped, "max_false_refusal": args.max_false_refusal, "l2": args.l2,
+                "balanced_suites": args.balance,
                 "command": f"benchmarks/fit_suites.py fit --generator {args.generator} --l2 {args.l2} "
-                           f"--max-false-refusal {args.max_false_refusal} --write"}
+                           f"--max-false-refusal {args.max_false_refusal} --scales '{args.scales}'"
+                           f"{'' if args.balance else ' --no-balance'} --write"}
         kind = decision_key(args.generator != "extractive")
-        save_decisions({kind: Decision(final.weights, final.bias, final.threshold, meta)})
+        save_decisions({kind: Decision(final.weights, final.bias, final.threshold, meta, final.scales)})
         print(f"wrote the {kind!r} decision to {DECISIONS_FILE}")
     return 0
 
@@ -177,6 +191,10 @@ def main() -> int:
     f = sub.add_parser("fit", help="leave-one-suite-out figures; --write stores the decision fitted on all")
     f.add_argument("--l2", type=float, default=0.3)
     f.add_argument("--max-false-refusal", type=float, default=0.05)
+    f.add_argument("--scales", default="model_refuse=log",
+                   help="features read on another scale, as name=transform pairs ('' for none)")
+    f.add_argument("--no-balance", dest="balance", action="store_false",
+                   help="weigh every row alike instead of every training suite alike")
     f.add_argument("--write", action="store_true")
     f.add_argument("--json", help="also write the figures to this file")
     f.set_defaults(func=fit_cmd)

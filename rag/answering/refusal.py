@@ -36,34 +36,64 @@ SignalValues = Signals | Mapping[str, float]  # a record, or a stored row's dict
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 
+# The model's probability of declining spans orders of magnitude (1e-6 on a clear answer,
+# 1e-3 to 1e-1 when the passages are about something near the question): on its raw scale
+# a linear decision sees only the rare near-certain refusals. "log" maps 1e-4 -> 0 and
+# 1 -> 1, linear in log10 between (benchmarks/fit_suites.py chose it leave one suite out).
+LOG_FLOOR = 1e-4
+
+
+def _log_scale(p: float) -> float:
+    return min(1.0, max(0.0, 1.0 + math.log10(max(p, LOG_FLOOR)) / -math.log10(LOG_FLOOR)))
+
+
+TRANSFORMS = {"log": _log_scale}
+
+
 @dataclass(frozen=True)
 class Decision:
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
     meta: dict = field(default_factory=dict)
+    # {feature: transform name}: features read on another scale than stored (TRANSFORMS);
+    # every transform keeps [0, 1], so `bounds` holds as written
+    scales: dict[str, str] = field(default_factory=dict)
+
+    def features(self, signals: SignalValues) -> dict[str, float]:
+        """The signal values as this decision reads them (its scales applied)."""
+        values = {f: float(v) for f, v in as_mapping(signals).items()}
+        for f, name in self.scales.items():
+            if f in values:
+                values[f] = TRANSFORMS[name](values[f])
+        return values
 
     def logit(self, signals: SignalValues) -> float:
-        values = as_mapping(signals)
-        return self.bias + sum(w * float(values.get(f, 0.0)) for f, w in self.weights.items())
+        values = self.features(signals)
+        return self.bias + sum(w * values.get(f, 0.0) for f, w in self.weights.items())
 
     def probability(self, signals: SignalValues) -> float:
         return 1.0 / (1.0 + math.exp(-self.logit(signals)))
 
     def bounds(self, signals: SignalValues) -> tuple[float, float]:
         """(lowest, highest) probability over every value the model signals could take."""
-        base = {f: v for f, v in as_mapping(signals).items() if f not in MODEL_FEATURES}
+        base = {f: v for f, v in as_mapping(signals).items() if f not in MODEL_FEATURES}  # scaled by logit
         lo = self.logit(base) + sum(min(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
         hi = self.logit(base) + sum(max(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
         sig = lambda x: 1.0 / (1.0 + math.exp(-x))  # noqa: E731
         return sig(lo), sig(hi)
 
     def to_dict(self) -> dict:
-        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "meta": self.meta}
+        out = {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "meta": self.meta}
+        return {**out, "scales": self.scales} if self.scales else out
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Decision":
-        return cls(dict(d["weights"]), float(d["bias"]), float(d.get("threshold", 0.5)), dict(d.get("meta", {})))
+        scales = dict(d.get("scales", {}))
+        unknown = set(scales.values()) - set(TRANSFORMS)
+        if unknown:
+            raise ValueError(f"refusal decision: unknown feature scale(s) {sorted(unknown)}; known: {sorted(TRANSFORMS)}")
+        return cls(dict(d["weights"]), float(d["bias"]), float(d.get("threshold", 0.5)), dict(d.get("meta", {})), scales)
 
 
 # Used until a fitted model file exists: hand-set from the signals' meaning.
@@ -234,33 +264,39 @@ def extractive_signals() -> Signals:
 
 # ---------------------------------------------------------------------- fitting
 def fit(rows: Sequence[SignalValues], labels: Sequence[bool], *, l2: float = 0.1,
-        max_false_refusal: float = 0.05, iters: int = 200) -> Decision:
+        max_false_refusal: float = 0.05, iters: int = 200, scales: Mapping[str, str] | None = None,
+        sample_weights: Sequence[float] | None = None) -> Decision:
     """Logistic regression (Newton's method, L2 on the weights) of label = "no answer",
     then the threshold: the lowest one that refuses at most `max_false_refusal` of the
-    answerable rows, so a wrong refusal stays rare."""
-    rows = [as_mapping(r) for r in rows]
+    answerable rows (weighted), so a wrong refusal stays rare. `scales` reads features on
+    another scale (TRANSFORMS); `sample_weights` weighs rows (one suite as much as another)."""
+    shape = Decision({}, 0.0, scales=dict(scales or {}))
+    rows = [shape.features(r) for r in rows]
     X = np.array([[float(r.get(f, 0.0)) for f in FEATURES] for r in rows], dtype=np.float64)
     y = np.array(labels, dtype=np.float64)
+    sw = np.ones(len(rows)) if sample_weights is None else np.asarray(sample_weights, dtype=np.float64)
+    sw = sw * len(sw) / sw.sum()  # mean 1: the L2 strength means the same whatever the weights
     Xb = np.hstack([X, np.ones((len(X), 1))])
     w = np.zeros(Xb.shape[1])
     reg = np.full(Xb.shape[1], l2)
     reg[-1] = 0.0
     for _ in range(iters):
         p = 1 / (1 + np.exp(-(Xb @ w)))
-        grad = Xb.T @ (p - y) + reg * w
-        hess = (Xb * (p * (1 - p))[:, None]).T @ Xb + np.diag(reg) + 1e-9 * np.eye(len(w))
+        grad = Xb.T @ (sw * (p - y)) + reg * w
+        hess = (Xb * (sw * p * (1 - p))[:, None]).T @ Xb + np.diag(reg) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    decision = Decision({f: float(v) for f, v in zip(FEATURES, w[:-1])}, float(w[-1]))
-    probs = np.array([decision.probability(r) for r in rows])
-    answerable = probs[y == 0]
+    weights = {f: float(v) for f, v in zip(FEATURES, w[:-1])}
+    probs = 1 / (1 + np.exp(-(Xb @ w)))  # the rows are already on the decision's scales
+    answerable, aw = probs[y == 0], sw[y == 0]
     threshold = 0.5
     if len(answerable):
-        # smallest threshold with at most max_false_refusal of answerable rows at or above it
-        allowed = int(math.floor(max_false_refusal * len(answerable)))
-        ordered = np.sort(answerable)[::-1]
-        threshold = float(ordered[allowed] + 1e-6) if allowed < len(ordered) else 0.0
+        # smallest threshold refusing at most max_false_refusal of the answerable rows' weight
+        order = np.argsort(-answerable)
+        refused_share = np.cumsum(aw[order]) / aw.sum()
+        allowed = int(np.searchsorted(refused_share, max_false_refusal + 1e-12, side="right"))
+        threshold = float(answerable[order][allowed] + 1e-6) if allowed < len(order) else 0.0
         threshold = max(threshold, 0.05)
-    return Decision(decision.weights, decision.bias, threshold)
+    return Decision(weights, float(w[-1]), threshold, scales=dict(scales or {}))
