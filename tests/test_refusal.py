@@ -66,6 +66,54 @@ def test_fit_separates_the_classes_and_caps_false_refusals():
     assert answerable_refused <= 0.05 and unanswerable_refused > 0.5
 
 
+def test_the_decline_probability_can_be_read_on_a_log_scale():
+    # the model's decline probability spans orders of magnitude: 1e-3 and 1e-1 are far apart
+    # on the log scale, next to each other on the raw one
+    raw = Decision({"model_refuse": 4.0}, bias=-2.0)
+    logged = Decision({"model_refuse": 4.0}, bias=-2.0, scales={"model_refuse": "log"})
+    assert raw.probability({"model_refuse": 0.1}) - raw.probability({"model_refuse": 0.001}) < 0.2
+    assert logged.probability({"model_refuse": 0.1}) - logged.probability({"model_refuse": 0.001}) > 0.4
+    assert logged.features({"model_refuse": 1e-9})["model_refuse"] == 0.0  # clipped at the floor
+    assert logged.features({"model_refuse": 1.0})["model_refuse"] == 1.0
+    lo, hi = logged.bounds({})
+    assert lo == pytest.approx(logged.probability({"model_refuse": 0.0}))
+    assert hi == pytest.approx(logged.probability({"model_refuse": 1.0}))
+    assert Decision.from_dict(logged.to_dict()) == logged
+    with pytest.raises(ValueError, match="unknown feature scale"):
+        Decision.from_dict({**logged.to_dict(), "scales": {"model_refuse": "cube"}})
+
+
+def test_fit_on_the_log_scale_uses_small_probabilities_the_raw_scale_cannot():
+    rng = random.Random(1)
+    rows, labels = [], []
+    for _ in range(300):
+        no_answer = rng.random() < 0.5
+        # the decline probability separates the classes (answerable 1e-6..1e-3, unanswerable
+        # 1e-3..1e-1, never near 1); the lexical share only partly does
+        rows.append({"model_refuse": 10 ** rng.uniform(-3, -1) if no_answer else 10 ** rng.uniform(-6, -3),
+                     "lex_best": rng.uniform(0.0, 0.6) if no_answer else rng.uniform(0.4, 1.0)})
+        labels.append(no_answer)
+
+    def caught(d):
+        return sum(d.probability(r) >= d.threshold for r, y in zip(rows, labels) if y) / labels.count(True)
+
+    logged = fit(rows, labels, l2=0.3, scales={"model_refuse": "log"}, max_false_refusal=0.05)
+    raw = fit(rows, labels, l2=0.3, max_false_refusal=0.05)
+    assert logged.scales == {"model_refuse": "log"}
+    assert caught(logged) > 0.9 and caught(logged) > caught(raw) + 0.1
+
+
+def test_sample_weights_let_one_group_count_as_much_as_another():
+    rng = random.Random(2)
+    big = [({"lex_best": rng.uniform(0, 1)}, rng.random() < 0.5) for _ in range(200)]  # lex says nothing here
+    small = [({"lex_best": x}, x < 0.5) for x in (rng.uniform(0, 1) for _ in range(20))]  # lex decides here
+    rows = [r for r, _ in big + small]
+    labels = [y for _, y in big + small]
+    plain = fit(rows, labels, l2=0.01)
+    balanced = fit(rows, labels, l2=0.01, sample_weights=[1 / 200] * 200 + [1 / 20] * 20)
+    assert balanced.weights["lex_best"] < plain.weights["lex_best"] < 0.5  # the small group's rule weighs more
+
+
 def test_decisions_round_trip_and_the_shipped_ones_load(tmp_path):
     d = Decision({"lex_best": -1.5}, 0.25, 0.4, {"note": "x"})
     path = tmp_path / "m.json"
