@@ -56,35 +56,22 @@ class ModelResponder(Responder):
 class ExtractiveResponder(Responder):
     """The best sentence, and a second one scoring at least SECOND_SENTENCE_RATIO of it,
     taken from the pipeline's own ranking (`state.ranked`): what the model would be shown
-    first is what the extractive answer says, with no second ranking.
+    first is what the extractive answer says. There is no second ranking (the extractive
+    generator used to rank the passages again with other weights)."""
 
-    `rerank=True` ranks the passages' sentences again the way the extractive generator did
-    before the restructure (IDF from the retrieved passages themselves, the embedder only
-    for an English question); kept only to reproduce old answers side by side."""
-
-    def __init__(self, *, limit: int = 2, rerank: bool = False):
+    def __init__(self, *, limit: int = 2):
         if not isinstance(limit, int) or limit < 1:
             raise ConfigError(f"ExtractiveResponder limit must be a whole number of at least 1 (got {limit!r}).")
         self.limit = limit
-        self.rerank = rerank
 
     def stream(self, state: AnswerState) -> Iterator[str]:
         text = render(self.pick(state), state.english)
         if text:
             yield text
 
-    def ranking(self, state: AnswerState) -> list[sentences.Scored]:
-        if not self.rerank:
-            return list(state.ranked)
-        # the passages with white space collapsed, as the generator read them from its prompt
-        passages = [(n, " ".join(section.split()), " ".join(text.split())) for n, section, text in state.passages]
-        weights = sentences.UnitWeights(t for _, _, t in passages)
-        embedder = state.embedder if state.english else None  # Chinese: shared terms alone, instant
-        return sentences.rank(state.question, passages, embedder=embedder, weights=weights)
-
     def pick(self, state: AnswerState) -> list[sentences.Scored]:
         """The picked sentences, best first, each cut to its best clauses when long."""
-        ranked = self.ranking(state)
+        ranked = state.ranked
         if not ranked:
             return []
         best = ranked[0]

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from ..errors import ConfigError
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import citations, prompts, refusal, selection as sentences, wording
-from .responders import Responder, render, responder_for
+from .responders import ExtractiveResponder, Responder, render, responder_for
 from .review import review_reply
 from .state import AnswerState
 
@@ -57,8 +57,13 @@ def evidence_items(state: AnswerState) -> tuple[Evidence, ...]:
 
 
 def evidence_reply(state: AnswerState, sentence: sentences.Scored | None = None) -> str:
-    """An evidence sentence (the best shown one by default) as the answer."""
-    return render([sentence or state.shown[0]], state.english)
+    """The evidence as the answer: the given sentence, or by default what the extractive
+    path would answer (ExtractiveResponder: the best ranked sentence, and a second one
+    nearly as good), so that a model reply set aside is never worse than no model."""
+    if sentence is not None:
+        return render([sentence], state.english)
+    picked = ExtractiveResponder().pick(state) if state.ranked else []
+    return render(picked or [state.shown[0]], state.english)
 
 
 def refusal_text(state: AnswerState) -> str:
