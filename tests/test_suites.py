@@ -127,6 +127,40 @@ def test_the_english_questions_sit_on_the_right_side_of_the_real_split():
             assert item.evidence[0] in cmrc_split.document_text(article)
 
 
+# ---------------------------------------------------------------------- the false-premise questions
+# The swapped-in names of the "entity" questions: none may occur in any indexed article.
+PREMISE_ABSENT = {
+    "fp-001": ["角冠雉"], "fp-004": ["苏宇航"], "fp-007": ["威利斯"], "fp-010": ["乌拉旺"],
+    "fp-013": ["枫丹白露"], "fp-016": ["雅畈"], "fp-019": ["华南师范大学", "华南师大"],
+    "fp-022": ["红喉鸣冠雉"], "fp-025": ["梅里特"], "fp-028": ["穆坦巴拉"], "fp-031": ["金臀"],
+    "fp-034": ["菊池氏", "龟壳花"], "fp-037": ["天一中学"], "fp-040": ["诅咒的圣剑"],
+    "fp-043": ["爪哇蚓鳗"], "fp-046": ["切塞纳"], "fp-049": ["安达充"], "fp-052": ["塞斯纳180", "C-180"],
+    "fp-055": ["黄日华"], "fp-058": ["天王殿"],
+}
+
+
+def test_the_false_premise_questions_are_about_indexed_articles_and_name_nothing_indexed():
+    path = ROOT / "evals" / "suites" / "cmrc_premise.jsonl"
+    items = load_gold(path)
+    raw = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    arts = {a.id: a for a in cmrc_split.load_articles(ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json")}
+    indexed, _ = cmrc_split.split_ids(arts)
+    corpus = [cmrc_split.document_text(arts[i]) for i in indexed]
+    assert len(items) == 60 and not any(i.answerable or i.answers or i.evidence for i in items)
+    assert all(i.lang == "zh" for i in items) and len({i.question for i in items}) == 60
+    assert sorted(o["kind"] for o in raw) == ["attribute"] * 20 + ["entity"] * 20 + ["figure"] * 20
+    sources = {o["source_id"].split("_QUERY_")[0] for o in raw}
+    assert len(sources) >= 40 and sources <= set(indexed)
+    for obj in raw:
+        article = arts[obj["source_id"].split("_QUERY_")[0]]
+        assert any(q.id == obj["source_id"] for q in article.questions) and obj["why"]
+    assert set(PREMISE_ABSENT) == {o["id"] for o in raw if o["kind"] == "entity"}
+    for qid, names in PREMISE_ABSENT.items():
+        question = next(o["question"] for o in raw if o["id"] == qid)
+        assert any(n in question for n in names), qid
+        assert not any(n in text for n in names for text in corpus), qid
+
+
 # ---------------------------------------------------------------------- suites.toml
 TOML = """
 [defaults]
@@ -248,7 +282,7 @@ def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monke
     specs = load_suites(ROOT / "evals" / "suites.toml")
     results = {r.suite: r for r in run_suites(specs, Settings.load(), generators=["extractive"],
                                                out_dir=tmp_path / "out", limit=10)}
-    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "nomiracl-zh", "seed-gold"}
+    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-premise", "nomiracl-zh", "seed-gold"}
     for name in ("cmrc-split", "cmrc-split-trad"):
         f = results[name].figures()
         assert f["right and cited"] >= 0.4 and f["evidence recall"] >= 0.4, (name, f)
