@@ -126,6 +126,7 @@ def _print_table(figures: dict[str, dict], test_only: set[str], extra: str | Non
 def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     specs = load_suites(args.suites)
     rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
+    rows_by_suite = {s: r for s, r in rows_by_suite.items() if s not in (args.skip or [])}
     for suite, rows in rows_by_suite.items():
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
@@ -178,11 +179,59 @@ def fit_cmd(args) -> int:
     return 0
 
 
+FALLBACK_GRID = (0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _fallback_rows(args) -> dict[str, list[tuple[float, bool, bool]]]:
+    """Per suite, per answerable question with gold answers: (the model draft's support, the
+    model path right and cited, the extractive path right and cited), from the two
+    generators' collected rows (same questions, same evidence)."""
+    lm, _ = _rows(args)
+    x = fit_rows(Path(args.out) / "extractive", "extractive", include_test_only=True)
+    out = {}
+    for suite, rows in lm.items():
+        picked = {r["id"]: r for r in x.get(suite, [])}
+        rc = lambda r: bool((r.get("scores") or {}).get("correct_cited"))  # noqa: E731
+        out[suite] = [(float(r["signals"].get("draft_support", 1.0)), rc(r), rc(picked[r["id"]]))
+                      for r in rows if r["answerable"] and r.get("gold_answers") and r["id"] in picked]
+    return {s: v for s, v in out.items() if v}
+
+
+def fallback_cmd(args) -> int:
+    """The draft-support level under which the model's answer is set aside for the extractive
+    path's (rag.answering.stages.UNSUPPORTED_DRAFT), chosen leave one suite out: the level on
+    the grid with the best mean right-and-cited over the other development suites (the lowest
+    such level on ties, so the model's own answer is kept where it does as well)."""
+    rows = _fallback_rows(args)
+    specs = load_suites(args.suites)
+    test_only = {s.name for s in specs if s.test_only}
+    dev = [s for s in rows if s not in test_only]
+
+    def rc(suite_rows, level):
+        return sum((x if support < level else m) for support, m, x in suite_rows) / len(suite_rows)
+
+    def choose(names):
+        return max(FALLBACK_GRID, key=lambda t: (round(statistics.mean(rc(rows[n], t) for n in names), 6), -t))
+
+    # the rows were collected at 0.25 (below it the answer is already the extractive one)
+    print("| suite | chosen on | level | right and cited (model path, level chosen) | at 0.25 | extractive path |")
+    print("|---|---|---:|---:|---:|---:|")
+    for suite, suite_rows in rows.items():
+        train = [d for d in dev if d != suite]
+        level = choose(train)
+        print(f"| {suite}{' (test only)' if suite in test_only else ''} | {', '.join(train)} | {level} | "
+              f"{rc(suite_rows, level):.3f} | {rc(suite_rows, 0.25):.3f} | "
+              f"{sum(x for _, _, x in suite_rows) / len(suite_rows):.3f} |")
+    print(f"chosen on all development suites: {choose(dev)}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suites", default=str(SUITES))
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--generator", default="llama-cpp")
+    ap.add_argument("--skip", action="append", help="a collected suite to leave out of fit / score / fallback (repeatable)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect", help="run every suite with a never-refusing decision, keeping every signal")
     c.add_argument("--only", nargs="*", help="suite names (default: all)")
@@ -201,6 +250,8 @@ def main() -> int:
     s = sub.add_parser("score", help="the suites' figures with the decision the package ships")
     s.add_argument("--json", help="also write the figures to this file")
     s.set_defaults(func=score_cmd)
+    b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
+    b.set_defaults(func=fallback_cmd)
     args = ap.parse_args()
     return args.func(args)
 
