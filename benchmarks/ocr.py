@@ -4,19 +4,27 @@ them), rasterised to page images with no text layer at 150 and 300 dpi, plus its
 page "photographed" (rotated 2 degrees, greyish uneven paper, noise, mild blur).
 
     .venv/bin/python benchmarks/ocr.py [--out /tmp/ocr-bench] [--no-eval] [--only 150,300,photo]
+                                       [--engine rapidocr,tesseract]
+    .venv/bin/python benchmarks/ocr.py --memory 300     # peak memory of `rag index`, 300 pages
 
 Reported, with the CPU model and the load average (the machine may be shared):
 - character accuracy of the text read against the seed: 1 - edit distance / seed length,
   on the whole document, white space removed (the photographed page: against the best-
   matching stretch of the seed, over the page's own length);
-- seconds per page, wall and this process's CPU, side by side with the text-layer path
+- seconds per page, wall and CPU (this process's and its finished children's), side by side with the text-layer path
   (the printed PDF before rasterising);
 - gold retrieval hit@5 (`rag eval --gold evals/gold.jsonl --generator extractive`) over a
   corpus holding only the 300-dpi scan (its OCR reused from the run above through the
   cache) against a corpus holding only the text seed.
-Peak memory for many pages: run it under /usr/bin/time -v with --pages N (the 300-dpi
-scan's pages repeated to N pages; --only 300 --no-eval): the resident memory is printed
-after every page.
+- with --engine tesseract (or rapidocr,tesseract), the same for Tesseract 5 with its
+  chi_sim model in RapidOCR's place (same renders, same line-to-paragraph code): a
+  comparison only, Tesseract is not a dependency of the project.
+Peak memory for a long scan (--memory N): the resident memory of `rag index` (a child
+process, default embedder, fresh OCR cache) over a corpus holding only an N-page scan whose
+pages are full-size 300-dpi A4 page images (2480x3508 greyscale JPEG, as the 300-dpi
+fixture's) holding a few lines of text each (sparse_scan), so OCR of 300 pages takes
+minutes, not hours; printed every 30 s, and the peak (getrusage of the child) at the end.
+(--pages N repeats the real 300-dpi scan's full pages to N instead: hours for 300 pages.)
 """
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ import argparse
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +43,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "chongqing_digital_economy_2025.txt"
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"  # fonts-noto-cjk
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import cpu_model, ws  # noqa: E402  (benchmarks/retrieval.py)
 
@@ -82,6 +92,72 @@ def rasterise(pdf: Path, out: Path, dpi: int, pages: list[int] | None = None, ph
     return out
 
 
+def jpeg_pdf(pages, out: Path) -> Path:
+    """A PDF of page images with no text layer, written page by page: `pages` yields
+    (JPEG bytes, width px, height px, dpi), each drawn over a whole page of that size. Only
+    one page's JPEG is in memory at a time (Pillow's PDF writer holds every page)."""
+    offsets: list[int] = []
+    with open(out, "wb") as f:
+        def obj(body: bytes, stream: bytes | None = None) -> int:
+            offsets.append(f.tell())
+            f.write(b"%d 0 obj\n" % len(offsets) + body)
+            if stream is not None:
+                f.write(b"\nstream\n" + stream + b"\nendstream")
+            f.write(b"\nendobj\n")
+            return len(offsets)
+
+        f.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        obj(b"<< /Type /Catalog /Pages 2 0 R >>")
+        offsets.append(0)  # object 2, the page tree, is written last, when its kids are known
+        kids = []
+        for data, width, height, dpi in pages:
+            w, h = width * 72 / dpi, height * 72 / dpi
+            image = obj(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                        b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>" % (width, height, len(data)), data)
+            draw = b"q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q" % (w, h)
+            content = obj(b"<< /Length %d >>" % len(draw), draw)
+            kids.append(obj(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Contents %d 0 R "
+                            b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (w, h, content, image)))
+        offsets[1] = f.tell()
+        f.write(b"2 0 obj\n<< /Type /Pages /Count %d /Kids [%s] >>\nendobj\n"
+                % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
+        xref = f.tell()
+        f.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+        f.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
+        f.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref))
+    return out
+
+
+def sparse_scan(out: Path, count: int, dpi: int = 300, lines_per_page: int = 4) -> Path:
+    """A long scan that OCR reads quickly: `count` full-size A4 page images at `dpi`
+    (greyscale JPEG, quality 80, as rasterise() makes them), each holding only a few lines:
+    `lines_per_page` lines of the seed (about 30 characters each, 12 pt Noto Sans CJK, drawn
+    by Pillow) and a page number. The pages are as large as a real scan's, so rendering and
+    detection cost as much memory per page; only recognition has less to do."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    seed = ws(SEED.read_text(encoding="utf-8"))
+    width, height = round(8.27 * dpi), round(11.69 * dpi)
+    font = ImageFont.truetype(CJK_FONT, round(12 / 72 * dpi), index=2)  # 12 pt; face 2 is SC
+    per_line = 30
+
+    def pages():
+        for n in range(count):
+            image = Image.new("L", (width, height), 255)
+            draw = ImageDraw.Draw(image)
+            for k in range(lines_per_page):
+                start = ((n * lines_per_page + k) * per_line) % (len(seed) - per_line)
+                draw.text((dpi, dpi * (1.5 + 0.4 * k)), seed[start:start + per_line], font=font, fill=0)
+            draw.text((width // 2 - dpi // 4, height - dpi), f"- {n + 1} -", font=font, fill=0)
+            data = io.BytesIO()
+            image.save(data, "JPEG", quality=80, dpi=(dpi, dpi))
+            yield data.getvalue(), width, height, dpi
+
+    return jpeg_pdf(pages(), out)
+
+
 def repeat_pages(pdf: Path, out: Path, count: int) -> Path:
     """A long scan: the PDF's pages repeated until there are `count` of them."""
     from pypdf import PdfReader, PdfWriter
@@ -116,16 +192,24 @@ def accuracy(text: str, reference: str, free_ends: bool = False) -> float:
     return 1 - edit_distance(a, b, free_ends) / max(1, len(a) if free_ends else len(b))
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that have finished (an OCR command)."""
+    import resource
+
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + child.ru_utime + child.ru_stime
+
+
 def read_timed(pdf: Path, options: OcrOptions) -> tuple[str, int, float, float]:
     """(text, pages, wall seconds, CPU seconds) of reading one PDF through the corpus loader."""
     folder = pdf.parent / f"corpus-{pdf.stem}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     shutil.copy(pdf, folder / pdf.name)
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     with reading_scans(options):
         docs = load_documents(folder)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     if docs.skipped:
         raise SystemExit(f"{pdf.name} was skipped: {docs.skipped[0].reason}")
     return docs[0].text, len(docs[0].page_starts), wall, cpu
@@ -156,6 +240,110 @@ def memory_line(_name: str, done: int, total: int) -> None:
     print(f"  page {done}/{total}: resident {now:.0f} MB, peak {peak:.0f} MB", flush=True)
 
 
+class TesseractEngine:
+    """Tesseract 5 (Debian's tesseract-ocr and tesseract-ocr-chi-sim, the `tesseract` command)
+    in RapidOCR's place, for the comparison only: called like the RapidOCR engine (an image
+    array; returns ([box, text, score] per line, timings)) and given to the loader as
+    OcrOptions(engine=...), so the pages are rendered, and the lines turned into paragraphs,
+    exactly as for RapidOCR. One thread (OMP_THREAD_LIMIT=1), as RapidOCR runs here; the
+    page's resolution is given as the image's long side over A4's (11.69 in)."""
+
+    def __init__(self, lang: str = "chi_sim"):
+        if not shutil.which("tesseract"):
+            raise SystemExit("tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim")
+        self.lang = lang
+        self.version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True,
+                                      check=True).stdout.split()[1]
+        self.key = f"tesseract-{self.version}/{lang}"  # its own cache entries
+
+    def __call__(self, image, use_cls=False):
+        import io
+
+        from PIL import Image
+
+        png = io.BytesIO()
+        Image.fromarray(image).save(png, "PNG")
+        dpi = round(max(image.shape[:2]) / 11.69)
+        tsv = subprocess.run(["tesseract", "stdin", "stdout", "-l", self.lang, "--dpi", str(dpi), "tsv"],
+                             input=png.getvalue(), capture_output=True, check=True,
+                             env={**os.environ, "OMP_THREAD_LIMIT": "1"}).stdout.decode("utf-8")
+        lines: dict[tuple, list] = {}
+        for row in tsv.splitlines()[1:]:
+            f = row.split("\t")
+            if len(f) < 12 or f[0] != "5" or not f[11].strip():
+                continue  # level 5: a word
+            x, y, w, h = (int(v) for v in f[6:10])
+            lines.setdefault((f[1], f[2], f[3], f[4]), []).append((x, y, x + w, y + h, f[11].strip()))
+        out = []
+        for words in lines.values():
+            x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
+            x1, y1 = max(w[2] for w in words), max(w[3] for w in words)
+            out.append(([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], join_words([w[4] for w in words]), 1.0))
+        return out, None
+
+
+_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def join_words(words: list[str]) -> str:
+    """Tesseract's words of one line as text: no space where Chinese meets Chinese (chi_sim
+    splits Chinese into words), one elsewhere."""
+    out = ""
+    for w in words:
+        out += w if not out or (_CJK_EDGE.match(out[-1]) and _CJK_EDGE.match(w[0])) else " " + w
+    return out
+
+
+ENGINES = {"rapidocr": "RapidOCR (the project's: rapidocr-onnxruntime, PP-OCRv4, 1 thread)",
+           "tesseract": "Tesseract (comparison only: chi_sim, 1 thread)"}
+
+
+def peak_memory(pages: int, out: Path, embedder: str | None = None) -> int:
+    """Peak resident memory of `rag index` (a child process: the default embedder, and every
+    page read by OCR, none from a cache) over a corpus holding only a `pages`-page 300-dpi
+    scan of sparse pages (sparse_scan). Prints the resident memory every 30 s while it runs
+    and the peak (getrusage of the child, the kernel's high-water mark) at the end."""
+    import resource
+
+    pdf = sparse_scan(out / f"sparse_scan_300_x{pages}.pdf", pages)
+    corpus, index, cache = out / "memory-corpus", out / "memory-index", out / "memory-cache"
+    for d in (corpus, index, cache):
+        shutil.rmtree(d, ignore_errors=True)
+    corpus.mkdir()
+    shutil.copy(pdf, corpus / pdf.name)
+    env = {**os.environ, "RAG_CACHE_DIR": str(cache), "RAG_OCR_MAX_PAGES": str(max(300, pages)), "PYTHONPATH": str(ROOT)}
+    if embedder:
+        env["RAG_EMBEDDER"] = embedder
+    print(f"memory: `rag index` over {pdf.name} ({pages} pages of 2480x3508 px, 300 dpi, "
+          f"{pdf.stat().st_size / 2**20:.1f} MB), embedder {embedder or 'default'}; {machine()}", flush=True)
+    log = out / "memory-index.log"
+    wall = time.perf_counter()
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", "--corpus", str(corpus), "--out", str(index)],
+                                env=env, cwd=ROOT, stdout=err, stderr=err)
+        status = Path(f"/proc/{proc.pid}/status")
+        last = 0.0
+        while proc.poll() is None:
+            time.sleep(1)
+            if time.perf_counter() - last >= 30:
+                last = time.perf_counter()
+                try:
+                    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                    print(f"  {last - wall:5.0f} s: resident {int(fields['VmRSS'].split()[0]) / 1024:.0f} MB, "
+                          f"peak {int(fields['VmHWM'].split()[0]) / 1024:.0f} MB", flush=True)
+                except (OSError, KeyError, ValueError):
+                    pass
+    wall = time.perf_counter() - wall
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        raise SystemExit(f"rag index failed ({proc.returncode}); see {log}")
+    tail = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.startswith("Indexed")]
+    print(f"memory: peak resident {usage.ru_maxrss / 1024:.0f} MB (max RSS {usage.ru_maxrss:,} kB) for {pages} pages; "
+          f"{wall:.0f} s wall, {wall / pages:.2f} s/page, CPU {usage.ru_utime + usage.ru_stime:.0f} s; "
+          f"{tail[-1] if tail else ''} ({machine()})", flush=True)
+    return usage.ru_maxrss
+
+
 def machine() -> str:
     return f"CPU {cpu_model()}, {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
 
@@ -166,9 +354,18 @@ def main() -> int:
     ap.add_argument("--only", default="150,300,photo", help="which scans to read: 150, 300, photo")
     ap.add_argument("--pages", type=int, default=0, help="repeat the 300-dpi scan's pages to this many (memory)")
     ap.add_argument("--no-eval", action="store_true", help="skip the gold retrieval comparison")
+    ap.add_argument("--engine", default="rapidocr",
+                    help="OCR engine(s) to measure, comma-separated: rapidocr (the project's), tesseract "
+                         "(comparison only: Debian's tesseract-ocr + tesseract-ocr-chi-sim)")
+    ap.add_argument("--memory", type=int, default=0, metavar="N",
+                    help="only measure the peak memory of `rag index` over an N-page 300-dpi scan of sparse pages")
+    ap.add_argument("--memory-embedder", default=None, help="embedder for --memory (default: the settings' default)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.memory:
+        peak_memory(args.memory, out, args.memory_embedder)
+        return 0
     cache = out / "cache"
     seed = SEED.read_text(encoding="utf-8")
     print(machine(), flush=True)
@@ -183,18 +380,28 @@ def main() -> int:
              "photo": rasterise(text_pdf, out / "seed_photo_p1.pdf", 200, [0], photo=True) if "photo" in only else None}
     if args.pages and scans["300"]:
         scans["300"] = repeat_pages(scans["300"], out / f"seed_scan_300_x{args.pages}.pdf", args.pages)
-    for name, pdf in scans.items():
-        if pdf is None:
-            continue
-        progress = memory_line if args.pages else None
-        # a fresh cache, so every page is read here; the eval below reuses it
-        shutil.rmtree(cache / "ocr", ignore_errors=True) if name == "300" else None
-        text, pages, wall, cpu = read_timed(pdf, OcrOptions(mode="auto", max_pages=max(300, args.pages),
-                                                             cache_dir=cache / "ocr", on_pages=progress))
-        score = accuracy(text, seed, free_ends=name == "photo") if not args.pages else float("nan")
-        (out / f"{pdf.stem}.ocr.txt").write_text(text, encoding="utf-8")
-        print(f"scan {name:<6} {pages} pages  accuracy {score:.4f}  {wall / pages:.2f} s/page wall, "
-              f"{cpu / pages:.2f} s/page CPU, {pages / wall:.3f} pages/s  ({machine()})", flush=True)
+    engines = args.engine.split(",")
+    for engine in engines:
+        if engine not in ENGINES:
+            raise SystemExit(f"unknown engine {engine!r}: {', '.join(ENGINES)}")
+        reader = TesseractEngine() if engine == "tesseract" else None
+        print(f"engine: {ENGINES[engine]}{f', version {reader.version}' if reader else ''}", flush=True)
+        # a fresh cache per engine, so every page is read here; the eval below reuses RapidOCR's
+        pages_cache = cache / ("ocr" if engine == "rapidocr" else f"ocr-{engine}")
+        shutil.rmtree(pages_cache, ignore_errors=True)
+        for name, pdf in scans.items():
+            if pdf is None:
+                continue
+            progress = memory_line if args.pages else None
+            text, pages, wall, cpu = read_timed(pdf, OcrOptions(mode="auto", max_pages=max(300, args.pages),
+                                                                 cache_dir=pages_cache, on_pages=progress,
+                                                                 engine=reader))
+            score = accuracy(text, seed, free_ends=name == "photo") if not args.pages else float("nan")
+            suffix = "" if engine == "rapidocr" else f".{engine}"
+            (out / f"{pdf.stem}{suffix}.ocr.txt").write_text(text, encoding="utf-8")
+            # CPU: this process's, plus its finished children's (the tesseract command runs in one)
+            print(f"{engine:<9} scan {name:<6} {pages} pages  accuracy {score:.4f}  {wall / pages:.2f} s/page wall, "
+                  f"{cpu / pages:.2f} s/page CPU, {pages / wall:.3f} pages/s  ({machine()})", flush=True)
     if not args.no_eval and scans["300"] and not args.pages:
         base = hit_at_5(SEED, out, cache)
         scanned = hit_at_5(scans["300"], out, cache)

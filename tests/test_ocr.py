@@ -12,7 +12,7 @@ import pytest
 from rag import ConfigError, Settings
 from rag.ingest import OcrOptions, chunk_documents, load_documents, reading_scans
 from rag.ingest import ocr
-from rag.ingest.loaders.pdf import usable_text
+from rag.ingest.loaders.pdf import text_layer, usable_text
 from rag.ingest.ocr_layout import Line, PageLines, chinese_marks, drop_furniture, page_paragraphs, reading_order
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -70,6 +70,64 @@ def test_a_text_layer_is_usable_unless_empty_or_garbage():
     assert not usable_text("  3 \n")  # a scanned page with a stamped page number
     assert not usable_text("\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue00a")  # private use
     assert not usable_text("¸ñ¹¤³§µÄÉú²úÏßÕýÔÚ")  # GBK bytes read as Latin-1
+    assert text_layer("  3 \n") == "empty" and text_layer("\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f") == "garbage"
+    # pypdf puts a NUL before each character of some two-byte fonts (fpdf2's among them): not garbage
+    assert text_layer("\x00重\x00庆\x00推\x00动\x00人\x00工\x00智\x00能\x00与\x00汽\x00车") == "usable"
+
+
+GARBLED_TEXT = ["重庆推动人工智能与汽车产业深度融合。", "算力券发放三亿元，支持中小企业使用智能算力。"]
+
+
+def garble_font_map(src: Path, dst: Path, kind: str = "private") -> None:
+    """The PDF with its fonts' ToUnicode maps broken the way real files break them: each
+    glyph mapped to a private-use code point (kind "private") or to a Latin-1 letter
+    ("latin1", mojibake). The glyphs drawn are unchanged, so the page still shows Chinese;
+    only the text a reader extracts is garbage."""
+    import re
+
+    from pypdf import PdfWriter
+
+    def broken(m):
+        cid = int(m.group(1), 16)
+        if cid in (0, 0x20):  # keep NUL and the space as they were
+            return m.group(0)
+        return f"<{m.group(1)}> <{0xE000 + cid if kind == 'private' else 0xC0 + cid % 0x40:04X}>"
+
+    writer = PdfWriter(clone_from=str(src))
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            cmap = font.get_object()["/ToUnicode"].get_object()
+            data = cmap.get_data().decode("latin-1")
+            cmap.set_data(re.sub(r"<([0-9A-Fa-f]{4})> <[0-9A-Fa-f]{4}>", broken, data).encode("latin-1"))
+    writer.write(str(dst))
+
+
+@needs_font
+@pytest.mark.parametrize("kind", ["private", "latin1"])
+def test_a_garbage_text_layer_is_read_by_ocr_in_auto_mode(tmp_path, engine, kind):
+    import pypdfium2
+    from pypdf import PdfReader
+
+    write_pdf(tmp_path / "printed.pdf", ["\n".join(GARBLED_TEXT)])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    garble_font_map(tmp_path / "printed.pdf", corpus / "garbled.pdf", kind)
+    # what a reader extracts is garbage; what PDFium draws is the Chinese text (ink on the page)
+    page = PdfReader(str(corpus / "garbled.pdf")).pages[0]
+    raw = page.extract_text()
+    assert text_layer(raw) == "garbage" and "重庆" not in raw
+    assert not page.images  # no scan: text drawn with a broken map
+    assert text_layer(PdfReader(str(tmp_path / "printed.pdf")).pages[0].extract_text()) == "usable"
+    document = pypdfium2.PdfDocument(str(corpus / "garbled.pdf"))
+    assert (ocr.render(document[0]) < 128).sum() > 5000
+    document.close()
+    docs = load_documents(corpus)  # auto, the default
+    assert engine.calls == 1 and not docs.skipped
+    assert SCAN_TEXT in docs[0].text
+    assert not any("\ue000" <= c <= "\uf8ff" or "\xc0" <= c <= "\xff" for c in docs[0].text)
+    with reading_scans(OcrOptions(mode="off")):  # OCR off: the text layer, garbage and all
+        assert "重庆" not in load_documents(corpus)[0].text
+    assert engine.calls == 1
 
 
 @needs_font
@@ -118,6 +176,22 @@ def test_the_page_limit_applies_before_any_page_is_read(tmp_path, engine):
 
 
 @needs_font
+def test_the_upload_check_counts_scanned_pages_but_leaves_reading_to_the_index_build(tmp_path, engine):
+    from rag.ingest.limits import Limits, measure
+
+    write_pdf(tmp_path / "scan.pdf", [None, None, None])
+    limits = Limits.of(Settings(ocr_max_pages=5, max_file_seconds=7))
+    assert (limits.ocr, limits.ocr_pages, limits.seconds) == ("auto", 5, 7)
+    # within the limits, and no page read: OCR runs once, in the index build, with its progress
+    # and cache, not in the check's child process under max_file_seconds
+    assert measure(tmp_path / "scan.pdf", limits, 500) is None and engine.calls == 0
+    reason = measure(tmp_path / "scan.pdf", Limits.of(Settings(ocr_max_pages=2)), 500)
+    assert "3 scanned pages" in reason and "ocr_max_pages" in reason
+    assert "OCR is off" in measure(tmp_path / "scan.pdf", Limits.of(Settings(ocr="off")), 500)
+    assert engine.calls == 0
+
+
+@needs_font
 def test_read_pages_are_cached_by_content(tmp_path, engine):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -133,6 +207,21 @@ def test_read_pages_are_cached_by_content(tmp_path, engine):
     with reading_scans(options):
         load_documents(corpus)
     assert engine.calls == 1
+
+
+@needs_font
+def test_another_engine_can_be_given_for_a_comparison_and_is_cached_apart(tmp_path, engine):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_pdf(corpus / "scan.pdf", [None])
+    (corpus / "_page0.png").unlink()
+    other = FakeEngine(lines=((0.1, 0.2, 0.9, 0.23, "另一个引擎读出的文字，足够长的一句话。"),))
+    other.key = "other-engine"
+    with reading_scans(OcrOptions(cache_dir=tmp_path / "cache", engine=other)):
+        assert "另一个引擎" in load_documents(corpus)[0].text
+    with reading_scans(OcrOptions(cache_dir=tmp_path / "cache")):  # RapidOCR's (here the fake) is not served from it
+        assert SCAN_TEXT in load_documents(corpus)[0].text
+    assert (other.calls, engine.calls) == (1, 1)
 
 
 @needs_font
@@ -240,6 +329,106 @@ def test_rag_index_shows_a_bar_of_pages_per_scan(env, corpus_dir, engine, capsys
     assert "Skipped" not in captured.out
 
 
+class FakeClock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TimedEngine(FakeEngine):
+    """The fake engine, taking `seconds[k]` of the fake clock for the k-th page it reads (the
+    last figure repeats)."""
+
+    def __init__(self, clock: FakeClock):
+        super().__init__()
+        self.clock, self.seconds = clock, [10.0]
+
+    def __call__(self, image, use_cls=True):
+        self.clock.now += self.seconds[min(self.calls, len(self.seconds) - 1)]
+        return super().__call__(image, use_cls)
+
+
+@pytest.fixture
+def slow_pages(monkeypatch):
+    """A fake clock for the progress reports and a fake engine that spends it."""
+    from rag.ingest import uploads
+
+    clock = FakeClock()
+    fake = TimedEngine(clock)
+    monkeypatch.setattr(ocr, "clock", clock)
+    monkeypatch.setattr(uploads, "clock", clock)
+    monkeypatch.setattr(ocr, "_engine", fake)
+    return clock, fake.seconds
+
+
+def test_the_time_left_is_this_files_seconds_per_page_times_its_pages_left(slow_pages):
+    clock, _seconds = slow_pages
+    timer = ocr.PageTimer()
+    clock.now += 500  # other work before this file: not counted
+    assert timer("a.pdf", 0, 4) is None
+    clock.now += 30
+    assert timer("a.pdf", 1, 4) == pytest.approx(90)  # 30 s a page, 3 pages left
+    clock.now += 10
+    assert timer("a.pdf", 2, 4) == pytest.approx(40)  # (30 + 10) / 2 a page, 2 left
+    assert timer("b.pdf", 0, 2) is None
+    clock.now += 5
+    assert timer("b.pdf", 1, 2) == pytest.approx(5)  # b's own pace, not a's
+    assert ocr.time_left(40, 2, 2) is None and ocr.time_left(0, 0, 5) is None
+
+
+@needs_font
+def test_the_panel_time_left_for_ocr_is_per_file_from_its_pages_so_far(hash_assistant, slow_pages, tmp_path,
+                                                                        monkeypatch):
+    from rag import Assistant
+    from rag.ingest import uploads
+    from ui.documents import progress_html
+
+    clock, seconds = slow_pages
+    seconds[:] = [10, 10, 40, 40, 40]  # a.pdf reads at 10 s a page, b.pdf at 40
+    admit = uploads.admit
+
+    def slow_check(*args, **kwargs):  # the upload check takes 600 s: not part of any page's time
+        clock.now += 600
+        return admit(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "admit", slow_check)
+    a = Assistant(hash_assistant.settings.replace(cache_dir=str(tmp_path / "cache")), hash_assistant.index,
+                  hash_assistant.embedder)
+    write_pdf(tmp_path / "a.pdf", [None, None])
+    write_pdf(tmp_path / "b.pdf", [None, None, None])
+    seen = []
+    result = a.add_documents([tmp_path / "a.pdf", tmp_path / "b.pdf"], progress=seen.append)
+    assert result.added == ["uploads/a.pdf", "uploads/b.pdf"]
+    pages = [(p.done, p.total, p.eta) for p in seen if p.stage == "ocr"]
+    assert pages == [(0, 2, None), (1, 2, pytest.approx(10)), (2, 2, None),
+                     (0, 3, None), (1, 3, pytest.approx(80)), (2, 3, pytest.approx(40)), (3, 3, None)]
+    b_first = [p for p in seen if p.stage == "ocr"][4]
+    assert b_first.elapsed == pytest.approx(600 + 20 + 40)  # the whole upload so far, shown as such
+    assert "3 / 3" not in progress_html(b_first) and "about 80 s left" in progress_html(b_first)
+
+
+@needs_font
+def test_rag_index_bar_shows_the_time_left_from_the_files_own_pages(env, corpus_dir, slow_pages, capsys,
+                                                                     monkeypatch):
+    from rag.cli import main
+
+    _clock, seconds = slow_pages
+    seconds[:] = [10, 10, 40, 40, 40]
+    monkeypatch.setenv("RAG_CACHE_DIR", str(env / "cache"))
+    write_pdf(corpus_dir / "a.pdf", [None, None])
+    write_pdf(corpus_dir / "b.pdf", [None, None, None])
+    for png in corpus_dir.glob("*.png"):
+        png.unlink()
+    assert main(["index"]) == 0
+    err = capsys.readouterr().err
+    assert "OCR a.pdf" in err and "1/2 pages" in err and "about 10 s left" in err
+    assert "OCR b.pdf" in err and "1/3 pages" in err and "about 80 s left" in err and "about 40 s left" in err
+
+
 def test_without_a_bar_pages_are_logged_with_the_time_left():
     lines: list[str] = []
     report = ocr.log_pages(lines.append)
@@ -323,3 +512,18 @@ def test_rapidocr_reads_a_two_column_page_column_by_column(tmp_path):
     starts = [text.find(re.sub(r"\s", "", p)[:12]) for p in paras]
     assert text.startswith("从四个方面着力持续激发数字经济创新活力")
     assert all(s >= 0 for s in starts) and starts == sorted(starts), starts  # left column, then right
+
+
+@pytest.mark.slow
+@needs_font
+def test_rapidocr_reads_a_page_whose_font_map_is_garbage(tmp_path):
+    pytest.importorskip("rapidocr_onnxruntime")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from ocr import accuracy  # benchmarks/ocr.py
+
+    write_pdf(tmp_path / "printed.pdf", ["\n".join(GARBLED_TEXT)])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    garble_font_map(tmp_path / "printed.pdf", corpus / "garbled.pdf")
+    docs = load_documents(corpus)
+    assert not docs.skipped and accuracy(docs[0].text, "".join(GARBLED_TEXT)) >= 0.95, docs[0].text

@@ -62,16 +62,25 @@ def run(args) -> int:
 
 
 def _page_bars():
-    """A progress bar per scanned PDF read by OCR: pages done and the time left, on stderr."""
+    """A progress bar per scanned PDF read by OCR, on stderr: pages done and the time left
+    from this file's own seconds per page so far (rag.ingest.ocr.PageTimer, the same
+    estimate as the documents panel's), not tqdm's own."""
     from tqdm import tqdm
 
+    from ..ingest.ocr import PageTimer
+
     bar = None
+    timer = PageTimer()
 
     def on_pages(name: str, done: int, total: int) -> None:
         nonlocal bar
+        left = timer(name, done, total)
         if not done:
-            bar = tqdm(total=total, desc=f"OCR {name}", unit="page", dynamic_ncols=True, file=sys.stderr)
+            bar = tqdm(total=total, desc=f"OCR {name}", unit="page", dynamic_ncols=True, file=sys.stderr,
+                       mininterval=0, miniters=1,  # a page takes seconds: show each one
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} pages [{elapsed}{postfix}]")
             return
+        bar.set_postfix_str(f"about {left:.0f} s left" if left is not None else f"{timer.spent(name):.0f} s", refresh=False)
         bar.update(1)
         if done >= total:
             bar.close()

@@ -9,6 +9,9 @@ message that says which limit and how to raise it:
     max_file_seconds   time to read and chunk one file: done in a child process that is
                        killed when the time is up, so a parser stuck on a crafted file
                        cannot hold the server
+    ocr_max_pages      pages of a PDF to read by OCR (rag.ingest.ocr): counted here, not
+                       read; OCR runs in the index build, page by page with its progress
+                       and cache, so it is bounded by this limit, not max_file_seconds
 
     inspect_upload(path, settings)  -> None when the file is within every limit, else the reason
 
@@ -38,11 +41,13 @@ class Limits:
     chars: int = 2_000_000
     chunks: int = 5000
     seconds: float = 120.0
+    ocr: str = "auto"
+    ocr_pages: int = 300
 
     @classmethod
     def of(cls, settings) -> "Limits":
         return cls(int(settings.max_archive_mb * MB), settings.max_pdf_pages, settings.max_file_chars,
-                   settings.max_file_chunks, settings.max_file_seconds)
+                   settings.max_file_chunks, settings.max_file_seconds, settings.ocr, settings.ocr_max_pages)
 
 
 _active = Limits()
@@ -105,10 +110,13 @@ def measure(path: Path, limits: Limits, chunk_max_chars: int) -> str | None:
     from .chunker import chunk_document
     from .folder import Document
     from .formats import read_file
+    from .ocr import OcrOptions, using
 
     configure(limits)
     try:
-        text, pages = read_file(Path(path))
+        # scanned pages are counted against ocr_max_pages, not read: the index build reads them
+        with using(OcrOptions(mode=limits.ocr, max_pages=limits.ocr_pages, read=False)):
+            text, pages = read_file(Path(path))
         check_chars(len(text))
         check_chunks(len(chunk_document(Document(Path(path).name, text, pages), chunk_max_chars)))
     except UnreadableFileError as e:

@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,13 @@ class OcrOptions:
     max_pages: int = 300  # a file with more pages to read by OCR is skipped before any is read
     cache_dir: Path | None = None  # where read pages are kept; None = not kept
     on_pages: PageProgress | None = None
+    # False: pages are only counted against max_pages, not read (the upload check does this:
+    # reading is left to the index build, with its cache and progress)
+    read: bool = True
+    # another engine, called like RapidOCR's on a page image (a numpy array) and answering
+    # ([box of 4 corner points, text, score] per line, anything); its `key` attribute names
+    # it in the cache. None: RapidOCR. For comparisons (benchmarks/ocr.py --engine).
+    engine: Callable | None = None
 
 
 _current: contextvars.ContextVar[OcrOptions] = contextvars.ContextVar("rag_ocr_options", default=OcrOptions())
@@ -67,20 +75,48 @@ def options_from(settings, on_pages: PageProgress | None = None) -> OcrOptions:
     return OcrOptions(settings.ocr, settings.ocr_max_pages, settings.cache_path / "ocr", on_pages)
 
 
+clock = time.perf_counter  # what page times are read from (tests put a fake clock here)
+
+
+def time_left(spent: float, done: int, total: int) -> float | None:
+    """Seconds left at the rate so far: `spent` seconds for `done` of `total` items; None
+    before the first item is done or after the last."""
+    if not total or done <= 0 or done >= total:
+        return None
+    return spent / done * (total - done)
+
+
+class PageTimer:
+    """The time left to read one file by OCR, from that file's own pages: the seconds per
+    page so far, timed from when its first page began (not from the start of the upload
+    or of the index build, nor from other files' pages), times the pages left. Called
+    with the PageProgress arguments; returns None until a page is done."""
+
+    def __init__(self):
+        self.started: dict[str, float] = {}
+
+    def __call__(self, name: str, done: int, total: int) -> float | None:
+        now = clock()
+        if not done:
+            self.started[name] = now
+            return None
+        return time_left(now - self.started.setdefault(name, now), done, total)
+
+    def spent(self, name: str) -> float:
+        return clock() - self.started.get(name, clock())
+
+
 def log_pages(say: Callable[[str], None]) -> PageProgress:
     """Page progress as log lines (where there is no progress bar): at the start, every ten
-    pages and at the end, with the time left at the rate so far."""
-    import time
-
-    started: dict[str, float] = {}
+    pages and at the end, with the time left (PageTimer)."""
+    timer = PageTimer()
 
     def on_pages(name: str, done: int, total: int) -> None:
+        left = timer(name, done, total)
         if not done:
-            started[name] = time.perf_counter()
             say(f"Reading {name} by OCR: {total} page(s).")
         elif done % 10 == 0 or done == total:
-            spent = time.perf_counter() - started.get(name, time.perf_counter())
-            say(f"Reading {name} by OCR: {done}/{total} pages, about {spent / done * (total - done):.0f} s left.")
+            say(f"Reading {name} by OCR: {done}/{total} pages, about {left or 0:.0f} s left.")
 
     return on_pages
 
@@ -110,11 +146,12 @@ def pdfium():
     return pypdfium2
 
 
-def read_image(image) -> PageLines:
-    """The lines on one page image (a 2-D greyscale or 3-D colour numpy array)."""
+def read_image(image, reader=None) -> PageLines:
+    """The lines on one page image (a 2-D greyscale or 3-D colour numpy array), read by
+    `reader` (an engine called like RapidOCR's; None: RapidOCR)."""
     height, width = image.shape[:2]
     # use_cls off: the 180-degree classifier is for photos held upside down; a scan is upright
-    found, _ = engine()(image, use_cls=False)
+    found, _ = (reader or engine())(image, use_cls=False)
     lines = []
     for box, text, _score in found or ():
         xs, ys = [p[0] for p in box], [p[1] for p in box]
@@ -136,13 +173,14 @@ def render(page):
 class _Cache:
     """The lines of a file's pages read so far, by page index, kept by content hash."""
 
-    def __init__(self, path: Path, cache_dir: Path | None):
+    def __init__(self, path: Path, cache_dir: Path | None, key: str = ENGINE_KEY):
+        self.key = key
         self.file = cache_dir / f"{sha256_file(path)}.json" if cache_dir else None
         self.pages: dict[int, PageLines] = {}
         if self.file and self.file.is_file():
             try:
                 data = json.loads(self.file.read_text(encoding="utf-8"))
-                if data.get("engine") == ENGINE_KEY:
+                if data.get("engine") == self.key:
                     self.pages = {int(i): PageLines(p["w"], p["h"], tuple(Line(*ln) for ln in p["lines"]))
                                   for i, p in data["pages"].items()}
             except (OSError, ValueError, KeyError, TypeError):
@@ -156,7 +194,7 @@ class _Cache:
                  for i, p in sorted(self.pages.items())}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            write_text(self.file, json.dumps({"engine": ENGINE_KEY, "pages": pages}, ensure_ascii=False))
+            write_text(self.file, json.dumps({"engine": self.key, "pages": pages}, ensure_ascii=False))
         except OSError:
             pass  # a cache that cannot be written costs time next run, not this result
 
@@ -164,7 +202,8 @@ class _Cache:
 def read_pages(path: Path, indices: list[int], options: OcrOptions) -> dict[int, PageLines]:
     """The lines on the given pages (0-based) of a PDF, read by OCR page by page (or taken
     from the cache); options.on_pages hears (name, done, total) before and after each page."""
-    cache = _Cache(path, options.cache_dir)
+    key = ENGINE_KEY if options.engine is None else str(getattr(options.engine, "key", type(options.engine).__name__))
+    cache = _Cache(path, options.cache_dir, key)
     todo = [i for i in indices if i not in cache.pages]
     report = options.on_pages or (lambda _name, _done, _total: None)
     if todo:
@@ -177,7 +216,7 @@ def read_pages(path: Path, indices: list[int], options: OcrOptions) -> dict[int,
                     image = render(page)
                 finally:
                     page.close()
-                cache.pages[i] = read_image(image)
+                cache.pages[i] = read_image(image, options.engine)
                 del image  # one page image in memory at a time
                 if done % 10 == 0:
                     cache.save()  # an interrupted run keeps what it read

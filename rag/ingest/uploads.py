@@ -29,6 +29,7 @@ MAX_NAME_CHARS = 120
 OWNERS_FILE = ".owners.json"  # in uploads/: who uploaded each file (only they may replace it)
 # hidden names (the corpus loader skips dot files): an upload not yet checked, a replaced one kept until done
 PENDING, BACKUP = ".pending-", ".replaced-"
+clock = time.perf_counter  # what progress is timed by (tests put a fake clock here)
 _UNSAFE = re.compile(r"[^\w.\-()（）\u3000-\u303f]+")
 
 
@@ -54,14 +55,19 @@ class IndexProgress:
     stage: str
     done: int = 0
     total: int = 0
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # since the add (or remove) began
+    # since this stage began: for "ocr", since this file's first page began (each scanned
+    # file is a stage of its own); None: not known, elapsed is used
+    stage_elapsed: float | None = None
 
     @property
     def eta(self) -> float | None:
-        """Seconds left at the rate so far (None until there is a rate)."""
-        if not self.total or not self.done or self.done >= self.total:
-            return None
-        return self.elapsed / self.done * (self.total - self.done)
+        """Seconds left at this stage's rate so far: its time per item done, times the items
+        left (None until there is a rate). For OCR that is this file's seconds per page, not
+        the upload's time so far spread over pages (which counts saving, checking, other files)."""
+        from .ocr import time_left
+
+        return time_left(self.elapsed if self.stage_elapsed is None else self.stage_elapsed, self.done, self.total)
 
 
 @dataclass
@@ -276,18 +282,19 @@ class Stopwatch:
 
     def __init__(self, callback: ProgressCallback | None):
         self.callback = callback
-        self.t0 = time.perf_counter()
+        self.t0 = self.stage_t0 = clock()
         self.stage, self.done, self.total = "saving", 0, 0
 
     def report(self, stage: str, total: int | None = None) -> None:
-        self.stage, self.done = stage, 0
+        """A stage begins (again, for the next scanned file): its count and clock restart."""
+        self.stage, self.done, self.stage_t0 = stage, 0, clock()
         if total is not None:
             self.total = total
         self._send()
 
     @property
     def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
+        return clock() - self.t0
 
     def advance(self, n: int) -> None:
         self.done += n
@@ -295,4 +302,5 @@ class Stopwatch:
 
     def _send(self) -> None:
         if self.callback:
-            self.callback(IndexProgress(self.stage, self.done, self.total, time.perf_counter() - self.t0))
+            now = clock()
+            self.callback(IndexProgress(self.stage, self.done, self.total, now - self.t0, now - self.stage_t0))

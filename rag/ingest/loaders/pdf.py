@@ -129,16 +129,24 @@ def load_pdf(path: Path) -> Extracted:
         pypdf_log.setLevel(level)
 
 
-def usable_text(raw: str) -> bool:
-    """Is a page's text layer worth reading? Not when it is (nearly) empty, as on a scanned
-    page, nor when it is garbage: a broken font map gives private-use, unassigned or
-    replacement characters, or Latin-1 mojibake ("¸ñ¹¤") where Chinese should be."""
-    chars = [c for c in raw if not c.isspace()]
+def text_layer(raw: str) -> str:
+    """What a page's extracted text is: "usable"; "empty" (fewer than MIN_TEXT_CHARS
+    characters, as on a scanned or blank page); or "garbage": a font map that does not say
+    which characters the glyphs are gives private-use, unassigned, control or replacement
+    characters, or Latin-1 mojibake ("¸ñ¹¤") where the page shows Chinese. NUL is not
+    counted: pypdf puts one before each character of some two-byte fonts, and it is
+    removed from the text anyway."""
+    chars = [c for c in raw if not c.isspace() and c != "\x00"]
     if len(chars) < MIN_TEXT_CHARS:
-        return False
+        return "empty"
     odd = sum(1 for c in chars if unicodedata.category(c) in ("Co", "Cn", "Cc", "Cs") or c == "\ufffd"
               or ("\x80" <= c <= "\xff" and c not in "·×÷°±§"))
-    return odd / len(chars) <= MAX_ODD_SHARE
+    return "garbage" if odd / len(chars) > MAX_ODD_SHARE else "usable"
+
+
+def usable_text(raw: str) -> bool:
+    """Is a page's text layer worth reading (neither empty nor garbage)?"""
+    return text_layer(raw) == "usable"
 
 
 def _has_images(page) -> bool:
@@ -148,12 +156,20 @@ def _has_images(page) -> bool:
         return True
 
 
+def _needs_ocr(raw: str, page) -> bool:
+    """In auto mode: a page whose text layer is garbage is read by OCR whatever draws it
+    (its glyphs show the right characters, only their map is wrong); an empty one when it
+    holds an image (a scan), not when it is blank."""
+    state = text_layer(raw)
+    return state == "garbage" or (state == "empty" and _has_images(page))
+
+
 def _pages_to_ocr(reader, texts: list[str], mode: str) -> list[int]:
     if mode == "off":
         return []
     if mode == "force":
         return list(range(len(texts)))
-    return [i for i, raw in enumerate(texts) if not usable_text(raw) and _has_images(reader.pages[i])]
+    return [i for i, raw in enumerate(texts) if _needs_ocr(raw, reader.pages[i])]
 
 
 def _ocr_paragraphs(path: Path, indices: list[int], options) -> dict[int, list[str]]:
@@ -165,6 +181,8 @@ def _ocr_paragraphs(path: Path, indices: list[int], options) -> dict[int, list[s
         raise UnreadableFileError(
             f"has {len(indices)} scanned pages to read by OCR; the limit is {options.max_pages} pages per file "
             "(setting ocr_max_pages). Split the file or raise the limit.")
+    if not options.read:  # counted only (the upload check): no text from these pages yet
+        return {i: [] for i in indices}
     try:
         pages = ocr.read_pages(path, indices, options)
     except DependencyError:
@@ -201,6 +219,8 @@ def _load(path: Path, PdfReader) -> Extracted:  # noqa: N803 - the class, import
     read = _ocr_paragraphs(path, scanned, options) if scanned else {}
     out = paged(read[i] if i in read else page_paragraphs(raw) for i, raw in enumerate(texts))
     if not out.text.strip():
+        if scanned and not options.read:
+            return out
         if scanned:
             raise UnreadableFileError(f"has no text layer, and OCR found no text on its {len(scanned)} page(s) of images")
         if options.mode == "off":
