@@ -45,6 +45,20 @@ def check_question(question: str, settings: Settings) -> str:
     return q
 
 
+def recover_uploads(settings: Settings) -> None:
+    """Before the index is opened: undo an upload that a killed process left half-done
+    (rag.ingest.uploads.recover), unless another process is adding right now."""
+    from .ingest import uploads as docs
+
+    if not docs.upload_folder(settings.corpus_path).is_dir():
+        return
+    with docs.corpus_lock(settings.corpus_path, blocking=False) as lock:
+        if lock.held:
+            undone = docs.recover(settings.corpus_path)
+            if undone:
+                log.warning("uploads left half-done by a stopped process were taken out again: %s", ", ".join(undone))
+
+
 class Assistant:
     def __init__(self, settings: Settings, index: HybridIndex, embedder: Embedder):
         self.settings = settings
@@ -57,6 +71,7 @@ class Assistant:
         self._index_lock = threading.Lock()  # one reload at a time
         self._index_checked = time.monotonic()
         self._docs_lock = threading.Lock()  # one add or remove of documents at a time
+        self._rebuilding = False  # an add or remove is rebuilding the index files now
         # the answer-or-refuse decisions (rag.answering.refusal), by kind of generator; replaceable
         self.decisions = {kind: load_decision(kind).for_embedder(settings.embedder) for kind in ("language_model", "no_model")}
 
@@ -73,6 +88,7 @@ class Assistant:
         """Open the index under settings.index_dir, building or rebuilding it when it is
         missing or stale and settings.auto_rebuild is on (otherwise raise IndexError_)."""
         settings = (settings or Settings.load()).replace(**overrides) if overrides else (settings or Settings.load())
+        recover_uploads(settings)
         embedder = make_embedder(settings.embedder, settings)
         index = open_index(settings, embedder, progress=progress, log=log)
         return cls(settings, index, embedder)
@@ -109,7 +125,8 @@ class Assistant:
         every = self.settings.index_check_seconds
         index = self.index
         store = getattr(index, "store", None)
-        if store is None or (not force and (every <= 0 or time.monotonic() - self._index_checked < every)):
+        if store is None or self._rebuilding or (
+                not force and (every <= 0 or time.monotonic() - self._index_checked < every)):
             return False
         with self._index_lock:
             self._index_checked = time.monotonic()
@@ -139,34 +156,50 @@ class Assistant:
         InputError, before anything is stored, for an unsupported format, a file over
         settings.max_upload_mb or an unusable name. A stored file that then cannot be read
         is removed again and listed in the result's `skipped` with the reason, as is one past
-        an upload limit (rag.ingest.limits); an upload is either in (file and index) or out."""
+        an upload limit (rag.ingest.limits); a replaced upload that fails comes back as it
+        was. An upload is either in (file and index) or out, also when the server is killed
+        midway: the journal in uploads/ is undone at the next start (rag.ingest.uploads.recover).
+        The index is rebuilt off the request path (settings.index_worker, rag.retrieval.worker):
+        questions meanwhile use the old one."""
         from .ingest import uploads as docs
+        from .retrieval.worker import UnreadableUploads
 
-        with self._docs_lock:
+        corpus = self.settings.corpus_path
+        with self._docs_lock, docs.corpus_lock(corpus):
             watch = docs.Stopwatch(progress)
-            corpus = self.settings.corpus_path
+            docs.recover(corpus)  # what a process killed mid-add left (we hold the lock: nobody else is adding)
             pending = docs.store_uploads(corpus, files, self.settings.max_upload_mb, user=user, replace=replace)
             watch.report("reading")
             # the upload limits (rag.ingest.limits); a file past one is out, with its reason
             admitted, refused = docs.admit(corpus, pending, self.settings, user)
-            sources = [p.source for p in admitted]
             if not admitted:
                 return docs.AddResult(skipped=refused, seconds=watch.elapsed)
+            unreadable: list[dict] = []
+            index = None
             try:
-                index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n))
+                try:
+                    index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n),
+                                          sources=[p.source for p in admitted])
+                except UnreadableUploads as e:  # nothing was embedded or written: out they go
+                    bad = {s["file"] for s in e.skipped}
+                    docs.settle(corpus, [p for p in admitted if p.source in bad], ok=False)
+                    unreadable = e.skipped
+                    admitted = [p for p in admitted if p.source not in bad]
+                    if admitted:  # the others still go in
+                        index = self._reindex(watch, on_chunks=lambda n: watch.report("embedding", n),
+                                              sources=[p.source for p in admitted])
             except BaseException:  # fully out: the files go, a replaced one comes back
                 docs.settle(corpus, admitted, ok=False)
+                self._restore_index()
                 raise
             docs.settle(corpus, admitted, ok=True)
-            skipped = [s for s in index.manifest.get("skipped", []) if s["file"] in sources]
-            for s in skipped:
-                (corpus / s["file"]).unlink(missing_ok=True)
-            added = [s for s in sources if s not in {x["file"] for x in skipped}]
+            added = [p.source for p in admitted]
             watch.report("done")
             return docs.AddResult(
-                added=added, replaced=[p.source for p in admitted if p.replaces and p.source in added],
-                skipped=refused + skipped, chunks=sum(c.source in added for c in index.chunks),
-                embedded=index.build_stats.embedded, seconds=watch.elapsed,
+                added=added, replaced=[p.source for p in admitted if p.replaces],
+                skipped=refused + unreadable,
+                chunks=sum(c.source in added for c in index.chunks) if index is not None else 0,
+                embedded=index.build_stats.embedded if index is not None else 0, seconds=watch.elapsed,
             )
 
     def remove_document(self, source: str, progress: ProgressCallback | None = None) -> int:
@@ -174,7 +207,8 @@ class Assistant:
         seed documents cannot be removed this way (InputError)."""
         from .ingest import uploads as docs
 
-        with self._docs_lock:
+        with self._docs_lock, docs.corpus_lock(self.settings.corpus_path):
+            docs.recover(self.settings.corpus_path)
             chunks = sum(c.source == source for c in self.index.chunks)
             docs.remove_upload(self.settings.corpus_path, source)
             watch = docs.Stopwatch(progress)
@@ -182,21 +216,47 @@ class Assistant:
             watch.report("done")
             return chunks
 
-    def _reindex(self, watch, on_chunks=None) -> HybridIndex:
-        """Rebuild the index from the corpus folder (cached vectors reused), embed the new
-        sentences for the evidence, then swap it in: questions meanwhile use the old one.
-        `on_chunks(n)` hears how many chunks the build will embed."""
-        from .retrieval import sentence_vectors as relevance
-        from .answering import selection as sentences
-        from .retrieval.index import build_from_corpus
+    def _reindex(self, watch, on_chunks=None, sources=()) -> HybridIndex:
+        """Rebuild the index from the corpus folder (cached vectors reused) with the new
+        sentences' vectors for the evidence, off the request path (rag.retrieval.worker),
+        then swap it in: questions meanwhile use the old one. `on_chunks(n)` hears how many
+        chunks the build will embed; `sources`, the uploads whose failure to read raises
+        UnreadableUploads before anything is embedded."""
+        from .retrieval import worker
 
-        index = build_from_corpus(self.settings, self.embedder, progress=watch.advance, on_total=on_chunks,
-                                  # scanned pages read by OCR: stage "ocr", done/total pages of the file
-                                  on_pages=lambda _f, done, total: watch.advance(1) if done else watch.report("ocr", total))
-        relevance.warm(self.embedder, sentences.corpus_units(index.chunks), self.settings.index_path,
-                       progress=watch.advance, on_total=lambda n: watch.report("sentences", n))
-        self.index = index
+        class Watch:  # the stage "embedding" also tells on_chunks its total
+            def report(_, stage, total=None):
+                if stage == "embedding" and on_chunks is not None:
+                    on_chunks(total or 0)
+                else:
+                    watch.report(stage, total)
+
+            def advance(_, n):
+                watch.advance(n)
+
+        self._rebuilding = True  # refresh() leaves the index files alone meanwhile: this swaps them in
+        try:
+            index = worker.rebuild(self.settings, self.embedder, Watch(), sources=sources)
+            self.index = index
+        finally:
+            self._rebuilding = False
         return index
+
+    def _restore_index(self) -> None:
+        """After a failed add: when the index files were already rewritten (the worker wrote
+        them, then something failed), rebuild them from the corpus as it is again (every
+        vector cached) so that neither a restart nor another worker sees the failed upload.
+        The index in memory was never swapped."""
+        store = getattr(self.index, "store", None)
+        try:
+            if store is None or store.version() == self.index.version:
+                return
+            from .ingest import uploads as docs
+
+            log.warning("a failed upload had reached the index files; rebuilding them without it")
+            self._reindex(docs.Stopwatch(None))
+        except Exception:  # noqa: BLE001 - the index in memory is right; a restart rebuilds the files
+            log.exception("rebuilding the index files after a failed upload failed; the next start rebuilds them")
 
     # ------------------------------------------------------------------ retrieval
     def check_question(self, question: str) -> str:

@@ -46,6 +46,13 @@ class Settings:
     max_file_chars: int = 2_000_000  # characters of text per file
     max_file_chunks: int = 5000  # passages per file
     max_file_seconds: float = 120.0  # to read and chunk one file
+    # where an upload or a removal rebuilds the index (rag.retrieval.worker): "process" = a
+    # child process at a lower CPU priority, so questions stay fast meanwhile; "inline" = in
+    # the calling thread. The child embeds with index_worker_threads torch threads (0 = every
+    # core) at `nice` index_worker_nice (0-19; higher yields more to the server's questions).
+    index_worker: str = "process"
+    index_worker_threads: int = 1
+    index_worker_nice: int = 10
     # scanned PDFs (rag.ingest.ocr): "auto" reads by OCR the pages that have no usable text
     # layer, "force" every page, "off" none (a scan is then skipped, saying so). A file with
     # more pages to read by OCR than ocr_max_pages is skipped before any page is read.
@@ -230,9 +237,10 @@ FUSIONS = ("score", "rrf")  # hybrid fusion: see Settings.fusion
 CONDENSE_MODES = ("rule", "model")
 EMBED_ENGINES = ("auto", "c", "torch-fp32", "torch-bf16")
 OCR_MODES = ("auto", "off", "force")  # see Settings.ocr
+INDEX_WORKERS = ("process", "inline")  # see Settings.index_worker
 CHOICES: dict[str, tuple[str, ...]] = {
     "retrieval": RETRIEVAL_MODES, "fusion": FUSIONS, "condense": CONDENSE_MODES, "embed_engine": EMBED_ENGINES,
-    "ocr": OCR_MODES,
+    "ocr": OCR_MODES, "index_worker": INDEX_WORKERS,
 }
 # whole-number settings and their smallest value. context_chars: under 20 characters no
 # evidence sentence fits, so every answer would be a refusal.
@@ -241,10 +249,11 @@ WHOLE_MIN: dict[str, int] = {
     "context_chars": 20, "context_chars_wide": 20, "context_chars_one": 20, "context_sentences": 1, "context_sentences_wide": 1,
     "context_sentences_one": 1, "serve_requests": 1, "generation_slots": 0,
     "max_pdf_pages": 1, "max_file_chars": 1, "max_file_chunks": 1, "ocr_max_pages": 1,
+    "index_worker_threads": 0, "index_worker_nice": 0,
 }
 # number settings and their (lowest, highest) value, None for no upper bound
 NUMBER_RANGE: dict[str, tuple[float | None, float | None]] = {
-    "temperature": (0.0, None), "index_check_seconds": (0.0, None),
+    "temperature": (0.0, None), "index_check_seconds": (0.0, None), "index_worker_nice": (0, 19),
     "support_min_overlap": (0.0, 1.0), "lexical_weight": (0.0, 1.0),
 }
 NUMBER_ABOVE: dict[str, float] = {"max_upload_mb": 0.0, "max_archive_mb": 0.0, "max_file_seconds": 0.0}  # must be more than this

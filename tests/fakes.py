@@ -32,3 +32,34 @@ class FakeGenerator(Generator):
         reply = self.replies.popleft() if len(self.replies) > 1 else (self.replies[0] if self.replies else "")
         for i in range(0, len(reply), self.chunk_chars):
             yield reply[i : i + self.chunk_chars]
+
+
+# ---------------------------------------------------------------------------- embedders
+import os  # noqa: E402
+import time  # noqa: E402
+
+from rag.retrieval.embedders.hash import HashEmbedder  # noqa: E402
+
+
+class ControlledEmbedder(HashEmbedder):
+    """The hash embedder (same key, so its cached vectors count), made slow or failing by
+    environment variables, which a spawned indexing child inherits (rag.retrieval.worker
+    rebuilds the embedder there from this class's module and name):
+
+        FAKE_EMBED_DELAY   seconds to sleep per batch of passages (queries are never slowed)
+        FAKE_EMBED_FAIL    a text fragment: embedding a passage that holds it raises MemoryError
+        FAKE_EMBED_SIGNAL  a file to create when the first slow batch starts (tests wait for it)
+    """
+
+    def embed_passages(self, texts, progress=None):
+        texts = list(texts)
+        marker = os.environ.get("FAKE_EMBED_FAIL")
+        if marker and any(marker in t for t in texts):
+            raise MemoryError("embedding failed (FAKE_EMBED_FAIL)")
+        delay = float(os.environ.get("FAKE_EMBED_DELAY") or 0)
+        if delay and texts:
+            signal = os.environ.get("FAKE_EMBED_SIGNAL")
+            if signal:
+                open(signal, "a").close()
+            time.sleep(delay)
+        return super().embed_passages(texts, progress)

@@ -298,8 +298,9 @@ def test_an_uploaded_scan_reports_its_pages_and_is_cited_by_page(hash_assistant,
     from rag import Assistant
     from ui.documents import progress_html
 
-    a = Assistant(hash_assistant.settings.replace(cache_dir=str(tmp_path / "cache")), hash_assistant.index,
-                  hash_assistant.embedder)
+    # inline: the fake OCR engine is patched into this process, not into an indexing child
+    a = Assistant(hash_assistant.settings.replace(cache_dir=str(tmp_path / "cache"), index_worker="inline"),
+                  hash_assistant.index, hash_assistant.embedder)
     write_pdf(tmp_path / "扫描件.pdf", ["封面文字层的内容，足够长的一句话。", None, None])
     seen = []
     result = a.add_documents([tmp_path / "扫描件.pdf"], progress=seen.append)

@@ -8,11 +8,13 @@ import logging
 from collections.abc import Iterator
 
 from rag import InputError, RagError, check_question
+from rag import RETRIEVAL_MODES
 
+from . import inputs
 from .api import queue_label
 from .backend import Backend, wait_for
 from .render import notice, render_chat, render_sources
-from .state import Conversation, Turn, turn_of_message
+from .state import Conversation, Turn
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,21 @@ Page = tuple[str, list[dict], Conversation, str, str]  # (question box, chat, co
 
 def page(conv: Conversation, box: str = "", note: str = "") -> Page:
     return box, render_chat(conv), conv, render_sources(conv), note
+
+
+def check_request(backend: Backend, message, generator=None, k=None, retrieval=None,
+                  field: str = "question") -> tuple[str, str | None, int | None, str | None]:
+    """The page's fields checked as the APIs check theirs (ui.inputs): the message a string
+    of valid Unicode (no lone surrogate) within a generous length (check_question applies
+    the real limit after folding white space), k a whole number, the generator's name a
+    short string (an unknown one is a ConfigError when it is looked up), the retrieval mode
+    one of RETRIEVAL_MODES. InputError names the field."""
+    limit = backend.settings.max_question_chars
+    message = inputs.text_field(field, message, max_chars=limit * 4)
+    generator = inputs.text_field("generator", generator, max_chars=64) or None  # unknown names: ConfigError later
+    k = None if k in (None, "", 0) else inputs.whole_number("k", k, 1, inputs.MAX_K)
+    retrieval = inputs.choice("retrieval", retrieval, RETRIEVAL_MODES)
+    return message, generator, k, retrieval
 
 
 def respond(
@@ -38,8 +55,13 @@ def respond(
     Stopping: `stop_answer` marks the turn stopped and the page cancels this generator;
     either way the answer stream is closed, which closes the generator's stream and so
     ends the model's generation (llama.cpp stops decoding; see rag.answering.generators.llama_cpp)."""
-    conv = conv if conv is not None else Conversation()
-    message = message or ""
+    conv = conv if isinstance(conv, Conversation) else Conversation()
+    try:
+        message, generator, k, retrieval = check_request(backend, message or "", generator, k, retrieval)
+    except InputError as e:  # the box keeps the message only when it can be shown again
+        kept = message if isinstance(message, str) and not _unwritable(message) else ""
+        yield page(conv, kept, notice(str(e), "error"))
+        return
     for status in wait_for(backend):
         yield page(conv, message, notice(status, "info"))
     assistant = backend.assistant
@@ -60,7 +82,7 @@ def respond(
     events = None
     try:
         # the page's choices, the settings' defaults where it has none (Assistant.options decides)
-        opts = assistant.options(k=int(k) if k else None, retrieval=retrieval or None, generator=generator or None)
+        opts = assistant.options(k=k, retrieval=retrieval, generator=generator)
         turn.settings = {"generator": opts.generator, "k": opts.k, "retrieval": opts.retrieval}
         events = assistant.ask_stream(question, history=history, k=opts.k, generator=opts.generator,
                                       retrieval=opts.retrieval)
@@ -80,6 +102,14 @@ def respond(
     if turn.answer is None and not turn.error and not turn.stopped:
         turn.error = "没有得到回答 · The assistant returned no answer."
     yield page(conv)
+
+
+def _unwritable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
 
 
 def _apply(turn: Turn, event) -> None:
@@ -102,7 +132,7 @@ def stop_answer(conv: Conversation | None) -> tuple[list[dict], Conversation, st
     """The stop button: the running turn keeps what it has streamed and is marked stopped.
     (The page also cancels the running `respond`; this flag stops it at its next event
     when the cancel has not reached it yet.)"""
-    conv = conv if conv is not None else Conversation()
+    conv = conv if isinstance(conv, Conversation) else Conversation()
     for turn in conv.turns:
         if turn.busy:
             turn.stopped = True
@@ -112,7 +142,12 @@ def stop_answer(conv: Conversation | None) -> tuple[list[dict], Conversation, st
 
 def regenerate(backend: Backend, conv: Conversation | None, generator=None, k=None, retrieval=None) -> Iterator[Page]:
     """Ask the last question again (with the settings now chosen), replacing its answer."""
-    conv = conv if conv is not None else Conversation()
+    conv = conv if isinstance(conv, Conversation) else Conversation()
+    try:
+        check_request(backend, "", generator, k, retrieval)
+    except InputError as e:
+        yield page(conv, note=notice(str(e), "error"))
+        return
     if not conv.turns:
         yield page(conv, note=notice("还没有可以重新生成的回答 · There is no answer to regenerate yet.", "info"))
         return
@@ -125,15 +160,15 @@ def edit_question(backend: Backend, conv: Conversation | None, message_index, te
                   generator=None, k=None, retrieval=None) -> Iterator[Page]:
     """A question edited in place (the chat's pencil on a user message): the conversation
     from that question on is dropped and the edited question asked in its place."""
-    conv = conv if conv is not None else Conversation()
-    turn = turn_of_message(message_index)
-    if turn >= len(conv.turns):
-        yield page(conv)
-        return
-    try:  # an emptied or overlong question changes nothing: the conversation stays as it was
+    conv = conv if isinstance(conv, Conversation) else Conversation()
+    try:  # an emptied, overlong or malformed question changes nothing: the conversation stays as it was
+        turn = inputs.message_index("message index", message_index) // 2
+        text, *_ = check_request(backend, text, generator, k, retrieval, field="edited question")
+        if turn >= len(conv.turns):
+            raise InputError("That question is no longer in the conversation; ask it again.")
         check_question(text, backend.settings)
     except InputError as e:
-        yield page(conv, note=notice(str(e)))
+        yield page(conv, note=notice(str(e), "error"))
         return
     del conv.turns[turn:]
     conv.selected = None
@@ -150,8 +185,8 @@ def parse_cite_key(key: str) -> tuple[int, int] | None:
 
 def select_citation(conv: Conversation | None, key: str) -> tuple[Conversation, str]:
     """A click on marker "cite-<turn>-<n>": show that answer's passages with n selected."""
-    conv = conv if conv is not None else Conversation()
-    picked = parse_cite_key(key)
+    conv = conv if isinstance(conv, Conversation) else Conversation()
+    picked = parse_cite_key(inputs.text_field("citation key", key, max_chars=64))
     if picked:
         turn, n = picked
         if turn < len(conv.turns) and conv.turns[turn].answer is not None:
@@ -166,7 +201,12 @@ def clear_chat() -> Page:
 
 def restore(saved) -> tuple[list[dict], Conversation, str]:
     """On page load: the conversation this browser saved (gr.BrowserState), if any."""
-    conv = Conversation.from_json(saved)
+    try:  # a saved value this page cannot show again (a lone surrogate, say) is left behind
+        inputs.json_text("saved conversation", saved)
+        conv = Conversation.from_json(saved)
+    except (InputError, RecursionError):
+        log.warning("a saved conversation could not be read; starting an empty one")
+        conv = Conversation()
     _, chat, conv, sources, _ = page(conv)
     return chat, conv, sources
 

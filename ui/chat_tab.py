@@ -16,6 +16,8 @@ from .chat import clear_chat, edit_question, page, regenerate, respond, restore,
 from .export import copy_answer, export_conversation
 from .feedback import comment, rate
 from .render import SOURCES_EMPTY, notice
+from . import inputs
+from .inputs import guarded
 from .state import Conversation
 
 STORAGE_KEY = "rag-chongqing-conversation"
@@ -81,20 +83,30 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
     def _regenerate(state, gen, k, mode):
         yield from regenerate(backend, state, gen, k, mode)
 
-    def _edit(state, gen, k, mode, evt: gr.EditData):
-        yield from edit_question(backend, state, evt.index, evt.value, gen, k, mode)
+    # event data read from the plain gr.EventData: gr.EditData and the like fail on a
+    # malformed payload before the handler runs, and Gradio then sends a null error
+    def _edit(state, gen, k, mode, evt: gr.EventData):
+        data = evt._data if isinstance(evt._data, dict) else {}
+        yield from edit_question(backend, state, data.get("index"), data.get("value"), gen, k, mode)
 
-    def _example(evt: gr.SelectData):
-        value = evt.value
-        return value.get("text", "") if isinstance(value, dict) else str(value)
+    def _example(evt: gr.EventData):
+        value = evt._data.get("value") if isinstance(evt._data, dict) else None
+        value = value.get("text", "") if isinstance(value, dict) else value
+        return inputs.text_field("example", value, max_chars=backend.settings.max_question_chars)
 
-    def _rate(state, evt: gr.LikeData, request: gr.Request):
-        chat, state, message, target = rate(backend, state, evt.index, evt.liked, request.username)
+    def _rate(state, evt: gr.EventData, request: gr.Request):
+        data = evt._data if isinstance(evt._data, dict) else {}
+        chat, state, message, target = rate(backend, state, data.get("index"), data.get("liked", True),
+                                            request.username)
         return chat, state, message, target, gr.Row(visible=target is not None)
 
     def _comment(state, target, text, request: gr.Request):
         message, text, target = comment(backend, state, target, text, request.username)
         return message, text, target, gr.Row(visible=target is not None)
+
+    corpus = backend.settings.corpus_path
+    _respond, _regenerate, _edit, _example, _rate, _comment = (
+        guarded(f, corpus) for f in (_respond, _regenerate, _edit, _example, _rate, _comment))
 
     for trigger in (box.submit, send.click):
         answering.append(trigger(_respond, [box, conv, *settings], page, **queued))
@@ -105,10 +117,10 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
     answering.append(chatbot.edit(_edit, [conv, *settings], page, **queued))
     for event in answering:
         after(event)
-    after(stop.click(stop_answer, [conv], [chatbot, conv, sources, note], cancels=answering,
+    after(stop.click(guarded(stop_answer, corpus), [conv], [chatbot, conv, sources, note], cancels=answering,
                      concurrency_limit=None, **PRIVATE))
     for trigger in (clear.click, chatbot.clear):  # the chatbot's own trash icon forgets it all too
-        after(trigger(clear_chat, None, page, queue=False, **PRIVATE))
+        after(trigger(guarded(clear_chat, corpus), None, page, queue=False, **PRIVATE))
 
     rated = chatbot.like(_rate, [conv], [chatbot, conv, note, fb_target, comment_row], concurrency_limit=None, **PRIVATE)
     rated.then(save, [conv], [stored], queue=False, **PRIVATE)
@@ -116,10 +128,10 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
         trigger(_comment, [conv, fb_target, comment_box], [note, comment_box, fb_target, comment_row],
                 concurrency_limit=None, **PRIVATE)
 
-    cite_go.click(select_citation, [conv, cite_key], [conv, sources], concurrency_limit=None,
+    cite_go.click(guarded(select_citation, corpus), [conv, cite_key], [conv, sources], concurrency_limit=None,
                   **PRIVATE).then(None, js=SCROLL_TO_SELECTED)
-    copy_go.click(copy_answer, [conv, copy_key], [md_out], concurrency_limit=None,
+    copy_go.click(guarded(copy_answer, corpus), [conv, copy_key], [md_out], concurrency_limit=None,
                   **PRIVATE).then(None, [md_out], None, js=COPY_MARKDOWN)
-    export.click(export_conversation, [conv], [md_out], concurrency_limit=None,
+    export.click(guarded(export_conversation, corpus), [conv], [md_out], concurrency_limit=None,
                  **PRIVATE).then(None, [md_out], None, js=DOWNLOAD_MARKDOWN)
-    demo.load(restore, [stored], [chatbot, conv, sources], queue=False, **PRIVATE)
+    demo.load(guarded(restore, corpus), [stored], [chatbot, conv, sources], queue=False, **PRIVATE)

@@ -17,6 +17,7 @@ refused, goes to the audit log with who made it.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
@@ -26,11 +27,14 @@ from rag import RagError
 from rag.ingest import LOADERS, DocumentInfo, IndexProgress
 from rag.security import AccessError
 
+from .checked import checked
 from .assets import PRIVATE
 from .backend import Backend, wait_for
-from .inputs import public_message
+from . import inputs
+from .inputs import guarded, public_message
 from .render import esc, notice
 
+MAX_FILES = 50  # files in one press of "Add to the index"
 STAGES = {
     "saving": "保存文件 · Saving the files",
     "reading": "读取文档 · Reading the documents",
@@ -96,11 +100,36 @@ def allowed(backend: Backend, username: str | None, action: str, **details) -> s
         raise
 
 
+def _upload_paths(paths) -> list:
+    """The upload box's files: a list of paths (strings, or objects with .name); InputError
+    for anything else or a name that is not valid Unicode."""
+    if paths is None or paths == "":
+        return []
+    if isinstance(paths, (str, os.PathLike)) or hasattr(paths, "name"):
+        paths = [paths]
+    if not isinstance(paths, (list, tuple)) or len(paths) > MAX_FILES:
+        raise RagError(f"files must be a list of at most {MAX_FILES} uploaded files.")
+    out = []
+    for i, p in enumerate(paths):
+        if not p:
+            continue
+        name = getattr(p, "name", p)
+        inputs.text_field(f"files[{i}]", name if isinstance(name, str) else os.fspath(name)
+                          if isinstance(name, os.PathLike) else name, max_chars=4096)
+        out.append(p)
+    return out
+
+
 def add_files(backend: Backend, paths, username: str | None = None, replace: bool = False) -> Iterator[tuple]:
     """Add the uploaded files; yields (progress, list, remove choices, upload box) while it works.
     `replace`: an upload of the same name is replaced (only when this user uploaded it)."""
-    paths = [p for p in (paths or []) if p]
     keep = gr.update()
+    try:
+        paths = _upload_paths(paths)
+        replace = inputs.flag("replace", replace)
+    except RagError as e:
+        yield notice(str(e), "error"), keep, keep, keep
+        return
     names = [getattr(p, "name", None) or str(p).rsplit("/", 1)[-1] for p in paths]
     try:
         who = allowed(backend, username, "add", files=names)
@@ -155,6 +184,10 @@ def add_files(backend: Backend, paths, username: str | None = None, replace: boo
 def remove_file(backend: Backend, source: str | None, username: str | None = None):
     keep = gr.update()
     try:
+        source = inputs.text_field("document", source, max_chars=1024)
+    except RagError as e:
+        return notice(str(e), "error"), keep, keep
+    try:
         who = allowed(backend, username, "remove", source=source)
     except AccessError as e:
         return notice(str(e), "error"), keep, keep
@@ -182,9 +215,9 @@ def build_documents_panel(demo: gr.Blocks, backend: Backend) -> None:
     """The panel (an accordion above the chat) and its events."""
     with gr.Accordion("文档 · Documents: 上传并提问 · upload and ask", open=False, elem_id="documents"):
         with gr.Column(visible=backend.access.open, elem_id="doc-editing") as editing, gr.Row():
-            upload = gr.File(label=f"上传文件 · Upload ({' '.join(LOADERS)}; ≤ {backend.settings.max_upload_mb:g} MB each)",
-                             file_count="multiple", file_types=list(LOADERS), type="filepath",
-                             elem_id="doc-upload", scale=3)
+            upload = checked(gr.File(label=f"上传文件 · Upload ({' '.join(LOADERS)}; ≤ {backend.settings.max_upload_mb:g} MB each)",
+                                     file_count="multiple", file_types=list(LOADERS), type="filepath",
+                                     elem_id="doc-upload", scale=3))
             with gr.Column(scale=2):
                 add = gr.Button("添加到索引 · Add to the index", variant="primary", elem_id="doc-add")
                 replace = gr.Checkbox(False, label="替换我上传的同名文件 · Replace my upload of the same name",
@@ -200,6 +233,7 @@ def build_documents_panel(demo: gr.Blocks, backend: Backend) -> None:
     def _remove(source, request: gr.Request):
         return remove_file(backend, source, request.username)
 
+    _add, _remove = guarded(_add, backend.settings.corpus_path), guarded(_remove, backend.settings.corpus_path)
     add.click(_add, [upload, replace], [message, listing, remove_choice, upload], concurrency_id="documents",
               concurrency_limit=1, **PRIVATE)
     remove.click(_remove, [remove_choice], [message, listing, remove_choice],

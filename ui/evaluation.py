@@ -134,6 +134,21 @@ def run_evaluation(
 ) -> Iterator[tuple[str, str, str]]:
     """Run the gold set with the page's settings through rag.evaluation.runner.run_eval (the same
     runner as `rag eval`). Yields (progress, summary, failures, charts) as questions finish."""
+    from rag import InputError
+    from rag import RETRIEVAL_MODES
+
+    from . import inputs
+
+    try:
+        gold = inputs.text_field("gold file", gold, max_chars=1024)
+        upload = inputs.text_field("uploaded gold file", upload, max_chars=4096) if not hasattr(upload, "name") else upload
+        generator = inputs.text_field("generator", generator, max_chars=64) or None
+        k = None if k in (None, "", 0) else inputs.whole_number("k", k, 1, inputs.MAX_K)
+        retrieval = inputs.choice("retrieval", retrieval, RETRIEVAL_MODES)
+        limit = None if limit in (None, "", 0) else inputs.whole_number("first N", limit, 0, 1_000_000)
+    except InputError as e:
+        yield notice(str(e), "error"), "", "", ""
+        return
     for status in wait_for(backend):
         yield notice(status, "info"), "", "", ""
     if backend.assistant is None:

@@ -48,6 +48,34 @@ def whole_number(field: str, value, low: int, high: int) -> int:
     return int(number)
 
 
+def choice(field: str, value, options) -> str | None:
+    """One of `options`, or None for no choice (None or ""); InputError for anything else."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in options:
+        shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__  # repr escapes surrogates
+        raise InputError(f"{field} must be one of {', '.join(map(str, options))}, not {shown}.")
+    return value
+
+
+def message_index(field: str, value) -> int:
+    """A chat message's index as the chatbot sends it: a whole number, or a [row, column] pair."""
+    if isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return whole_number(field, value, 0, 100_000)
+
+
+def json_text(field: str, value) -> None:
+    """InputError when a JSON value holds a string that cannot be written as UTF-8 (a lone
+    surrogate), anywhere inside it, or nests deeper than the serialiser can go."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{field} contains an unpaired surrogate; send valid Unicode text.") from None
+    except (RecursionError, ValueError, TypeError) as e:
+        raise InputError(f"{field} is not a plain JSON value ({type(e).__name__}).") from None
+
+
 def flag(field: str, value) -> bool:
     if value is None:
         return False
@@ -114,3 +142,46 @@ def public_message(message: str, corpus: Path) -> str:
     for root in {str(Path(corpus)), str(Path(corpus).resolve())}:
         text = text.replace(root.rstrip("/") + "/", "").replace(root, "<corpus>")
     return _ABSOLUTE.sub(lambda m: m.group(1) or "<folder>", text)
+
+
+def guarded(fn, corpus: Path | None = None):
+    """A page handler that never ends in a null error: a RagError (InputError included)
+    becomes gr.Error with its message (no server paths), anything else gr.Error naming
+    only its kind (the traceback goes to the log). Gradio shows gr.Error's message on the
+    page and sends it to API clients; any other exception reaches them as `null`.
+    Keeps the signature (Gradio reads gr.Request and event data from it) and works for
+    plain and generator handlers alike."""
+    import functools
+    import inspect
+    import logging
+
+    import gradio as gr
+
+    from rag import RagError
+
+    log = logging.getLogger(fn.__module__)
+
+    def error(e: Exception) -> Exception:
+        if isinstance(e, gr.Error):
+            return e
+        if isinstance(e, RagError):
+            return gr.Error(public_message(str(e), corpus or Path("/nonexistent")))
+        log.error("page handler %s failed", getattr(fn, "__name__", fn), exc_info=e)
+        return gr.Error(f"Internal error ({type(e).__name__}); the server log has the details.")
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - turned into a clear error event
+                raise error(e) from e
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - turned into a clear error event
+            raise error(e) from e
+    return wrapper

@@ -7,11 +7,13 @@ from rag import RETRIEVAL_MODES, Assistant, Settings
 from rag.answering.generators import available as available_generators
 from rag.security import Access
 
+from .checked import checked
 from .assets import CSS, JS, PRIVATE, theme
 from .api import add_api, page_concurrency
 from .backend import Backend
 from .chat_tab import build_chat_tab
 from .documents import build_documents_panel
+from .inputs import guarded
 from .evaluation import DEFAULT_GOLD, gold_choices, run_evaluation
 
 TITLE = "重庆“人工智能+”问答 · Chongqing AI+ Q&A"
@@ -52,7 +54,7 @@ def build_app(source: Assistant | Settings | Backend | None = None, access: Acce
                 generator = gr.Dropdown(choices, value=settings.generator, label="生成器 · Generator",
                                         info="llama-cpp: local model (5-15 s); extractive: instant, no model",
                                         elem_id="generator")
-                top_k = gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k")
+                top_k = checked(gr.Slider(1, 10, value=settings.k, step=1, label="检索段落数 · Top-k", elem_id="top-k"))
                 retrieval = gr.Radio(sorted(RETRIEVAL_MODES, key=lambda m: m != "hybrid"), value=settings.retrieval,
                                      label="检索方式 · Retrieval", elem_id="retrieval")
         build_documents_panel(demo, backend)  # upload, progress, list, remove (ui.documents)
@@ -65,10 +67,10 @@ def build_app(source: Assistant | Settings | Backend | None = None, access: Acce
                 with gr.Row():
                     gold = gr.Dropdown(gold_choices(), value=DEFAULT_GOLD, allow_custom_value=True,
                                        label="金标文件 · Gold file", elem_id="gold", scale=3)
-                    upload = gr.File(label="或上传 · or upload (.jsonl)", file_types=[".jsonl"],
-                                     type="filepath", scale=2, elem_id="gold-upload")
-                    limit = gr.Number(0, precision=0, minimum=0, label="只跑前 N 题 · First N only (0 = all)",
-                                      elem_id="eval-limit", scale=1)
+                    upload = checked(gr.File(label="或上传 · or upload (.jsonl)", file_types=[".jsonl"],
+                                             type="filepath", scale=2, elem_id="gold-upload"))
+                    limit = checked(gr.Number(0, precision=0, minimum=0, label="只跑前 N 题 · First N only (0 = all)",
+                                              elem_id="eval-limit", scale=1))
                 run = gr.Button("运行评测 · Run evaluation", variant="primary", elem_id="run-eval")
                 progress = gr.HTML("", elem_id="eval-progress")
                 summary = gr.HTML("", elem_id="eval-summary")
@@ -80,7 +82,7 @@ def build_app(source: Assistant | Settings | Backend | None = None, access: Acce
         def _evaluate(gold_file, uploaded, gen, k, mode, first_n):
             yield from run_evaluation(backend, gold_file, uploaded, gen, k, mode, first_n)
 
-        run.click(_evaluate, [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures, charts],
+        run.click(guarded(_evaluate, backend.settings.corpus_path), [gold, upload, generator, top_k, retrieval, limit], [progress, summary, failures, charts],
                   concurrency_id=MODEL_QUEUE, concurrency_limit=concurrency, **PRIVATE)
         timer.tick(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None, **PRIVATE)
         demo.load(lambda: poll_status(backend), None, [status, timer], concurrency_limit=None, **PRIVATE)

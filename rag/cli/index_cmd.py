@@ -22,7 +22,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..assistant import recover_uploads
+
     settings = settings_from(args, embedder=args.embedder, embedder_model=args.embedder_model)
+    recover_uploads(settings)  # an upload a killed server left half-done is not indexed
     embedder = make_embedder(settings.embedder, settings)
     # progress bars with the time left go to stderr: with --json too when that is a terminal
     bars = not args.json or sys.stderr.isatty()

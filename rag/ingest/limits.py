@@ -20,6 +20,7 @@ the archive and page checks happen before the expensive parsing, not after it.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import zipfile
 from dataclasses import asdict, dataclass
@@ -60,6 +61,18 @@ def active() -> Limits:
 def configure(limits: Limits) -> None:
     global _active
     _active = limits
+
+
+@contextlib.contextmanager
+def using(limits: Limits):
+    """The loaders check against `limits` inside this block (the settings' values, not the
+    defaults: a server with max_pdf_pages raised must be able to index what it admitted)."""
+    global _active
+    before, _active = _active, limits
+    try:
+        yield limits
+    finally:
+        _active = before
 
 
 def check_archive(path: Path, limit: int | None = None, kind: str = "zip archive") -> None:
@@ -128,7 +141,14 @@ def measure(path: Path, limits: Limits, chunk_max_chars: int) -> str | None:
     return None
 
 
-def _child(path: str, limits: dict, chunk_max_chars: int, out) -> None:
+def _child(path: str, limits: dict, chunk_max_chars: int, out, nice: int = 0) -> None:
+    if nice:
+        try:  # reading a big file is background work, as the indexing after it (rag.retrieval.worker)
+            import os
+
+            os.nice(nice)
+        except OSError:
+            pass
     out.put(measure(Path(path), Limits(**limits), chunk_max_chars))
 
 
@@ -141,7 +161,9 @@ def inspect_upload(path: Path, settings) -> str | None:
     # spawn: a fresh interpreter, never a fork of a server with model threads in it
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(str(path), asdict(limits), settings.chunk_max_chars, out), daemon=True)
+    proc = ctx.Process(target=_child, daemon=True,
+                       args=(str(path), asdict(limits), settings.chunk_max_chars, out,
+                             getattr(settings, "index_worker_nice", 0)))
     proc.start()
     proc.join(limits.seconds)
     if proc.is_alive():

@@ -8,6 +8,13 @@ the formats the loaders read (rag.ingest.formats.LOADERS), and no larger than
 settings.max_upload_mb. The index is then rebuilt from the corpus folder: the embedding
 cache means only the new file's chunks are embedded, everything else is reused, so a new
 document is searchable seconds later, in the same session.
+
+Fully in or fully out: an upload is written under a hidden pending name, checked against
+the limits (`admit`), written to the journal (uploads/.journal.json), moved in (a version
+it replaces moved aside under a hidden name), indexed, and then `settle`d: kept (journal
+entry dropped first, then the replaced version) or undone (file out, replaced version
+back). A process killed in between leaves the journal; `recover`, run by the next add or
+start while holding `corpus_lock`, undoes what it lists.
 """
 from __future__ import annotations
 
@@ -30,6 +37,9 @@ OWNERS_FILE = ".owners.json"  # in uploads/: who uploaded each file (only they m
 # hidden names (the corpus loader skips dot files): an upload not yet checked, a replaced one kept until done
 PENDING, BACKUP = ".pending-", ".replaced-"
 clock = time.perf_counter  # what progress is timed by (tests put a fake clock here)
+# in uploads/: the uploads moved in but not yet settled (what to undo after a crash); in the
+# corpus folder: the lock an add or remove holds while it works (one at a time, across processes)
+JOURNAL, LOCK = ".journal.json", ".uploads.lock"
 _UNSAFE = re.compile(r"[^\w.\-()（）\u3000-\u303f]+")
 
 
@@ -206,10 +216,28 @@ def store_uploads(corpus: Path, items: Iterable, max_mb: float, *, user: str = "
     return out
 
 
+def _journal(corpus: Path) -> list[Pending]:
+    try:
+        rows = json.loads((upload_folder(corpus) / JOURNAL).read_text(encoding="utf-8"))
+        return [Pending(str(r["name"]), r.get("replaces") and str(r["replaces"])) for r in rows]
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
+
+
+def _write_journal(corpus: Path, entries: list[Pending]) -> None:
+    path = upload_folder(corpus) / JOURNAL
+    if entries:
+        write_text(path, json.dumps([{"name": p.name, "replaces": p.replaces} for p in entries], ensure_ascii=False))
+    else:
+        path.unlink(missing_ok=True)
+
+
 def admit(corpus: Path, pending: list[Pending], settings, user: str = "") -> tuple[list[Pending], list[dict]]:
     """Each pending upload checked against the limits (rag.ingest.limits, in a child process
     with a time limit): within them, moved into uploads/ (a replaced upload kept aside
-    until `settle`); past one, deleted with the reason. Returns (admitted, refused)."""
+    until `settle`); past one, deleted with the reason. Returns (admitted, refused).
+    Every upload is written to the journal before it is moved in, so `recover` can undo
+    the moves of a process killed before `settle`."""
     from .limits import inspect_upload
 
     folder = upload_folder(corpus)
@@ -221,6 +249,7 @@ def admit(corpus: Path, pending: list[Pending], settings, user: str = "") -> tup
             staged.unlink(missing_ok=True)
             refused.append({"file": p.source, "reason": reason})
             continue
+        _write_journal(corpus, _journal(corpus) + [p])
         if p.replaces:
             os.replace(folder / p.replaces, folder / f"{BACKUP}{p.replaces}")
         os.replace(staged, folder / p.name)
@@ -229,20 +258,81 @@ def admit(corpus: Path, pending: list[Pending], settings, user: str = "") -> tup
     return admitted, refused
 
 
-def settle(corpus: Path, admitted: list[Pending], ok: bool) -> None:
-    """After indexing: drop the replaced versions (ok), or put everything back as it was."""
+def _undo(corpus: Path, p: Pending) -> None:
+    """One admitted upload out again: its file goes, the version it replaced comes back."""
     folder = upload_folder(corpus)
+    backup = folder / f"{BACKUP}{p.replaces}" if p.replaces else None
+    if backup is not None and not backup.exists():
+        return  # never moved aside (a crash before that): the old version is still in place
+    (folder / p.name).unlink(missing_ok=True)
+    if backup is not None:
+        os.replace(backup, folder / p.replaces)
+    else:
+        _set_owner(corpus, p.name, None)
+
+
+def settle(corpus: Path, admitted: list[Pending], ok: bool) -> None:
+    """After indexing: keep these uploads and drop the versions they replaced (ok), or put
+    everything back as it was. The journal loses their entries first when they are kept
+    (from then on they are in), last when they are undone."""
+    folder = upload_folder(corpus)
+    names = {p.name for p in admitted}
+    rest = [p for p in _journal(corpus) if p.name not in names]
+    if ok:
+        _write_journal(corpus, rest)
+        for p in admitted:
+            if p.replaces:
+                (folder / f"{BACKUP}{p.replaces}").unlink(missing_ok=True)
+        return
     for p in admitted:
-        backup = folder / f"{BACKUP}{p.replaces}" if p.replaces else None
-        if ok:
-            if backup:
-                backup.unlink(missing_ok=True)
-            continue
-        (folder / p.name).unlink(missing_ok=True)
-        if backup and backup.exists():
-            os.replace(backup, folder / p.replaces)
-        else:
-            _set_owner(corpus, p.name, None)
+        _undo(corpus, p)
+    _write_journal(corpus, rest)
+
+
+def recover(corpus: Path) -> list[str]:
+    """Undo what a process killed mid-add left in uploads/: the uploads in the journal go
+    (a replaced version comes back), pending files and stray backups are deleted. Call it
+    holding `corpus_lock` (no add is running then). Returns the sources put back out."""
+    folder = upload_folder(corpus)
+    if not folder.is_dir():
+        return []
+    undone = _journal(corpus)
+    for p in undone:
+        _undo(corpus, p)
+    _write_journal(corpus, [])
+    for stray in folder.iterdir():
+        if stray.name.startswith((PENDING, BACKUP)):
+            stray.unlink(missing_ok=True)
+    return [p.source for p in undone]
+
+
+class corpus_lock:
+    """An exclusive lock on the uploads across processes (flock on <corpus>/.uploads.lock;
+    the kernel drops it when its holder dies, kill -9 included). `blocking=False`: `held`
+    says whether it was got."""
+
+    def __init__(self, corpus: Path, blocking: bool = True):
+        self.path, self.blocking, self.held, self._fd = Path(corpus) / LOCK, blocking, False, None
+
+    def __enter__(self) -> "corpus_lock":
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: one process at a time is the caller's business
+            self.held = True
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if self.blocking else fcntl.LOCK_NB))
+            self.held = True
+        except BlockingIOError:
+            self.held = False
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the lock
+            self._fd = None
 
 
 def remove_upload(corpus: Path, source: str) -> Path:

@@ -64,10 +64,12 @@ class HybridIndex:
         progress: bool | Callable[[int], None] = False,
         extra_manifest: dict | None = None,
         on_total: Callable[[int], None] | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> "HybridIndex":
         """Embed what the cache lacks and write the index. `on_total(n)` hears how many
         chunks will be embedded before it starts; `progress` is True (a tqdm bar) or a
-        callback told how many more are done."""
+        callback told how many more are done; `before_write()` runs after the embedding,
+        before anything of the index is written (an exception there writes nothing)."""
         t0 = time.perf_counter()
         if not chunks:
             raise CorpusError("Nothing to index: the corpus produced no chunks.")
@@ -104,6 +106,8 @@ class HybridIndex:
         matrix = np.stack([cache.vectors[k] for k in keys]).astype(np.float32)
         counts = [lexical.term_counts(t) for t in texts]
         cache.save()
+        if before_write is not None:
+            before_write()
         manifest = {
             "format": FORMAT_VERSION,
             "embedder": embedder.name,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from . import lexical
 from ..config import Settings
-from ..ingest import ocr
+from ..ingest import limits, ocr
 from ..ingest.corpus import CHUNKER_VERSION, chunk_documents, corpus_hash, load_documents
 from .embedders import Embedder
 from ..errors import IndexCorruptError, IndexMissingError, IndexStaleError
@@ -34,7 +34,8 @@ def stale_reason(manifest: dict, embedder: Embedder, settings: Settings, current
 def build_from_corpus(settings: Settings, embedder: Embedder, progress: bool | Callable = False, log: Log | None = None,
                       on_total: Callable[[int], None] | None = None,
                       on_pages: ocr.PageProgress | None = None) -> HybridIndex:
-    with ocr.using(ocr.options_from(settings, on_pages)):  # how scans are read, and who hears of it
+    # how scans are read, and who hears of it; the page and archive limits of these settings
+    with ocr.using(ocr.options_from(settings, on_pages)), limits.using(limits.Limits.of(settings)):
         docs = load_documents(settings.corpus_path, log=log)
     chunks = chunk_documents(docs, settings.chunk_max_chars)
     return HybridIndex.build(
@@ -54,7 +55,8 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False, l
     store = make_store(settings, index_dir)
     current = None
     if settings.corpus_path.is_dir():
-        with ocr.using(ocr.options_from(settings, ocr.log_pages(say))):  # a new scan is read here, once
+        with ocr.using(ocr.options_from(settings, ocr.log_pages(say))), \
+                limits.using(limits.Limits.of(settings)):  # a new scan is read here, once
             current = corpus_hash(load_documents(settings.corpus_path))
     else:
         say(f"Corpus folder {settings.corpus_path} not found; using the index as built, without a staleness check.")
