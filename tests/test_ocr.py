@@ -397,8 +397,9 @@ def test_the_panel_time_left_for_ocr_is_per_file_from_its_pages_so_far(hash_assi
         return admit(*args, **kwargs)
 
     monkeypatch.setattr(uploads, "admit", slow_check)
-    a = Assistant(hash_assistant.settings.replace(cache_dir=str(tmp_path / "cache")), hash_assistant.index,
-                  hash_assistant.embedder)
+    # inline: the patched OCR engine and clock live in this process, not in an indexing child
+    a = Assistant(hash_assistant.settings.replace(cache_dir=str(tmp_path / "cache"), index_worker="inline"),
+                  hash_assistant.index, hash_assistant.embedder)
     write_pdf(tmp_path / "a.pdf", [None, None])
     write_pdf(tmp_path / "b.pdf", [None, None, None])
     seen = []
