@@ -41,7 +41,7 @@ DEFAULT_SLOTS = 4  # generation_slots = 0: measured in benchmarks/load.py (READM
 HOST = "127.0.0.1"  # never another interface: the server has no sign-in of its own
 # prompt-lookup decoding in llama-server: n-grams of the prompt and reply drafted, checked in
 # one batch ("ngram-simple", llama.cpp's server option); on by default only if measured to win
-LOOKUP_ARGS = ["--spec-type", "ngram-simple", "--spec-draft-n-max", "8"]
+LOOKUP_ARGS = ["--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "3", "--spec-ngram-simple-size-m", "10"]
 LOOKUP_DEFAULT = False  # prompt_lookup = "auto"
 
 
