@@ -333,21 +333,23 @@ def compare(args) -> int:
     base = Path(args.compare).resolve()
     if not (base / "rag" / "__init__.py").is_file():
         raise SystemExit(f"--compare {base}: not a checkout of this project (no rag/__init__.py)")
-    sides = [("baseline: embedded, 1 slot", base, {"RAG_GENERATION_SLOTS": "0"})]
-    for lookup in args.lookup:
-        sides.append((f"this: llama-server, {args.slots} slots, lookup {lookup}", ROOT,
-                      {"RAG_MODEL_SERVER": "llama-server", "RAG_GENERATION_SLOTS": str(args.slots),
-                       "RAG_PROMPT_LOOKUP": lookup}))
-    for label, env in [(f"this: embedded, lookup {x}", {"RAG_MODEL_SERVER": "embedded", "RAG_PROMPT_LOOKUP": x})
-                       for x in args.embedded_lookup]:
-        sides.append((label, ROOT, env))
     scenarios = [("1 user", 1, args.sample), ("8 users x 1", args.users, 1), ("8 users x 3", args.users, 3)]
     if args.only_single:
         scenarios = scenarios[:1]
+    # (label, checkout, environment, scenarios): the embedded path with prompt lookup is
+    # measured for one user only (it serves one answer at a time whatever the load)
+    sides = [("baseline: embedded, 1 slot", base, {"RAG_GENERATION_SLOTS": "0"}, scenarios)]
+    for lookup in args.lookup:
+        sides.append((f"this: llama-server, {args.slots} slots, lookup {lookup}", ROOT,
+                      {"RAG_MODEL_SERVER": "llama-server", "RAG_GENERATION_SLOTS": str(args.slots),
+                       "RAG_PROMPT_LOOKUP": lookup}, scenarios))
+    for x in args.embedded_lookup:
+        sides.append((f"this: embedded, lookup {x}", ROOT, {"RAG_MODEL_SERVER": "embedded", "RAG_PROMPT_LOOKUP": x},
+                      scenarios[:1]))
     print(f"CPU: {cpu_model()}; load average before: {load_average()}", flush=True)
     results: dict[str, dict] = {}
     answers: dict[str, dict[str, list[Record]]] = {}
-    for label, code_dir, env in sides:
+    for label, code_dir, env, side_scenarios in sides:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
@@ -358,7 +360,7 @@ def compare(args) -> int:
         ask = api_asker(url, "")
         results[label], answers[label] = {}, {}
         try:
-            for i, (name, users, per_user) in enumerate(scenarios):
+            for i, (name, users, per_user) in enumerate(side_scenarios):
                 kept: list[Record] = []
                 load_before = load_average()
                 r = run(ask, users, per_user, args.max_seconds, proc.pid, warmup=WARMUP if i == 0 else 0,

@@ -17,6 +17,8 @@ need_apt=()
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 # a C/C++ compiler: llama-cpp-python is compiled here, and the SIMD probes below are C programs
 { command -v cc && command -v c++; } >/dev/null 2>&1 || need_apt+=(build-essential)
+# cmake: llama-server is built with it (build_llama_server below)
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   say "installing Debian packages: ${need_apt[*]}"
