@@ -141,7 +141,7 @@ def test_stop_hangs_up_at_once_while_the_server_reads_the_prompt(tmp_path):
         t0 = time.monotonic()
         cancel.set()
         assert done.wait(2.0)
-        assert time.monotonic() - t0 < 0.5 and got == []
+        assert time.monotonic() - t0 < 1.5 and got == []  # not the 5 s the server "thinks"
         assert wait_until(lambda: stats(server)["hung_up"] == 1, 2.0)  # the server saw the client leave
         assert stats(server)["active"] == 0
 

@@ -372,15 +372,26 @@ class LlamaServerGenerator(OpenAICompatGenerator):
             yield from self._request(messages, max_tokens=max_tokens, temperature=temperature, stop=stop,
                                      extra=extra, on_event=on_event, cancel=cancel)
         except BackendUnavailableError as e:
-            if self.server.generation != generation or not self.server.alive():
+            if self._was_cut(generation):
                 raise self._cut(generation, e) from e
             raise
         finally:
             if probe:
                 usage["probe"] = dict(seen)
 
+    def _was_cut(self, generation: int, within: float = 1.0) -> bool:
+        """Did the server die or restart since `generation`? A killed process closes its
+        sockets a moment before it can be reaped, so a stream that just broke waits a little."""
+        end = time.monotonic() + within
+        while True:
+            if self.server.generation != generation or not self.server.alive():
+                return True
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.02)
+
     def _cut(self, generation: int, e: Exception) -> BackendUnavailableError:
-        if self.server.generation != generation or not self.server.alive():
+        if self._was_cut(generation):
             return ServerRestartedError(
                 "模型服务在回答途中停止，正在重启；请重新提问（重新生成）。 · The model server stopped in the middle of "
                 "this answer and is being restarted; ask again (Regenerate) in a moment.")
