@@ -35,7 +35,9 @@ from .base import Generator, Message
 
 
 # prompt-lookup decoding in this process (llama_cpp.llama_speculative.LlamaPromptLookupDecoding):
-# prompt_lookup = "auto" takes LOOKUP_DEFAULT, measured in benchmarks/load.py --lookup
+# prompt_lookup = "auto" leaves it off. Measured (benchmarks/load.py --compare --embedded-lookup
+# on, README): one user's answers in half the time, but 3 of 8 failed inside llama-cpp-python
+# 0.3.36 (ValueError: could not broadcast input array ... in Llama.eval)
 LOOKUP_DEFAULT = False
 LOOKUP_TOKENS = 10
 
