@@ -53,6 +53,28 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def tree_rss_mb(pid: int) -> float | None:
+    """Resident memory of a process and all its descendants (a `rag serve` worker and the
+    llama-server it started), in MB."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(proc.name))
+    total, todo, seen = 0.0, [pid], False
+    while todo:
+        p = todo.pop()
+        m = rss_mb(p)
+        if m is not None:
+            total += m
+            seen = True
+        todo.extend(children.get(p, []))
+    return total if seen else None
+
+
 def pid_listening_on(port: int) -> int | None:
     """The process listening on a local TCP port, from /proc/net/tcp{,6} and /proc/*/fd."""
     inodes = set()
@@ -91,6 +113,7 @@ class Record:
         self.evidence = self.ttft = self.total = self.wait = None
         self.error = ""
         self.refused = None
+        self.answer = None  # the answer payload (rag ask --json shape)
 
     def event(self, kind: str, t: float, payload: dict) -> None:
         if kind == "evidence" and self.evidence is None:
@@ -102,6 +125,7 @@ class Record:
             self.ttft = self.ttft if self.ttft is not None else t
             self.wait = (payload.get("timings") or {}).get("queue_wait", 0.0)
             self.refused = payload.get("refused")
+            self.answer = payload
         elif kind == "error":
             self.error = payload.get("text", "error")
 
@@ -159,7 +183,9 @@ def library_asker(assistant, generator: str):
 
 
 # ---------------------------------------------------------------------- the run
-def run(ask, users: int, per_user: int, max_seconds: float, pid: int) -> dict:
+def run(ask, users: int, per_user: int, max_seconds: float, pid: int, *, warmup: int = WARMUP,
+        memory_of=rss_mb, keep: list | None = None) -> dict:
+    """`keep`: a list that gets the records (their answers compared across runs)."""
     qs = questions(users * per_user)
     records = [[Record(u, qs[u * per_user + i]) for i in range(per_user)] for u in range(users)]
     memory: list[float] = []
@@ -167,7 +193,7 @@ def run(ask, users: int, per_user: int, max_seconds: float, pid: int) -> dict:
 
     def sample() -> None:
         while not stop.is_set():
-            m = rss_mb(pid)
+            m = memory_of(pid)
             if m is not None:
                 memory.append(m)
             stop.wait(0.5)
@@ -187,10 +213,10 @@ def run(ask, users: int, per_user: int, max_seconds: float, pid: int) -> dict:
                 rec.error = f"{type(e).__name__}: {e}"
 
     # a few requests first, not counted: lazy loads (models, tables) are not a leak
-    for q in questions(50 + WARMUP)[50:]:  # from the middle of the gold file
+    for q in questions(50 + warmup)[50:]:  # from the middle of the gold file
         ask(Record(-1, q), time.perf_counter() + max_seconds)
     sampler = threading.Thread(target=sample, daemon=True)
-    mem_start = rss_mb(pid)
+    mem_start = memory_of(pid)
     sampler.start()
     threads = [threading.Thread(target=user, args=(mine,), daemon=True) for mine in records]
     for t in threads:
@@ -202,8 +228,10 @@ def run(ask, users: int, per_user: int, max_seconds: float, pid: int) -> dict:
     wall = time.perf_counter() - t0
     stop.set()
     sampler.join(2)
-    mem_end = rss_mb(pid)
+    mem_end = memory_of(pid)
     flat = [r for mine in records for r in mine]
+    if keep is not None:
+        keep.extend(flat)
     return summarize(flat, wall, mem_start, memory, mem_end)
 
 
@@ -245,11 +273,170 @@ def report(result: dict, label: str) -> str:
     return "\n".join(lines)
 
 
+
+# ---------------------------------------------------------------------- side by side
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def start_serve(code_dir: Path, port: int, env_extra: dict[str, str], log_path: Path):
+    """`rag serve` from a checkout (its own code on PYTHONPATH), on loopback."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(code_dir), **env_extra}
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], cwd=code_dir, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"rag serve in {code_dir} exited; see {log_path}")
+        if pid_listening_on(port) == proc.pid:
+            return proc
+        time.sleep(0.5)
+    raise SystemExit(f"rag serve in {code_dir} did not listen on {port} within 300 s; see {log_path}")
+
+
+def stop_serve(proc) -> None:
+    import signal
+    import subprocess
+
+    proc.send_signal(signal.SIGTERM)  # `rag serve` stops its llama-server on the way out
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+def right_and_cited(rec: Record) -> bool | None:
+    """The gold answer in the text and a citation of a passage holding the gold evidence;
+    None for a question that has no such score (unanswerable, no evidence)."""
+    from rag.evaluation import contains, load_gold
+
+    gold = {g.question: g for g in load_gold(ROOT / "evals" / "gold.jsonl")}
+    item = gold.get(rec.question)
+    if item is None or not item.answerable or not item.has_evidence or rec.answer is None:
+        return None
+    text = "" if rec.answer.get("refused") else rec.answer.get("answer", "")
+    return bool(contains(text, item.answers)) and any(
+        item.supported_by(c.get("chunk_id", ""), c.get("text", "")) for c in rec.answer.get("citations", []))
+
+
+def compare(args) -> int:
+    """This checkout's `rag serve` against a baseline checkout's (main: the embedded model,
+    one answer at a time), one after the other in one run on this machine: the same
+    scenarios, questions and measurements for each."""
+    import socket
+
+    base = Path(args.compare).resolve()
+    if not (base / "rag" / "__init__.py").is_file():
+        raise SystemExit(f"--compare {base}: not a checkout of this project (no rag/__init__.py)")
+    scenarios = [("1 user", 1, args.sample), ("8 users x 1", args.users, 1), ("8 users x 3", args.users, 3)]
+    if args.only_single:
+        scenarios = scenarios[:1]
+    # (label, checkout, environment, scenarios): the embedded path with prompt lookup is
+    # measured for one user only (it serves one answer at a time whatever the load)
+    sides = [("baseline: embedded, 1 slot", base, {"RAG_GENERATION_SLOTS": "0"}, scenarios)]
+    for lookup in args.lookup:
+        sides.append((f"this: llama-server, {args.slots} slots, lookup {lookup}", ROOT,
+                      {"RAG_MODEL_SERVER": "llama-server", "RAG_GENERATION_SLOTS": str(args.slots),
+                       "RAG_PROMPT_LOOKUP": lookup}, scenarios))
+    for x in args.embedded_lookup:
+        sides.append((f"this: embedded, lookup {x}", ROOT, {"RAG_MODEL_SERVER": "embedded", "RAG_PROMPT_LOOKUP": x},
+                      scenarios[:1]))
+    print(f"CPU: {cpu_model()}; load average before: {load_average()}", flush=True)
+    results: dict[str, dict] = {}
+    answers: dict[str, dict[str, list[Record]]] = {}
+    for label, code_dir, env, side_scenarios in sides:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        log_path = Path(args.logs) / f"serve-{len(results)}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        proc = start_serve(code_dir, port, env, log_path)
+        url = f"http://127.0.0.1:{port}"
+        ask = api_asker(url, "")
+        results[label], answers[label] = {}, {}
+        try:
+            for i, (name, users, per_user) in enumerate(side_scenarios):
+                kept: list[Record] = []
+                load_before = load_average()
+                r = run(ask, users, per_user, args.max_seconds, proc.pid, warmup=WARMUP if i == 0 else 0,
+                        memory_of=tree_rss_mb, keep=kept)
+                r["load_before"], r["load_after"] = load_before, load_average()
+                results[label][name] = r
+                answers[label][name] = kept
+                print(f"[{label}] {name}: total p50 {r['total']['p50']} p95 {r['total']['p95']}, first token p50 "
+                      f"{r['ttft']['p50']}, {r['answers_per_min']} answers/min, errors {r['errors']}, peak memory "
+                      f"{r['memory_mb']['peak']} MB; load {r['load_before']} -> {r['load_after']}", flush=True)
+        finally:
+            stop_serve(proc)
+    print()
+    print(compare_table(results, answers, scenarios))
+    if args.json_out:
+        out = {label: {name: {k: v for k, v in r.items()} for name, r in rs.items()} for label, rs in results.items()}
+        out["answers"] = {label: {name: [{"question": rec.question, "answer": (rec.answer or {}).get("answer"),
+                                          "refused": rec.refused, "error": rec.error} for rec in recs]
+                                  for name, recs in by.items()} for label, by in answers.items()}
+        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def compare_table(results: dict, answers: dict, scenarios) -> str:
+    labels = list(results)
+    base = labels[0]
+    ref = {rec.question: rec for rec in answers[base][scenarios[0][0]]}  # the single-slot path's answers
+    lines = [f"CPU: {cpu_model()}; load average now: {load_average()}",
+             "| side | scenario | wall s | answers/min | first token p50 / p95 | total p50 / p95 / max | "
+             "peak memory MB (worker + server) | same answer as baseline 1 user | right and cited | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for label in labels:
+        for name, _, _ in scenarios:
+            r = results[label].get(name)
+            if r is None:
+                continue
+            recs = answers[label][name]
+            same = [rec for rec in recs if rec.question in ref and ref[rec.question].answer is not None]
+            equal = sum((rec.answer or {}).get("answer") == ref[rec.question].answer.get("answer") for rec in same)
+            rc = [x for x in (right_and_cited(rec) for rec in recs) if x is not None]
+            lines.append(
+                f"| {label} | {name} | {r['wall_s']} | {r['answers_per_min']} | {r['ttft']['p50']} / {r['ttft']['p95']} | "
+                f"{r['total']['p50']} / {r['total']['p95']} / {r['total']['max']} | {r['memory_mb']['peak']} | "
+                f"{equal}/{len(same)} | {sum(rc)}/{len(rc)} ({sum(rc) / len(rc):.3f}) | {r['load_before']} |"
+                if rc else
+                f"| {label} | {name} | {r['wall_s']} | {r['answers_per_min']} | {r['ttft']['p50']} / {r['ttft']['p95']} | "
+                f"{r['total']['p50']} / {r['total']['p95']} / {r['total']['max']} | {r['memory_mb']['peak']} | "
+                f"{equal}/{len(same)} | - | {r['load_before']} |")
+    for label in labels[1:]:
+        for name, _, _ in scenarios:
+            a, b = results[base].get(name), results[label].get(name)
+            if a and b and a["total"]["p95"] and a["answers_per_min"]:
+                lines.append(f"{label} / baseline, {name}: total p95 x{b['total']['p95'] / a['total']['p95']:.2f}, "
+                             f"total p50 x{b['total']['p50'] / a['total']['p50']:.2f}, first token p50 "
+                             f"x{b['ttft']['p50'] / a['ttft']['p50']:.2f}, answers/min "
+                             f"x{b['answers_per_min'] / a['answers_per_min']:.2f}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     target = ap.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", help="a running `rag serve`, e.g. http://127.0.0.1:7860 (loopback only)")
     target.add_argument("--library", action="store_true", help="drive rag.Assistant in this process")
+    target.add_argument("--compare", metavar="BASE_DIR",
+                        help="start `rag serve` from BASE_DIR (a checkout of the commit before: the embedded model) "
+                             "and from this checkout (model_server = llama-server), one after the other, and print "
+                             "both: 1 user x --sample questions, --users x 1 and --users x 3")
+    ap.add_argument("--slots", type=int, default=4, help="--compare: llama-server slots (generation_slots)")
+    ap.add_argument("--sample", type=int, default=8, help="--compare: questions the single user asks")
+    ap.add_argument("--lookup", nargs="*", default=["off"], choices=["on", "off"],
+                    help="--compare: llama-server sides, with prompt-lookup decoding on and/or off")
+    ap.add_argument("--embedded-lookup", nargs="*", default=[], choices=["on", "off"],
+                    help="--compare: also this checkout's embedded path with prompt lookup on and/or off")
+    ap.add_argument("--only-single", action="store_true", help="--compare: only the single-user scenario")
+    ap.add_argument("--logs", default="/tmp/rag-load-logs", help="--compare: where the servers' logs go")
     ap.add_argument("--users", type=int, default=8, help=f"simulated users (default 8, at most {MAX_USERS})")
     ap.add_argument("--questions", type=int, default=1, help=f"questions per user (default 1, at most {MAX_QUESTIONS})")
     ap.add_argument("--max-seconds", type=float, default=600, help="stop and count the rest as errors after this")
@@ -262,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--users must be 1..{MAX_USERS} and --questions 1..{MAX_QUESTIONS}")
     if not 0 < args.max_seconds <= MAX_SECONDS:
         ap.error(f"--max-seconds must be in (0, {MAX_SECONDS}]")
+    if args.compare:
+        return compare(args)
     if args.url:
         parsed = urlparse(args.url)
         if parsed.hostname not in LOOPBACK:

@@ -113,7 +113,17 @@ class Assistant:
                 # evaluate the fixed prompt prefix now; every answer reuses it
                 from .answering import prompts
 
-                gen.complete(prompts.build_messages("你好", [(1, "", "你好。")], english=False), max_tokens=1)
+                messages = prompts.build_messages("你好", [(1, "", "你好。")], english=False)
+                slots = gen.concurrency or 1
+                if slots == 1:
+                    gen.complete(messages, max_tokens=1)
+                else:  # a server with several slots: each gets the prefix, in parallel
+                    workers = [threading.Thread(target=gen.complete, args=(messages,), kwargs={"max_tokens": 1},
+                                                daemon=True) for _ in range(slots)]
+                    for w in workers:
+                        w.start()
+                    for w in workers:
+                        w.join()
 
     # ------------------------------------------------------------------ shared index
     def refresh(self, force: bool = False) -> bool:
@@ -341,9 +351,16 @@ class Assistant:
         generator: str | None = None,
         retrieval: str | None = None,
         context_chars: int | None = None,
+        session: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> Iterator[StreamEvent]:
         """Events: "status" (the rewritten question), "evidence" (the best passage
-        sentences, before any model output), "token"s, then one "answer"."""
+        sentences, before any model output), "token"s, then one "answer".
+
+        `session`: who asks (a browser session): one session holds at most one of the
+        model's slots at a time (rag.answering.model_line). `cancel`: an event another
+        thread sets (a stop button) to end the model's generation at once, even while no
+        piece is arriving, for a generator with supports_cancel."""
         from .answering import pipeline as answering, condense
 
         t0 = time.perf_counter()
@@ -367,7 +384,7 @@ class Assistant:
             """Queue for the model; everything before this ran without waiting for anyone."""
             nonlocal ticket
             t_wait = time.perf_counter()
-            ticket = gate.enter()
+            ticket = gate.enter(owner=session)
             place = gate.position(ticket)
             while place:  # 0 = admitted
                 yield StreamEvent("queue", text=f"{place} in line for the model", position=place)
@@ -377,7 +394,7 @@ class Assistant:
         try:
             for event in answering.answer_stream(
                 standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
-                decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn,
+                decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn, cancel=cancel,
             ):
                 if event.kind == "evidence":
                     timings["first_visible"] = time.perf_counter() - t0

@@ -123,6 +123,19 @@ class Settings:
     # one model in this process; openai 4: a batching server; extractive: no limit). Callers
     # beyond it wait in line with their position shown; retrieval never waits for it.
     generation_slots: int = 0
+    # where `rag serve` runs the llama-cpp model (the library and the CLI always run it in
+    # their own process): "embedded" = in the worker, one generation at a time; "llama-server"
+    # = llama.cpp's own HTTP server, started, health-checked, restarted and stopped with
+    # `rag serve` (rag.answering.generators.llama_server), with generation_slots parallel slots
+    # (0 = 4) decoded in one batch, reached through the openai backend's streaming code
+    model_server: str = "embedded"
+    # the llama-server program; "" = the one scripts/setup.sh built (<cache_dir>/bin/llama-server),
+    # else llama-server on PATH
+    llama_server_path: str = ""
+    # prompt-lookup decoding (draft tokens copied from the prompt, checked by the model in one
+    # batch): "auto" = where it was measured to win (rag.answering.generators: per backend),
+    # "on", "off"
+    prompt_lookup: str = "auto"
     # --- where big downloads/assemblies live
     cache_dir: str = ""  # "" = $RAG_CACHE_DIR or ~/.cache/rag-chongqing
     # --- answering: evidence size, refusal and citation checks (rag.answering.pipeline, rag.answering.citations)
@@ -238,9 +251,11 @@ CONDENSE_MODES = ("rule", "model")
 EMBED_ENGINES = ("auto", "c", "torch-fp32", "torch-bf16")
 OCR_MODES = ("auto", "off", "force")  # see Settings.ocr
 INDEX_WORKERS = ("process", "inline")  # see Settings.index_worker
+MODEL_SERVERS = ("embedded", "llama-server")  # see Settings.model_server
+PROMPT_LOOKUP = ("auto", "on", "off")  # see Settings.prompt_lookup
 CHOICES: dict[str, tuple[str, ...]] = {
     "retrieval": RETRIEVAL_MODES, "fusion": FUSIONS, "condense": CONDENSE_MODES, "embed_engine": EMBED_ENGINES,
-    "ocr": OCR_MODES, "index_worker": INDEX_WORKERS,
+    "ocr": OCR_MODES, "index_worker": INDEX_WORKERS, "model_server": MODEL_SERVERS, "prompt_lookup": PROMPT_LOOKUP,
 }
 # whole-number settings and their smallest value. context_chars: under 20 characters no
 # evidence sentence fits, so every answer would be a refusal.

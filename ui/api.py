@@ -78,9 +78,11 @@ def search(backend: Backend, question: str, k: int = 5) -> str:
     return json.dumps([h.to_dict() for h in hits], ensure_ascii=False)
 
 
-def ask(backend: Backend, question: str, history_json: str = "[]", generator: str = "") -> Iterator[str]:
+def ask(backend: Backend, question: str, history_json: str = "[]", generator: str = "",
+        session: str | None = None) -> Iterator[str]:
     """Answer one question, streaming: one JSON object per event; the last is the answer
-    (`rag ask --json`), or {"kind": "error", "text": ...}."""
+    (`rag ask --json`), or {"kind": "error", "text": ...}. `session`: the client's (one
+    model slot at a time per session)."""
     try:
         limit = backend.settings.max_question_chars
         question = inputs.text_field("question", question, max_chars=limit, allow_empty=False)
@@ -89,7 +91,7 @@ def ask(backend: Backend, question: str, history_json: str = "[]", generator: st
         if generator and generator not in available():
             raise RagError(f"generator must be one of {', '.join(available())} (or empty for the default), "
                            f"not {generator[:64]!r}.")
-        events = _ready(backend).ask_stream(question, history=history, generator=generator or None)
+        events = _ready(backend).ask_stream(question, history=history, generator=generator or None, session=session)
         for event in events:
             if event.kind == "answer" and event.answer is not None:
                 yield json.dumps({"kind": "answer", **event.answer.to_dict()}, ensure_ascii=False)
@@ -152,7 +154,7 @@ def add_api(backend: Backend, model_queue: str, concurrency: int) -> None:
         if not backend.access.can(request.username if request else None, "ask"):
             yield json.dumps({"kind": "error", "text": "Sign in as a user of this server."})
             return
-        yield from ask(backend, question, history_json, generator)
+        yield from ask(backend, question, history_json, generator, request.session_hash if request else None)
 
     def _add_document(name: str, text: str, replace: bool = False, data_base64: str = "",
                       request: gr.Request = None) -> str:

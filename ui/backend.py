@@ -31,8 +31,14 @@ class Backend:
         self.error = ""  # the index or embedder failed: nothing can be answered
         self.generator_error = ""  # the default generator failed: other backends still work
         self.generator_description = self.settings.generator
+        # model_server = "llama-server": the llama-cpp model in llama.cpp's own server
+        # (rag.answering.generators.llama_server), started here, stopped by stop()
+        self.model_server = None
+        self.fallback = False  # that server would not start: "llama-cpp" answers extractively
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
+        self._cancels: dict[str, set[threading.Event]] = {}  # session -> its running answers' stop events
+        self._cancels_lock = threading.Lock()
 
     def start(self) -> "Backend":
         if self._thread is None:
@@ -47,6 +53,8 @@ class Backend:
                 self.assistant = Assistant.load(self.settings)
                 self.assistant.warm_up()  # sentence vectors: the first answer's evidence is instant
             self.stage = "model"
+            if self.settings.model_server == "llama-server" and self.settings.generator == "llama-cpp":
+                self._start_model_server()
             gen = self.assistant.generator()
             self.generator_description = gen.description
             self.assistant.warm_up(gen.name)  # the model, and its fixed prompt prefix evaluated
@@ -61,6 +69,57 @@ class Backend:
         finally:
             self.stage = "failed" if self.error else "ready"
             self._ready.set()
+
+    def _start_model_server(self) -> None:
+        """Run the llama-cpp model in llama-server and answer "llama-cpp" through it. If it
+        will not start, say why on the page and answer "llama-cpp" extractively (the
+        evidence and sentences picked from the documents; no model) instead of failing."""
+        from rag.answering.generators import make_generator, start_llama_server
+
+        try:
+            gen = start_llama_server(self.settings)
+            self.model_server = gen.server
+            self.assistant.register_generator(gen, name="llama-cpp")
+        except RagError as e:
+            log.error("llama-server did not start: %s", e)
+            self.model_server = None
+            self.fallback = True
+            self.generator_error = f"llama-server could not start: {e}"
+            self.assistant.register_generator(make_generator("extractive", self.settings), name="llama-cpp")
+
+    def stop(self) -> None:
+        """Stop what this backend started (the model server)."""
+        if self.model_server is not None:
+            self.model_server.stop()
+
+    # ------------------------------------------------------------------ stopping answers
+    def running(self, session: str | None) -> threading.Event:
+        """A stop event for one answer of this session (set by cancel(session))."""
+        event = threading.Event()
+        if session:
+            with self._cancels_lock:
+                self._cancels.setdefault(session, set()).add(event)
+        return event
+
+    def finished(self, session: str | None, event: threading.Event) -> None:
+        if session:
+            with self._cancels_lock:
+                events = self._cancels.get(session)
+                if events is not None:
+                    events.discard(event)
+                    if not events:
+                        del self._cancels[session]
+
+    def cancel(self, session: str | None) -> int:
+        """Stop every running answer of the session (the stop button, a closed tab): the
+        model's generation ends at once and its slot is free. How many were stopped."""
+        if not session:
+            return 0
+        with self._cancels_lock:
+            events = list(self._cancels.get(session, ()))
+        for e in events:
+            e.set()
+        return len(events)
 
     @property
     def ready(self) -> bool:
@@ -78,6 +137,9 @@ class Backend:
             return f"正在加载生成模型 `{name}`… · Loading the `{name}` model; you can type already."
         if self.error:
             return f"✗ 助手无法启动 · The assistant could not start: {self.error}"
+        if self.fallback:
+            return (f"⚠ 模型服务无法启动，回答为摘录（无语言模型）· The model server could not start, so answers are "
+                    f"extractive (sentences picked from the documents, no language model): {self.generator_error}")
         if self.generator_error:
             return (f"⚠ 默认生成器 `{name}` 不可用 · The default generator `{name}` could not load: "
                     f"{self.generator_error} Choose another generator (e.g. `extractive`) under Settings.")

@@ -47,6 +47,7 @@ def respond(
     generator: str | None = None,
     k: int | float | None = None,
     retrieval: str | None = None,
+    session: str | None = None,
 ) -> Iterator[Page]:
     """Answer one chat message, streaming. Yields (textbox, chat, conversation, sources,
     notice). Problems with the question show in the notice line and leave the chat as it
@@ -54,7 +55,10 @@ def respond(
 
     Stopping: `stop_answer` marks the turn stopped and the page cancels this generator;
     either way the answer stream is closed, which closes the generator's stream and so
-    ends the model's generation (llama.cpp stops decoding; see rag.answering.generators.llama_cpp)."""
+    ends the model's generation (llama.cpp stops decoding; see rag.answering.generators.llama_cpp).
+    `session` (the browser's): one model slot at a time per session, and `stop_answer(conv,
+    backend, session)` ends the generation at once through the answer's stop event, even
+    while the model is still reading the prompt (a model server's slot is freed)."""
     conv = conv if isinstance(conv, Conversation) else Conversation()
     try:
         message, generator, k, retrieval = check_request(backend, message or "", generator, k, retrieval)
@@ -80,12 +84,13 @@ def respond(
     conv.selected = None
     yield page(conv)
     events = None
+    cancel = backend.running(session)
     try:
         # the page's choices, the settings' defaults where it has none (Assistant.options decides)
         opts = assistant.options(k=k, retrieval=retrieval, generator=generator)
         turn.settings = {"generator": opts.generator, "k": opts.k, "retrieval": opts.retrieval}
         events = assistant.ask_stream(question, history=history, k=opts.k, generator=opts.generator,
-                                      retrieval=opts.retrieval)
+                                      retrieval=opts.retrieval, session=session, cancel=cancel)
         for event in events:
             if turn.stopped:  # stop pressed: leave now, the finally closes the stream
                 break
@@ -97,6 +102,7 @@ def respond(
         log.exception("answering %r failed", question)
         turn.error = f"出错了 · Something went wrong: {type(e).__name__}: {e}"
     finally:
+        backend.finished(session, cancel)
         if events is not None:
             events.close()  # also when the page cancels us (GeneratorExit): the model stops here
     if turn.answer is None and not turn.error and not turn.stopped:
@@ -128,10 +134,14 @@ def _apply(turn: Turn, event) -> None:
         turn.standalone = event.answer.standalone_question or turn.standalone
 
 
-def stop_answer(conv: Conversation | None) -> tuple[list[dict], Conversation, str, str]:
+def stop_answer(conv: Conversation | None, backend: Backend | None = None,
+                session: str | None = None) -> tuple[list[dict], Conversation, str, str]:
     """The stop button: the running turn keeps what it has streamed and is marked stopped.
     (The page also cancels the running `respond`; this flag stops it at its next event
-    when the cancel has not reached it yet.)"""
+    when the cancel has not reached it yet. With the backend and session, the model's
+    generation ends at once, as when the tab is closed.)"""
+    if backend is not None:
+        backend.cancel(session)
     conv = conv if isinstance(conv, Conversation) else Conversation()
     for turn in conv.turns:
         if turn.busy:
@@ -140,7 +150,8 @@ def stop_answer(conv: Conversation | None) -> tuple[list[dict], Conversation, st
     return chat, conv, sources, ""
 
 
-def regenerate(backend: Backend, conv: Conversation | None, generator=None, k=None, retrieval=None) -> Iterator[Page]:
+def regenerate(backend: Backend, conv: Conversation | None, generator=None, k=None, retrieval=None,
+               session: str | None = None) -> Iterator[Page]:
     """Ask the last question again (with the settings now chosen), replacing its answer."""
     conv = conv if isinstance(conv, Conversation) else Conversation()
     try:
@@ -153,11 +164,11 @@ def regenerate(backend: Backend, conv: Conversation | None, generator=None, k=No
         return
     question = conv.turns.pop().question
     conv.selected = None
-    yield from respond(backend, question, conv, generator, k, retrieval)
+    yield from respond(backend, question, conv, generator, k, retrieval, session)
 
 
 def edit_question(backend: Backend, conv: Conversation | None, message_index, text: str,
-                  generator=None, k=None, retrieval=None) -> Iterator[Page]:
+                  generator=None, k=None, retrieval=None, session: str | None = None) -> Iterator[Page]:
     """A question edited in place (the chat's pencil on a user message): the conversation
     from that question on is dropped and the edited question asked in its place."""
     conv = conv if isinstance(conv, Conversation) else Conversation()
@@ -172,7 +183,7 @@ def edit_question(backend: Backend, conv: Conversation | None, message_index, te
         return
     del conv.turns[turn:]
     conv.selected = None
-    yield from respond(backend, text, conv, generator, k, retrieval)
+    yield from respond(backend, text, conv, generator, k, retrieval, session)
 
 
 def parse_cite_key(key: str) -> tuple[int, int] | None:

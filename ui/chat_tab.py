@@ -78,16 +78,24 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
         if not backend.access.can(request.username, "ask"):  # removed from the users file since signing in
             yield page(state or Conversation(), message, notice("请重新登录 · Sign in again.", "error"))
             return
-        yield from respond(backend, message, state, gen, k, mode)
+        yield from respond(backend, message, state, gen, k, mode, request.session_hash)
 
-    def _regenerate(state, gen, k, mode):
-        yield from regenerate(backend, state, gen, k, mode)
+    def _regenerate(state, gen, k, mode, request: gr.Request):
+        yield from regenerate(backend, state, gen, k, mode, request.session_hash)
 
     # event data read from the plain gr.EventData: gr.EditData and the like fail on a
     # malformed payload before the handler runs, and Gradio then sends a null error
-    def _edit(state, gen, k, mode, evt: gr.EventData):
+    def _edit(state, gen, k, mode, evt: gr.EventData, request: gr.Request):
         data = evt._data if isinstance(evt._data, dict) else {}
-        yield from edit_question(backend, state, data.get("index"), data.get("value"), gen, k, mode)
+        yield from edit_question(backend, state, data.get("index"), data.get("value"), gen, k, mode,
+                                 request.session_hash)
+
+    def _stop(state, request: gr.Request):
+        return stop_answer(state, backend, request.session_hash)
+
+    def _closed(request: gr.Request):
+        """The tab closed or reloaded: its running answer stops, and its model slot is free."""
+        backend.cancel(request.session_hash)
 
     def _example(evt: gr.EventData):
         value = evt._data.get("value") if isinstance(evt._data, dict) else None
@@ -117,7 +125,8 @@ def build_chat_tab(demo: gr.Blocks, backend: Backend, generator, top_k, retrieva
     answering.append(chatbot.edit(_edit, [conv, *settings], page, **queued))
     for event in answering:
         after(event)
-    after(stop.click(guarded(stop_answer, corpus), [conv], [chatbot, conv, sources, note], cancels=answering,
+    demo.unload(_closed)
+    after(stop.click(guarded(_stop, corpus), [conv], [chatbot, conv, sources, note], cancels=answering,
                      concurrency_limit=None, **PRIVATE))
     for trigger in (clear.click, chatbot.clear):  # the chatbot's own trash icon forgets it all too
         after(trigger(guarded(clear_chat, corpus), None, page, queue=False, **PRIVATE))

@@ -15,6 +15,11 @@ waiting caller its place: 1 = next to run.
         place = gate.moved(ticket, place)
     try: ... generate ...
     finally: gate.leave(ticket)
+
+One caller, one slot: tickets entered with the same `owner` (a browser session) run one at
+a time. A second request from a session whose first still holds a slot waits, while those
+behind it who own no slot go ahead; so parallel requests from one browser cannot take
+several of a batching server's slots.
 """
 from __future__ import annotations
 
@@ -23,11 +28,12 @@ from collections import deque
 
 
 class Ticket:
-    __slots__ = ("admitted", "left")
+    __slots__ = ("admitted", "left", "owner")
 
-    def __init__(self) -> None:
+    def __init__(self, owner: str | None = None) -> None:
         self.admitted = False
         self.left = False
+        self.owner = owner
 
 
 class Gate:
@@ -39,17 +45,27 @@ class Gate:
         self._cond = threading.Condition()
         self._line: deque[Ticket] = deque()
         self._running = 0
+        self._owners: dict[str, int] = {}  # owner -> tickets of theirs running (0 or 1)
 
     def _admit(self) -> None:
-        while self._line and (self.slots is None or self._running < self.slots):
-            t = self._line.popleft()
+        """First come, first served, skipping a ticket whose owner already runs one."""
+        i = 0
+        while i < len(self._line) and (self.slots is None or self._running < self.slots):
+            t = self._line[i]
+            if t.owner is not None and self._owners.get(t.owner):
+                i += 1
+                continue
+            del self._line[i]
             t.admitted = True
             self._running += 1
+            if t.owner is not None:
+                self._owners[t.owner] = self._owners.get(t.owner, 0) + 1
         self._cond.notify_all()
 
-    def enter(self) -> Ticket:
-        """Join the end of the line (admitted at once when a slot is free)."""
-        t = Ticket()
+    def enter(self, owner: str | None = None) -> Ticket:
+        """Join the end of the line (admitted at once when a slot is free and `owner`, if
+        given, holds none)."""
+        t = Ticket(owner)
         with self._cond:
             self._line.append(t)
             self._admit()
@@ -85,6 +101,12 @@ class Gate:
             ticket.left = True
             if ticket.admitted:
                 self._running -= 1
+                if ticket.owner is not None:
+                    left = self._owners.get(ticket.owner, 1) - 1
+                    if left > 0:
+                        self._owners[ticket.owner] = left
+                    else:
+                        self._owners.pop(ticket.owner, None)
             elif ticket in self._line:
                 self._line.remove(ticket)
             self._admit()

@@ -27,6 +27,7 @@ is the checked result and may differ. Front ends show Answer.text once it arrive
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 
@@ -116,12 +117,14 @@ def answer_stream(
     decision: refusal.Decision | None = None,
     wait_turn: Callable[[], Iterator[StreamEvent]] | None = None,
     pipeline: Pipeline = DEFAULT,
+    cancel: threading.Event | None = None,
 ) -> Iterator[StreamEvent]:
     """`wait_turn`, if given, is run just before the responder: it yields "queue" events
     until this caller may generate (rag.answering.model_line); nothing before it waits for
-    other callers. `pipeline`: another stage list (DEFAULT.replaced(Respond, ...))."""
+    other callers. `pipeline`: another stage list (DEFAULT.replaced(Respond, ...)).
+    `cancel`: an event another thread sets to end the model's generation at once."""
     state = AnswerState.start(question, hits, generator, options, decision=decision or refusal.load_decision(),
-                              embedder=embedder, weights=weights, wait_turn=wait_turn)
+                              embedder=embedder, weights=weights, wait_turn=wait_turn, cancel=cancel)
     yield from pipeline.stream(state)
 
 

@@ -47,9 +47,13 @@ class ModelResponder(Responder):
             shown = [(s.n, "", s.text) for s in sentences.in_reading_order(state.shown)]
         messages = prompts.build_messages(state.question, shown, state.english)
         state.timings["prompt_chars"] = float(len(messages[-1]["content"]))
-        probe = [prompts.NO_ANSWER] if gen.supports_probe else None
+        extra: dict = {}
+        if gen.supports_probe:
+            extra["probe"] = [prompts.NO_ANSWER]
+        if gen.supports_cancel and state.cancel is not None:
+            extra["cancel"] = state.cancel
         yield from gen.stream(messages, max_tokens=state.options.max_tokens, temperature=state.options.temperature,
-                              **({"probe": probe} if probe else {}))
+                              **extra)
         state.usage = gen.last_usage or {}
 
 

@@ -7,6 +7,7 @@ is refused when it is built, not halfway through an answer.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
@@ -66,6 +67,9 @@ class AnswerState:
     weights: UnitWeights = UNIFORM
     # run just before the responder: yields "queue" events until this caller may generate
     wait_turn: Callable[[], Iterator[StreamEvent]] | None = None
+    # set from another thread (a stop button) to end the model's generation at once, for a
+    # generator with supports_cancel
+    cancel: threading.Event | None = None
     english: bool = False
     context: dict[int, Hit] = field(default_factory=dict)  # passage number -> hit
     passages: list[Passage] = field(default_factory=list)  # (n, section, reading text)
@@ -84,10 +88,11 @@ class AnswerState:
     @classmethod
     def start(cls, question: str, hits: Sequence[Hit], generator: Generator, options: AskOptions, *,
               decision: Decision, embedder=None, weights: UnitWeights = UNIFORM,
-              wait_turn: Callable[[], Iterator[StreamEvent]] | None = None) -> "AnswerState":
+              wait_turn: Callable[[], Iterator[StreamEvent]] | None = None,
+              cancel: threading.Event | None = None) -> "AnswerState":
         context = citations.number_context(hits)
         return cls(question=question, hits=tuple(hits), generator=generator, options=options, decision=decision,
-                   embedder=embedder, weights=weights, wait_turn=wait_turn, english=not is_cjk(question),
+                   embedder=embedder, weights=weights, wait_turn=wait_turn, cancel=cancel, english=not is_cjk(question),
                    context=context, passages=numbered_passages(context))
 
     @property
@@ -108,5 +113,5 @@ class AnswerState:
 
 
 # the fields `start` fills: what the first stage may read
-INPUTS = frozenset({"question", "hits", "generator", "options", "decision", "embedder", "weights", "wait_turn",
+INPUTS = frozenset({"question", "hits", "generator", "options", "decision", "embedder", "weights", "wait_turn", "cancel",
                     "english", "context", "passages", "signals", "notes", "timings"})

@@ -7,7 +7,9 @@ never looks like a hung server.
 from __future__ import annotations
 
 import errno
+import signal
 import socket
+import sys
 
 from ..errors import ConfigError, DependencyError
 from ..answering.generators import available
@@ -23,6 +25,10 @@ def register(sub) -> None:
     p.add_argument("--concurrency", type=int, default=None,
                    help="generations at once (default from the backend: 1 for llama-cpp, 4 for openai); "
                         "others wait in line with their place shown, and retrieval never waits")
+    p.add_argument("--model-server", choices=("embedded", "llama-server"), default=None,
+                   help="where the llama-cpp model runs: in this process (embedded, one answer at a time) or in "
+                        "llama.cpp's own server with --concurrency slots decoded together (llama-server; built by "
+                        "scripts/setup.sh); default from the setting model_server")
     p.add_argument("--insecure-no-auth", action="store_true",
                    help="serve a non-loopback address without sign-in (anyone who reaches the port may add and "
                         "remove documents); without it such a server needs users (`rag users add`)")
@@ -59,7 +65,8 @@ def port_problem(host: str, port: int) -> str | None:
 def run(args) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         raise ConfigError(f"--concurrency must be at least 1 (got {args.concurrency}).")
-    settings = settings_from(args, k=args.k, embedder=args.embedder, generation_slots=args.concurrency)
+    settings = settings_from(args, k=args.k, embedder=args.embedder, generation_slots=args.concurrency,
+                             model_server=args.model_server)
     host = args.host or settings.server_host
     port = args.port if args.port is not None else settings.server_port
     from ..security import Access, is_loopback
@@ -82,8 +89,14 @@ def run(args) -> int:
     elif not access.open:
         log_stderr(f"Sign-in required: users from {access.users.path}; audit log in {settings.path('audit_path')}.")
     log_stderr(f"Serving the chat page on http://{host}:{port} (index and model load in the background; Ctrl+C stops).")
+    # SIGTERM ends `rag serve` like Ctrl+C does, so what it started (llama-server) stops with it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         launch(demo, host=host, port=port)
     except OSError as e:  # another program took the port between the check and now
         raise ConfigError(port_problem(host, port) or f"Cannot serve on {host}:{port}: {e}") from e
+    finally:
+        backend = getattr(demo, "backend", None)
+        if backend is not None:
+            backend.stop()
     return 0

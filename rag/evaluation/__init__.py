@@ -6,7 +6,7 @@ Public API (the rest of rag.evaluation is internal):
     load_gold(path) -> list[GoldItem]          the gold format of DESIGN.md, validated
     run_eval(assistant, gold, out_dir, ...)    the runner behind `rag eval`: report.json, report.md
     failure_reasons(row), fmt(value)           why a report row failed; a figure as reports print it
-    hit_at_k, reciprocal_rank, supports, percentile   the metrics, defined once
+    hit_at_k, reciprocal_rank, supports, contains, percentile  the metrics, defined once
     CHARTS                                     the chart files written beside a report
     load_cmrc, sample_items, SAMPLE_SEED       the CMRC 2018 set as gold items and passages
     FeedbackLog                                thumbs up/down from the chat page
@@ -15,7 +15,7 @@ Public API (the rest of rag.evaluation is internal):
 from .charts import CHARTS
 from .cmrc import SAMPLE_SEED, load_cmrc, sample_items
 from .feedback import FeedbackLog
-from .metrics import hit_at_k, percentile, reciprocal_rank, supports
+from .metrics import contains, hit_at_k, percentile, reciprocal_rank, supports
 from .runner import GoldItem, failure_reasons, fmt, load_gold, run_eval
 from .suite_run import fit_rows, run_suites, suite_table
 from .suites import build_suite, load_suites
@@ -23,5 +23,5 @@ from .suites import build_suite, load_suites
 __all__ = [
     "CHARTS", "FeedbackLog", "build_suite", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
     "fit_rows", "load_gold", "load_suites", "percentile", "reciprocal_rank", "run_eval", "run_suites", "sample_items",
-    "suite_table", "supports",
+    "suite_table", "supports", "contains",
 ]

@@ -29,4 +29,14 @@ def make_generator(name: str, settings: Settings) -> Generator:
     return create(REGISTRY, "generator", name, settings)
 
 
-__all__ = ["Generator", "Message", "REGISTRY", "available", "llama_build_features", "make_generator"]
+def start_llama_server(settings: Settings) -> Generator:
+    """The llama-cpp model in llama.cpp's own server with settings.generation_slots parallel
+    slots, started and watched (rag.answering.generators.llama_server): what `rag serve`
+    registers as "llama-cpp" with model_server = "llama-server". `.server.stop()` ends it."""
+    from .llama_server import start_llama_server as start
+
+    return start(settings)
+
+
+__all__ = ["Generator", "Message", "REGISTRY", "available", "llama_build_features", "make_generator",
+           "start_llama_server"]

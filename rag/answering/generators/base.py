@@ -23,6 +23,9 @@ class Generator(ABC):
     context_unit: str = "sentences"
     # does stream(probe=...) report first-token probabilities in last_usage["probe"]?
     supports_probe: bool = False
+    # does stream(cancel=threading.Event) end the generation as soon as the event is set,
+    # from any thread (a stopped answer frees a server slot even while no piece is arriving)?
+    supports_cancel: bool = False
     # generations it serves at once (settings.generation_slots overrides): 1 for a model in
     # this process, more for a server that batches, None when no line is needed
     concurrency: int | None = 1

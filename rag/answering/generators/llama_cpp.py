@@ -34,6 +34,18 @@ from ...errors import ConfigError, DependencyError, ModelError
 from .base import Generator, Message
 
 
+# prompt-lookup decoding in this process (llama_cpp.llama_speculative.LlamaPromptLookupDecoding):
+# prompt_lookup = "auto" leaves it off. Measured (benchmarks/load.py --compare --embedded-lookup
+# on, README): one user's answers in half the time, but 3 of 8 failed inside llama-cpp-python
+# 0.3.36 (ValueError: could not broadcast input array ... in Llama.eval)
+LOOKUP_DEFAULT = False
+LOOKUP_TOKENS = 10
+
+
+def lookup_on(settings) -> bool:
+    return {"on": True, "off": False}.get(settings.prompt_lookup, LOOKUP_DEFAULT)
+
+
 class LlamaCppGenerator(Generator):
     name = "llama-cpp"
     supports_probe = True
@@ -82,6 +94,12 @@ class LlamaCppGenerator(Generator):
             except ImportError as e:
                 raise DependencyError("llama-cpp-python", extra="llama", purpose="the llama-cpp generator") from e
             path = self.model_file
+            draft = None
+            if lookup_on(self.settings):
+                # prompt-lookup decoding: draft tokens copied from the prompt, checked in one batch
+                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+                draft = LlamaPromptLookupDecoding(num_pred_tokens=LOOKUP_TOKENS)
             try:
                 self._llm = Llama(
                     model_path=str(path),
@@ -89,6 +107,7 @@ class LlamaCppGenerator(Generator):
                     n_threads=self.settings.llama_threads,
                     n_batch=512,
                     flash_attn=True,  # measured: prompt evaluation ~5% faster on the 2-core AMD EPYC here
+                    draft_model=draft,
                     verbose=bool(os.environ.get("RAG_LLAMA_VERBOSE")),
                 )
             except (ValueError, RuntimeError, OSError) as e:
