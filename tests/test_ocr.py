@@ -356,12 +356,12 @@ class TimedEngine(FakeEngine):
 @pytest.fixture
 def slow_pages(monkeypatch):
     """A fake clock for the progress reports and a fake engine that spends it."""
-    from rag.ingest import uploads
+    from rag.ingest import progress
 
     clock = FakeClock()
     fake = TimedEngine(clock)
     monkeypatch.setattr(ocr, "clock", clock)
-    monkeypatch.setattr(uploads, "clock", clock)
+    monkeypatch.setattr(progress, "clock", clock)
     monkeypatch.setattr(ocr, "_engine", fake)
     return clock, fake.seconds
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .formats import LOADERS
+from .progress import IndexProgress, ProgressCallback, Stopwatch  # noqa: F401  (re-exported)
 from .._files import write_bytes, write_text
 from ..errors import InputError
 
@@ -36,7 +36,6 @@ MAX_NAME_CHARS = 120
 OWNERS_FILE = ".owners.json"  # in uploads/: who uploaded each file (only they may replace it)
 # hidden names (the corpus loader skips dot files): an upload not yet checked, a replaced one kept until done
 PENDING, BACKUP = ".pending-", ".replaced-"
-clock = time.perf_counter  # what progress is timed by (tests put a fake clock here)
 # in uploads/: the uploads moved in but not yet settled (what to undo after a crash); in the
 # corpus folder: the lock an add or remove holds while it works (one at a time, across processes)
 JOURNAL, LOCK = ".journal.json", ".uploads.lock"
@@ -57,29 +56,6 @@ class DocumentInfo:
                 "instructions": self.instructions}
 
 
-@dataclass(frozen=True)
-class IndexProgress:
-    """Where an add or remove stands, for a progress bar: stage is "saving", "reading", "ocr"
-    (done/total scanned pages of a file), "embedding" (done/total chunks), "sentences" or "done"."""
-
-    stage: str
-    done: int = 0
-    total: int = 0
-    elapsed: float = 0.0  # since the add (or remove) began
-    # since this stage began: for "ocr", since this file's first page began (each scanned
-    # file is a stage of its own); None: not known, elapsed is used
-    stage_elapsed: float | None = None
-
-    @property
-    def eta(self) -> float | None:
-        """Seconds left at this stage's rate so far: its time per item done, times the items
-        left (None until there is a rate). For OCR that is this file's seconds per page, not
-        the upload's time so far spread over pages (which counts saving, checking, other files)."""
-        from .ocr import time_left
-
-        return time_left(self.elapsed if self.stage_elapsed is None else self.stage_elapsed, self.done, self.total)
-
-
 @dataclass
 class AddResult:
     added: list[str] = field(default_factory=list)  # sources now in the index
@@ -92,8 +68,6 @@ class AddResult:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
-
-ProgressCallback = Callable[[IndexProgress], None]
 
 
 def upload_folder(corpus: Path) -> Path:
@@ -365,32 +339,3 @@ def describe(chunks) -> list[DocumentInfo]:
         out.append(DocumentInfo(source, len(by_source[source]), max(pages) if pages else None,
                                 source.startswith(f"{UPLOAD_FOLDER}/"), orders))
     return out
-
-
-class Stopwatch:
-    """Turns the index build's "n more embedded" calls into IndexProgress reports."""
-
-    def __init__(self, callback: ProgressCallback | None):
-        self.callback = callback
-        self.t0 = self.stage_t0 = clock()
-        self.stage, self.done, self.total = "saving", 0, 0
-
-    def report(self, stage: str, total: int | None = None) -> None:
-        """A stage begins (again, for the next scanned file): its count and clock restart."""
-        self.stage, self.done, self.stage_t0 = stage, 0, clock()
-        if total is not None:
-            self.total = total
-        self._send()
-
-    @property
-    def elapsed(self) -> float:
-        return clock() - self.t0
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        self._send()
-
-    def _send(self) -> None:
-        if self.callback:
-            now = clock()
-            self.callback(IndexProgress(self.stage, self.done, self.total, now - self.t0, now - self.stage_t0))
