@@ -32,7 +32,6 @@ import argparse
 import html
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import cpu_model, ws  # noqa: E402  (benchmarks/retrieval.py)
 
 from rag.ingest import OcrOptions, load_documents, reading_scans  # noqa: E402
+from ocr_tesseract import TesseractEngine, join_words  # noqa: E402,F401  (the comparison engine, its own file)
 
 
 # ------------------------------------------------------------------ the fixtures
@@ -240,108 +240,8 @@ def memory_line(_name: str, done: int, total: int) -> None:
     print(f"  page {done}/{total}: resident {now:.0f} MB, peak {peak:.0f} MB", flush=True)
 
 
-class TesseractEngine:
-    """Tesseract 5 (Debian's tesseract-ocr and tesseract-ocr-chi-sim, the `tesseract` command)
-    in RapidOCR's place, for the comparison only: called like the RapidOCR engine (an image
-    array; returns ([box, text, score] per line, timings)) and given to the loader as
-    OcrOptions(engine=...), so the pages are rendered, and the lines turned into paragraphs,
-    exactly as for RapidOCR. One thread (OMP_THREAD_LIMIT=1), as RapidOCR runs here; the
-    page's resolution is given as the image's long side over A4's (11.69 in)."""
-
-    def __init__(self, lang: str = "chi_sim"):
-        if not shutil.which("tesseract"):
-            raise SystemExit("tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim")
-        self.lang = lang
-        self.version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True,
-                                      check=True).stdout.split()[1]
-        self.key = f"tesseract-{self.version}/{lang}"  # its own cache entries
-
-    def __call__(self, image, use_cls=False):
-        import io
-
-        from PIL import Image
-
-        png = io.BytesIO()
-        Image.fromarray(image).save(png, "PNG")
-        dpi = round(max(image.shape[:2]) / 11.69)
-        tsv = subprocess.run(["tesseract", "stdin", "stdout", "-l", self.lang, "--dpi", str(dpi), "tsv"],
-                             input=png.getvalue(), capture_output=True, check=True,
-                             env={**os.environ, "OMP_THREAD_LIMIT": "1"}).stdout.decode("utf-8")
-        lines: dict[tuple, list] = {}
-        for row in tsv.splitlines()[1:]:
-            f = row.split("\t")
-            if len(f) < 12 or f[0] != "5" or not f[11].strip():
-                continue  # level 5: a word
-            x, y, w, h = (int(v) for v in f[6:10])
-            lines.setdefault((f[1], f[2], f[3], f[4]), []).append((x, y, x + w, y + h, f[11].strip()))
-        out = []
-        for words in lines.values():
-            x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
-            x1, y1 = max(w[2] for w in words), max(w[3] for w in words)
-            out.append(([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], join_words([w[4] for w in words]), 1.0))
-        return out, None
-
-
-_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-
-
-def join_words(words: list[str]) -> str:
-    """Tesseract's words of one line as text: no space where Chinese meets Chinese (chi_sim
-    splits Chinese into words), one elsewhere."""
-    out = ""
-    for w in words:
-        out += w if not out or (_CJK_EDGE.match(out[-1]) and _CJK_EDGE.match(w[0])) else " " + w
-    return out
-
-
 ENGINES = {"rapidocr": "RapidOCR (the project's: rapidocr-onnxruntime, PP-OCRv4, 1 thread)",
            "tesseract": "Tesseract (comparison only: chi_sim, 1 thread)"}
-
-
-def peak_memory(pages: int, out: Path, embedder: str | None = None) -> int:
-    """Peak resident memory of `rag index` (a child process: the default embedder, and every
-    page read by OCR, none from a cache) over a corpus holding only a `pages`-page 300-dpi
-    scan of sparse pages (sparse_scan). Prints the resident memory every 30 s while it runs
-    and the peak (getrusage of the child, the kernel's high-water mark) at the end."""
-    import resource
-
-    pdf = sparse_scan(out / f"sparse_scan_300_x{pages}.pdf", pages)
-    corpus, index, cache = out / "memory-corpus", out / "memory-index", out / "memory-cache"
-    for d in (corpus, index, cache):
-        shutil.rmtree(d, ignore_errors=True)
-    corpus.mkdir()
-    shutil.copy(pdf, corpus / pdf.name)
-    env = {**os.environ, "RAG_CACHE_DIR": str(cache), "RAG_OCR_MAX_PAGES": str(max(300, pages)), "PYTHONPATH": str(ROOT)}
-    if embedder:
-        env["RAG_EMBEDDER"] = embedder
-    print(f"memory: `rag index` over {pdf.name} ({pages} pages of 2480x3508 px, 300 dpi, "
-          f"{pdf.stat().st_size / 2**20:.1f} MB), embedder {embedder or 'default'}; {machine()}", flush=True)
-    log = out / "memory-index.log"
-    wall = time.perf_counter()
-    with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", "--corpus", str(corpus), "--out", str(index)],
-                                env=env, cwd=ROOT, stdout=err, stderr=err)
-        status = Path(f"/proc/{proc.pid}/status")
-        last = 0.0
-        while proc.poll() is None:
-            time.sleep(1)
-            if time.perf_counter() - last >= 30:
-                last = time.perf_counter()
-                try:
-                    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-                    print(f"  {last - wall:5.0f} s: resident {int(fields['VmRSS'].split()[0]) / 1024:.0f} MB, "
-                          f"peak {int(fields['VmHWM'].split()[0]) / 1024:.0f} MB", flush=True)
-                except (OSError, KeyError, ValueError):
-                    pass
-    wall = time.perf_counter() - wall
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode:
-        raise SystemExit(f"rag index failed ({proc.returncode}); see {log}")
-    tail = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.startswith("Indexed")]
-    print(f"memory: peak resident {usage.ru_maxrss / 1024:.0f} MB (max RSS {usage.ru_maxrss:,} kB) for {pages} pages; "
-          f"{wall:.0f} s wall, {wall / pages:.2f} s/page, CPU {usage.ru_utime + usage.ru_stime:.0f} s; "
-          f"{tail[-1] if tail else ''} ({machine()})", flush=True)
-    return usage.ru_maxrss
 
 
 def machine() -> str:
@@ -364,6 +264,8 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.memory:
+        from ocr_memory import peak_memory  # the --memory mode, its own file
+
         peak_memory(args.memory, out, args.memory_embedder)
         return 0
     cache = out / "cache"
