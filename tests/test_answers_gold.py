@@ -41,7 +41,7 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # measured on this sample with the decision fitted on the seed gold itself (earlier sessions):
     # 0.778-0.889 / 1.0 / 1.0 / 0.0-0.056. Since the decision is fitted on the development
     # suites only (issue 17; the seed is a test set) and the evidence budget was fitted on them:
-    # 0.667 / 1.0 / 0.5 / 0.222 (2026-12-04, Intel Xeon; the whole gold set 0.750 / 0.972 / 0.700
+    # 0.667 / 1.0 / 0.6 / 0.222 (2026-12-04, Intel Xeon; the whole gold set 0.750 / 0.972 / 0.833
     # / 0.139). The seed's newspaper questions (which paper, which column, who took the photos)
     # have no kin in the suites and are refused; its false premises are refused less often.
     assert s["correct_cited"] >= 0.6
