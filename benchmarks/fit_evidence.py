@@ -71,7 +71,7 @@ def measure(assistant: Assistant, items) -> list[dict]:
                 shown = [s.text for s in select_sentences(ranked, chars, question=q, max_sentences=n, min_ratio=mr)]
                 found = supports("".join(shown), item.evidence) or any(supports(s, item.evidence) for s in shown)
                 table[(w, mr, (chars, n))] = (found, sum(len(s) for s in shown))
-        out.append({"id": item.id, "kind": kind, "table": table})
+        out.append({"id": item.id, "kind": kind, "cjk": is_cjk(q), "table": table})
     return out
 
 
@@ -84,9 +84,8 @@ def figures(rows: list[dict], cfg: dict) -> tuple[float, float]:
     """Evidence recall and mean characters shown, on these questions, with this configuration."""
     found, chars = [], []
     for r in rows:
-        key = next(k for k in r["table"] if k[0] in (cfg["dense"], None) and k[1] == cfg["min_ratio"]
-                   and k[2] == cfg[r["kind"]])
-        f, c = r["table"][key]
+        # an English question was ranked once, at W_DENSE_EN (its key's weight is None)
+        f, c = r["table"][(cfg["dense"] if r["cjk"] else None, cfg["min_ratio"], cfg[r["kind"]])]
         found.append(f)
         chars.append(c)
     return sum(found) / len(found), statistics.mean(chars)
@@ -125,6 +124,8 @@ def main() -> int:
             continue  # no gold evidence strings
         built = build_suite(spec, base, specs)
         items = [i for i in built.items if i.answerable and i.evidence][: args.limit]
+        if not items:
+            continue  # nothing to recall (cmrc-premise: every question is unanswerable)
         key = str(built.settings.index_path)
         if key not in opened:
             opened[key] = Assistant.load(built.settings, progress=True)

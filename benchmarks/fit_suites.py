@@ -80,13 +80,17 @@ def _fit(train: list[dict], args) -> tuple[Decision, list[str]]:
     return d, [f for f in REFUSAL_FEATURES if f not in kept]
 
 
+def rc(row: dict) -> bool:
+    """Was the never-refusing run's answer right and cited?"""
+    return bool((row.get("scores") or {}).get("correct_cited"))
+
+
 def score(decision: Decision, rows: list[dict]) -> dict:
     """The suite's figures had the pipeline used this decision."""
     ans = [r for r in rows if r["answerable"]]
     una = [r for r in rows if not r["answerable"]]
     refused = {id(r): decision.probability(r["signals"]) >= decision.threshold for r in rows}
     first = [r["timings"]["first_token"] for r in rows if r.get("timings", {}).get("first_token") is not None]
-    rc = lambda r: bool((r.get("scores") or {}).get("correct_cited"))  # noqa: E731
     ev = [bool((r.get("scores") or {}).get("evidence_recall")) for r in ans if r.get("gold_answers")]
     return {
         "n_answerable": len(ans), "n_unanswerable": len(una),
@@ -195,7 +199,6 @@ def _fallback_rows(args) -> dict[str, list[tuple[float, bool, bool]]]:
     out = {}
     for suite, rows in lm.items():
         picked = {r["id"]: r for r in x.get(suite, [])}
-        rc = lambda r: bool((r.get("scores") or {}).get("correct_cited"))  # noqa: E731
         out[suite] = [(float(r["signals"].get("draft_support", 1.0)), rc(r), rc(picked[r["id"]]))
                       for r in rows if r["answerable"] and r.get("gold_answers") and r["id"] in picked]
     return {s: v for s, v in out.items() if v}
@@ -211,11 +214,11 @@ def fallback_cmd(args) -> int:
     test_only = {s.name for s in specs if s.test_only}
     dev = [s for s in rows if s not in test_only]
 
-    def rc(suite_rows, level):
+    def rc_at(suite_rows, level):
         return sum((x if support < level else m) for support, m, x in suite_rows) / len(suite_rows)
 
     def choose(names):
-        return max(FALLBACK_GRID, key=lambda t: (round(statistics.mean(rc(rows[n], t) for n in names), 6), -t))
+        return max(FALLBACK_GRID, key=lambda t: (round(statistics.mean(rc_at(rows[n], t) for n in names), 6), -t))
 
     # the rows were collected at 0.25 (below it the answer is already the extractive one)
     print("| suite | chosen on | level | right and cited (model path, level chosen) | at 0.25 | extractive path |")
@@ -224,7 +227,7 @@ def fallback_cmd(args) -> int:
         train = [d for d in dev if d != suite]
         level = choose(train)
         print(f"| {suite}{' (test only)' if suite in test_only else ''} | {', '.join(train)} | {level} | "
-              f"{rc(suite_rows, level):.3f} | {rc(suite_rows, 0.25):.3f} | "
+              f"{rc_at(suite_rows, level):.3f} | {rc_at(suite_rows, 0.25):.3f} | "
               f"{sum(x for _, _, x in suite_rows) / len(suite_rows):.3f} |")
     print(f"chosen on all development suites: {choose(dev)}")
     return 0

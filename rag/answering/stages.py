@@ -62,7 +62,7 @@ def evidence_reply(state: AnswerState, sentence: sentences.Scored | None = None)
     nearly as good), so that a model reply set aside is never worse than no model."""
     if sentence is not None:
         return render([sentence], state.english)
-    picked = ExtractiveResponder().pick(state) if state.ranked else []
+    picked = ExtractiveResponder().pick(state)
     return render(picked or [state.shown[0]], state.english)
 
 
