@@ -127,6 +127,67 @@ def test_the_english_questions_sit_on_the_right_side_of_the_real_split():
             assert item.evidence[0] in cmrc_split.document_text(article)
 
 
+# ---------------------------------------------------------------------- the second English set
+# The swapped-in names of cmrc_en2's "entity" questions (English in the question, these are the
+# Chinese names the corpus would use): none may occur in any indexed article.
+EN2_ABSENT = {
+    "DEV_1911_QUERY_2": ["长吻海蛇", "黄腹海蛇"], "DEV_1569_QUERY_2": ["玩偶之家", "娃娃屋", "傀儡家庭"],
+    "DEV_1888_QUERY_0": ["兰斯"], "DEV_132_QUERY_2": ["奥利奇", "奥利希", "奥里奇"], "DEV_341_QUERY_3": ["胡德山"],
+}
+# The subjects of its questions about articles that are not indexed: no indexed article names them.
+EN2_HELD_OUT_NAMES = ["数字推盘", "蓝色时期", "山谷道邨", "项少龙", "寻秦记", "中国中兽", "华堡", "罗迪奇", "吸蜜鹦鹉",
+                      "45 ACP", "旺楚克", "拉美国家首脑", "潘淑", "宝马7", "科罗拉多河蟾蜍", "曾炯"]
+
+
+def _suite_lines(name: str) -> list[dict]:
+    path = ROOT / "evals" / "suites" / name
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def test_the_second_english_set_asks_about_cmrc_questions_no_other_suite_uses():
+    """Its ids and source questions are unique, and none of its source questions is used by
+    cmrc_en or cmrc_premise (those two share a few with each other, which is older)."""
+    files = ["cmrc_en.jsonl", "cmrc_en2.jsonl", "cmrc_premise.jsonl"]
+    sources = {f: [o["source_id"] for o in _suite_lines(f)] for f in files}
+    for f in files:
+        assert len({o["id"] for o in _suite_lines(f)}) == len(sources[f]), f
+    assert len(set(sources["cmrc_en2.jsonl"])) == len(sources["cmrc_en2.jsonl"])
+    for other in ("cmrc_en.jsonl", "cmrc_premise.jsonl"):
+        assert not set(sources["cmrc_en2.jsonl"]) & set(sources[other]), other
+
+
+def test_the_second_english_set_sits_on_the_right_side_and_its_evidence_is_in_the_corpus():
+    path = ROOT / "evals" / "suites" / "cmrc_en2.jsonl"
+    items = load_gold(path)
+    raw = _suite_lines("cmrc_en2.jsonl")
+    arts = {a.id: a for a in cmrc_split.load_articles(ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json")}
+    indexed, held_out = cmrc_split.split_ids(arts)
+    corpus = cmrc_split.build_split_suite(list(arts.values()), n_answerable=0, n_unanswerable=0).corpus_files
+    assert [o["id"] for o in raw] == [f"en2-{n:03d}" for n in range(1, len(raw) + 1)]
+    kinds = [o["kind"] for o in raw]
+    assert {k: kinds.count(k) for k in set(kinds)} == {"answerable": 50, "not-indexed": 15, "entity": 5,
+                                                       "attribute": 5, "figure": 5}
+    assert set(kinds[:16]) == set(kinds)  # any prefix of a few questions holds every kind
+    assert len({i.question for i in items}) == len(items)
+    for item, obj in zip(items, raw):
+        article = arts[obj["source_id"].split("_QUERY_")[0]]
+        source = next(q for q in article.questions if q.id == obj["source_id"])
+        assert item.lang == "en" and not any("\u4e00" <= ch <= "\u9fff" for ch in item.question), item.id
+        assert item.answerable == (obj["kind"] == "answerable"), item.id
+        if item.answerable:
+            text = corpus[f"{article.id}.md"]  # the article as written into the suite's corpus
+            assert article.id in indexed and set(item.answers) == set(source.answers), item.id
+            assert len(item.evidence) == 1 and item.evidence[0] in text, item.id
+            assert any(a in item.evidence[0] for a in item.answers), item.id
+        elif obj["kind"] == "not-indexed":
+            assert article.id in held_out and not item.answers and not item.evidence, item.id
+        else:  # a false premise about an indexed article
+            assert article.id in indexed and obj["why"] and not item.answers and not item.evidence, item.id
+    assert set(EN2_ABSENT) == {o["source_id"] for o in raw if o["kind"] == "entity"}
+    for name in [n for names in EN2_ABSENT.values() for n in names] + EN2_HELD_OUT_NAMES:
+        assert not any(name in text for text in corpus.values()), name
+
+
 # ---------------------------------------------------------------------- the false-premise questions
 # The swapped-in names of the "entity" questions: none may occur in any indexed article.
 PREMISE_ABSENT = {
@@ -282,7 +343,8 @@ def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monke
     specs = load_suites(ROOT / "evals" / "suites.toml")
     results = {r.suite: r for r in run_suites(specs, Settings.load(), generators=["extractive"],
                                                out_dir=tmp_path / "out", limit=10)}
-    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-premise", "nomiracl-zh", "seed-gold"}
+    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-en2", "cmrc-premise",
+                            "nomiracl-zh", "seed-gold"}
     for name in ("cmrc-split", "cmrc-split-trad"):
         f = results[name].figures()
         assert f["right and cited"] >= 0.4 and f["evidence recall"] >= 0.4, (name, f)
