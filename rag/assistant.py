@@ -24,6 +24,7 @@ from .library import DocumentsMixin, recover_uploads  # noqa: F401  (recover_upl
 from .retrieval.index import HybridIndex, open_index
 from .answering.refusal import decision_key, load_decision
 from .answering.selection import UnitWeights
+from .text.script import has_cjk
 from .types import Answer, Hit, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Assistant(DocumentsMixin):
         self._generators: dict[str, Generator] = {}
         self._gen_lock = threading.Lock()  # guards the caches here, not generation itself
         self._weights: tuple[HybridIndex, UnitWeights] | None = None
+        self._chinese: tuple[HybridIndex, bool] | None = None
         self._gates: dict[str, Gate] = {}  # the line for each generator (rag.answering.model_line)
         self._index_lock = threading.Lock()  # one reload at a time
         self._index_checked = time.monotonic()
@@ -197,6 +199,17 @@ class Assistant(DocumentsMixin):
                                         context_chars=context_chars)
 
     @property
+    def corpus_is_chinese(self) -> bool:
+        """Are most indexed passages Chinese (so an English question is worth rendering in
+        Chinese before searching)? Read once per loaded index."""
+        cached = self._chinese
+        if cached is None or cached[0] is not self.index:
+            chunks = list(self.index.chunks)
+            share = sum(has_cjk(c.text) for c in chunks) / len(chunks) if chunks else 0.0
+            cached = self._chinese = (self.index, share >= 0.5)
+        return cached[1]
+
+    @property
     def unit_weights(self) -> UnitWeights:
         """IDF of comparison units over the indexed passages, computed once per index."""
         with self._gen_lock:
@@ -231,7 +244,7 @@ class Assistant(DocumentsMixin):
         model's slots at a time (rag.answering.model_line). `cancel`: an event another
         thread sets (a stop button) to end the model's generation at once, even while no
         piece is arriving, for a generator with supports_cancel."""
-        from .answering import pipeline as answering, condense
+        from .answering import pipeline as answering, condense, translate
 
         t0 = time.perf_counter()
         q = self.check_question(question)
@@ -244,8 +257,16 @@ class Assistant(DocumentsMixin):
             timings["condense"] = time.perf_counter() - t0
             if standalone != q:
                 yield StreamEvent("status", text=standalone)
+        search = standalone
+        if translate.wanted(standalone, gen, self.settings.translate_questions, self.corpus_is_chinese):
+            t_tr = time.perf_counter()
+            rendered = translate.search_text(standalone, gen)
+            timings["translate"] = time.perf_counter() - t_tr
+            if rendered:
+                search = rendered
+                yield StreamEvent("status", text=rendered)
         t1 = time.perf_counter()
-        hits = self.retrieve(standalone, k=opts.k, mode=opts.retrieval, timings=timings)
+        hits = self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t1
         gate = self.gate(opts.generator)
         ticket = None
@@ -265,12 +286,15 @@ class Assistant(DocumentsMixin):
             for event in answering.answer_stream(
                 standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
                 decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn, cancel=cancel,
+                search_text=search,
             ):
                 if event.kind == "evidence":
                     timings["first_visible"] = time.perf_counter() - t0
                 if event.kind == "answer" and event.answer is not None:
                     a = event.answer
                     all_timings = {**timings, **a.timings, "total": time.perf_counter() - t0}
+                    if search != standalone:
+                        a = replace(a, notes=(f"searched in Chinese as: {search}",) + tuple(a.notes))
                     event = StreamEvent("answer", answer=replace(
                         a, hits=a.hits or tuple(hits), timings=all_timings, question=q,
                         standalone_question=standalone, generator=a.generator or gen.name,

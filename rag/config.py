@@ -92,6 +92,11 @@ class Settings:
     # to its lexical query, and to the units its evidence sentences are matched on
     # (rag.retrieval.bilingual); off: English questions are matched by the dense side alone
     translate_terms: bool = True
+    # an English question over Chinese passages: "model" = the answering model renders it in
+    # Chinese once (cached), and retrieval and the evidence ranking read that rendering
+    # (rag.answering.translate; about a second, and the evidence waits for it); "off" = the
+    # question is searched as asked. The extractive path has no model and never renders.
+    translate_questions: str = "model"
     max_question_chars: int = 500
     auto_rebuild: bool = True  # rebuild a missing/stale index on load instead of failing
     # --- where the built index lives (rag.retrieval.stores): "faiss" = files under index_dir;
@@ -253,9 +258,11 @@ OCR_MODES = ("auto", "off", "force")  # see Settings.ocr
 INDEX_WORKERS = ("process", "inline")  # see Settings.index_worker
 MODEL_SERVERS = ("embedded", "llama-server")  # see Settings.model_server
 PROMPT_LOOKUP = ("auto", "on", "off")  # see Settings.prompt_lookup
+TRANSLATE_MODES = ("model", "off")  # see Settings.translate_questions
 CHOICES: dict[str, tuple[str, ...]] = {
     "retrieval": RETRIEVAL_MODES, "fusion": FUSIONS, "condense": CONDENSE_MODES, "embed_engine": EMBED_ENGINES,
     "ocr": OCR_MODES, "index_worker": INDEX_WORKERS, "model_server": MODEL_SERVERS, "prompt_lookup": PROMPT_LOOKUP,
+    "translate_questions": TRANSLATE_MODES,
 }
 # whole-number settings and their smallest value. context_chars: under 20 characters no
 # evidence sentence fits, so every answer would be a refusal.

@@ -118,13 +118,17 @@ def answer_stream(
     wait_turn: Callable[[], Iterator[StreamEvent]] | None = None,
     pipeline: Pipeline = DEFAULT,
     cancel: threading.Event | None = None,
+    search_text: str = "",
 ) -> Iterator[StreamEvent]:
     """`wait_turn`, if given, is run just before the responder: it yields "queue" events
     until this caller may generate (rag.answering.model_line); nothing before it waits for
     other callers. `pipeline`: another stage list (DEFAULT.replaced(Respond, ...)).
-    `cancel`: an event another thread sets to end the model's generation at once."""
+    `cancel`: an event another thread sets to end the model's generation at once.
+    `search_text`: what the hits were retrieved for, when not the question itself (an
+    English question's Chinese rendering): the evidence is ranked against it."""
     state = AnswerState.start(question, hits, generator, options, decision=decision or refusal.load_decision(),
-                              embedder=embedder, weights=weights, wait_turn=wait_turn, cancel=cancel)
+                              embedder=embedder, weights=weights, wait_turn=wait_turn, cancel=cancel,
+                              search_text=search_text)
     yield from pipeline.stream(state)
 
 

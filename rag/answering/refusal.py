@@ -156,7 +156,10 @@ def entity_missing(question: str, passages_text: str) -> float:
 
 
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
-                    weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "") -> Signals:
+                    weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
+                    search_text: str = "") -> Signals:
+    """`search_text`: what the sentences were ranked against (an English question's Chinese
+    rendering); the lexical shares read it, the names and figures the question itself."""
     english = not evidence.is_cjk(question)
     figure_missing = 0.0
     if evidence.asks_quantity(question):
@@ -168,7 +171,8 @@ def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Se
     return Signals(
         entity_missing=entity_missing(question, passages_text),
         lex_best=max((s.lexical for s in ranked), default=0.0),
-        lex_shown=sentences.lexical_scores(question, [" ".join(s.text for s in shown)], weights)[0] if shown else 0.0,
+        lex_shown=(sentences.lexical_scores(search_text or question, [" ".join(s.text for s in shown)], weights)[0]
+                   if shown else 0.0),
         dense_best=max((s.dense for s in ranked), default=0.0),
         english=1.0 if english else 0.0,
         figure_missing=figure_missing,

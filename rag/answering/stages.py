@@ -89,14 +89,16 @@ class SelectEvidence(Stage):
     within the evidence budget are what the responder is shown. The first of them go to
     the caller at once, before any model work."""
 
-    needs = frozenset({"question", "passages", "embedder", "weights", "options"})
+    needs = frozenset({"question", "search_text", "passages", "embedder", "weights", "options"})
     gives = frozenset({"ranked", "shown"})
 
     def run(self, state: AnswerState) -> AnswerState:
         t0 = time.perf_counter()
-        state.ranked = sentences.rank(state.question, state.passages, embedder=state.embedder, weights=state.weights)
+        # ranked against what was searched (an English question's Chinese rendering, if any)
+        state.ranked = sentences.rank(state.search_text, state.passages, embedder=state.embedder, weights=state.weights)
         budget = sentences.budget_for(state.question, state.options)  # sized to what the question asks
-        state.shown = sentences.select(state.ranked, budget.chars, question=state.question, max_sentences=budget.sentences)
+        state.shown = sentences.select(state.ranked, budget.chars, question=state.search_text,
+                                       max_sentences=budget.sentences)
         state.timings["evidence"] = time.perf_counter() - t0
         return state
 
@@ -114,12 +116,12 @@ class DecideBefore(Stage):
     """The decision from the evidence alone: when no reply could make the documents hold
     the answer, refuse without running the model."""
 
-    needs = frozenset({"ranked", "shown", "decision"})
+    needs = frozenset({"ranked", "shown", "decision", "search_text"})
     gives = frozenset({"signals"})
 
     def run(self, state: AnswerState) -> AnswerState:
         measured = refusal.context_signals(state.question, state.ranked, state.shown, state.weights,
-                                           state.passages_text())
+                                           state.passages_text(), search_text=state.search_text)
         state.signals = state.signals.merged(measured)
         return state
 

@@ -71,6 +71,9 @@ class AnswerState:
     # generator with supports_cancel
     cancel: threading.Event | None = None
     english: bool = False
+    # what the evidence is ranked against: the question, or its Chinese rendering when an
+    # English question was searched in Chinese (rag.answering.translate)
+    search_text: str = ""
     context: dict[int, Hit] = field(default_factory=dict)  # passage number -> hit
     passages: list[Passage] = field(default_factory=list)  # (n, section, reading text)
     # filled by the stages
@@ -89,11 +92,11 @@ class AnswerState:
     def start(cls, question: str, hits: Sequence[Hit], generator: Generator, options: AskOptions, *,
               decision: Decision, embedder=None, weights: UnitWeights = UNIFORM,
               wait_turn: Callable[[], Iterator[StreamEvent]] | None = None,
-              cancel: threading.Event | None = None) -> "AnswerState":
+              cancel: threading.Event | None = None, search_text: str = "") -> "AnswerState":
         context = citations.number_context(hits)
         return cls(question=question, hits=tuple(hits), generator=generator, options=options, decision=decision,
                    embedder=embedder, weights=weights, wait_turn=wait_turn, cancel=cancel, english=not is_cjk(question),
-                   context=context, passages=numbered_passages(context))
+                   search_text=search_text or question, context=context, passages=numbered_passages(context))
 
     @property
     def finished(self) -> bool:
@@ -114,4 +117,4 @@ class AnswerState:
 
 # the fields `start` fills: what the first stage may read
 INPUTS = frozenset({"question", "hits", "generator", "options", "decision", "embedder", "weights", "wait_turn", "cancel",
-                    "english", "context", "passages", "signals", "notes", "timings"})
+                    "english", "search_text", "context", "passages", "signals", "notes", "timings"})

@@ -1,0 +1,102 @@
+"""English questions over Chinese documents searched in the model's Chinese rendering
+(rag.answering.translate), with a fake model: when it is asked, what is kept, what the
+search and the evidence ranking read, and what the answering prompt still says."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answering import prompts, translate
+from rag.answering.generators.extractive import ExtractiveGenerator
+from rag.config import Settings
+
+from fakes import FakeGenerator
+
+RENDERING = "重庆如何优化算力资源布局？"
+QUESTION = "How will Chongqing optimise the layout of its computing-power resources?"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    translate._cache.clear()
+    yield
+    translate._cache.clear()
+
+
+class Failing(FakeGenerator):
+    def stream(self, messages, **kwargs):
+        raise RuntimeError("model server down")
+
+
+@pytest.mark.parametrize("reply, kept", [
+    (RENDERING, RENDERING),
+    ("译文：" + RENDERING + "\n(This asks about computing power.)", RENDERING),
+    ("“" + RENDERING + "”", RENDERING),
+    ("How will Chongqing optimise its computing power?", None),  # not Chinese
+    (prompts.NO_ANSWER, None),  # the answering habit, not a rendering
+    ("重庆" * 200, None),  # far longer than the question
+    ("", None),
+])
+def test_only_a_chinese_rendering_is_kept(reply, kept):
+    assert translate.clean(reply, QUESTION) == kept
+
+
+def test_asked_only_for_english_questions_over_chinese_documents_with_a_model():
+    lm = FakeGenerator(RENDERING)
+    assert translate.wanted(QUESTION, lm, "model", corpus_is_chinese=True)
+    assert not translate.wanted("重庆如何优化算力布局？", lm, "model", corpus_is_chinese=True)
+    assert not translate.wanted(QUESTION, lm, "off", corpus_is_chinese=True)
+    assert not translate.wanted(QUESTION, lm, "model", corpus_is_chinese=False)
+    assert not translate.wanted(QUESTION, ExtractiveGenerator(Settings()), "model", corpus_is_chinese=True)
+
+
+def test_rendering_shares_the_answering_prefix_and_is_cached():
+    lm = FakeGenerator(RENDERING)
+    assert translate.search_text(QUESTION, lm) == RENDERING
+    assert translate.search_text(QUESTION, lm) == RENDERING
+    assert len(lm.prompts) == 1  # the second time from the cache
+    prompt = lm.prompts[0]
+    # the llama.cpp context keeps the answering prompt's evaluated prefix
+    assert prompt[: len(prompts.prefix_messages())] == prompts.prefix_messages()
+    assert QUESTION in prompt[-1]["content"]
+
+
+def test_a_failing_or_useless_model_means_searching_the_question_as_asked():
+    assert translate.search_text(QUESTION, Failing()) is None
+    assert translate.search_text(QUESTION, FakeGenerator("I cannot translate that.")) is None
+    assert not translate._cache  # nothing useless is remembered
+
+
+def test_english_question_is_searched_and_ranked_in_chinese_but_answered_in_english(hash_assistant):
+    lm = FakeGenerator([RENDERING, "\"优化算力资源布局\" [1]."])
+    hash_assistant.register_generator(lm, "fake")
+    events = list(hash_assistant.ask_stream(QUESTION, generator="fake"))
+    assert [e.text for e in events if e.kind == "status"] == [RENDERING]
+    answer = events[-1].answer
+    # the passages are the rendering's, not the English words'
+    expected = [h.chunk.id for h in hash_assistant.retrieve(RENDERING)]
+    assert [h.chunk.id for h in answer.hits] == expected
+    assert f"searched in Chinese as: {RENDERING}" in answer.notes
+    assert "translate" in answer.timings
+    # the model still answers the English question
+    assert len(lm.prompts) == 2 and QUESTION in lm.prompts[1][-1]["content"]
+    assert RENDERING not in lm.prompts[1][-1]["content"]
+    assert answer.question == QUESTION and answer.standalone_question == QUESTION
+
+
+def test_setting_off_searches_the_english_question(hash_settings):
+    from rag import Assistant
+
+    a = Assistant.load(hash_settings.replace(translate_questions="off"))
+    lm = FakeGenerator("\"优化算力资源布局\" [1].")
+    a.register_generator(lm, "fake")
+    answer = a.ask(QUESTION, generator="fake")
+    assert len(lm.prompts) == 1
+    assert not any(n.startswith("searched in Chinese") for n in answer.notes)
+    assert [h.chunk.id for h in answer.hits] == [h.chunk.id for h in a.retrieve(QUESTION)]
+
+
+def test_unknown_mode_is_refused_with_the_choices():
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="translate_questions must be"):
+        Settings(translate_questions="always")
