@@ -218,3 +218,42 @@ def test_the_page_stop_button_reaches_the_running_answer(tmp_path):
     assert event.is_set() and not other.is_set()
     backend.finished("s1", event)
     assert backend.cancel("s1") == 0
+
+
+def test_after_the_server_keeps_dying_the_page_answers_extractively_and_says_so(tmp_path, corpus_dir, monkeypatch):
+    pytest.importorskip("gradio")
+    from rag import Assistant
+    from rag.answering.generators import llama_server
+    from ui import app as ui
+
+    started: list[LlamaServer] = []
+
+    def start_fake(settings):
+        server = fake(tmp_path)
+        started.append(server.start())
+        return LlamaServerGenerator(settings, server)
+
+    monkeypatch.setattr(llama_server, "start_llama_server", start_fake)
+    settings = Settings(embedder="hash", corpus_dir=str(corpus_dir), index_dir=str(tmp_path / "index"),
+                        cache_dir=str(tmp_path / "cache"), model_server="llama-server")
+    backend = ui.Backend(Assistant.load(settings)).start()
+    try:
+        assert backend.wait(60) and not backend.fallback
+        server = started[0]
+        assert backend.assistant.generator("llama-cpp").name == "llama-cpp"  # the fake server's generator
+        for _ in range(6):  # six exits within a minute: the watchdog stops restarting it
+            assert wait_until(lambda: server.alive() and server.healthy(), 20)
+            pid = server.pid
+            os.kill(pid, signal.SIGKILL)
+            assert wait_until(lambda: server.pid != pid, 20)
+        assert wait_until(lambda: backend.fallback, 20)
+        assert "6 times within a minute" in server.error and not server.alive()
+        assert "unavailable" in backend.status() and "extractive" in backend.status()
+        *_, (_, _, conv, _, note) = ui.respond(backend, "重庆公共数据资源体系的数据需求满足率是多少？", None, "llama-cpp", 5,
+                                               "hybrid")
+        turn = conv.turns[-1]
+        assert turn.evidence and turn.answer is not None and not turn.error
+        assert turn.answer.generator == "extractive" and turn.answer.text
+        assert "model server is unavailable" in note
+    finally:
+        backend.stop()

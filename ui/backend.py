@@ -74,18 +74,29 @@ class Backend:
         """Run the llama-cpp model in llama-server and answer "llama-cpp" through it. If it
         will not start, say why on the page and answer "llama-cpp" extractively (the
         evidence and sentences picked from the documents; no model) instead of failing."""
-        from rag.answering.generators import make_generator, start_llama_server
+        from rag.answering.generators import start_llama_server
 
         try:
             gen = start_llama_server(self.settings)
+            gen.server.on_give_up = self._model_server_gave_up
             self.model_server = gen.server
             self.assistant.register_generator(gen, name="llama-cpp")
         except RagError as e:
             log.error("llama-server did not start: %s", e)
             self.model_server = None
-            self.fallback = True
-            self.generator_error = f"llama-server could not start: {e}"
-            self.assistant.register_generator(make_generator("extractive", self.settings), name="llama-cpp")
+            self._answer_extractively(f"llama-server could not start: {e}")
+
+    def _model_server_gave_up(self, error: str) -> None:
+        """The model server kept exiting and is not restarted any more: from now on
+        "llama-cpp" answers extractively, with the evidence, and the page says why."""
+        self._answer_extractively(f"llama-server stopped and is not restarted: {error}")
+
+    def _answer_extractively(self, why: str) -> None:
+        from rag.answering.generators import make_generator
+
+        self.generator_error = why
+        self.assistant.register_generator(make_generator("extractive", self.settings), name="llama-cpp")
+        self.fallback = True
 
     def stop(self) -> None:
         """Stop what this backend started (the model server)."""
@@ -138,7 +149,7 @@ class Backend:
         if self.error:
             return f"✗ 助手无法启动 · The assistant could not start: {self.error}"
         if self.fallback:
-            return (f"⚠ 模型服务无法启动，回答为摘录（无语言模型）· The model server could not start, so answers are "
+            return (f"⚠ 模型服务不可用，回答为摘录（无语言模型）· The model server is unavailable, so answers are "
                     f"extractive (sentences picked from the documents, no language model): {self.generator_error}")
         if self.generator_error:
             return (f"⚠ 默认生成器 `{name}` 不可用 · The default generator `{name}` could not load: "

@@ -93,6 +93,9 @@ class LlamaServer:
         self.generation = 0
         self.restarts = 0
         self.error = ""  # why it is not running, when it is not
+        # called (in the watchdog thread) with self.error when it stops restarting a server
+        # that had been up: `rag serve` then answers extractively instead of failing each request
+        self.on_give_up = None
         self._proc: subprocess.Popen | None = None
         self._lock = threading.RLock()
         self._ready = threading.Event()
@@ -216,7 +219,7 @@ class LlamaServer:
                                       f"Its log ({self.log_path}) ends:\n{tail}")
                         log.error("%s", self.error)
                         self._proc = None
-                        self._ready.set()  # wake waiters: they see the error
+                        self._gave_up()
                         return
                     log.warning("llama-server (pid %s) exited with code %s; restarting", self._proc.pid, code)
                     self.restarts += 1
@@ -225,13 +228,23 @@ class LlamaServer:
                     except Exception as e:  # noqa: BLE001 - reported to every waiting request
                         self.error = f"llama-server could not be restarted: {e}"
                         self._proc = None
-                        self._ready.set()
+                        self._gave_up()
                         return
                     continue
             if not self._ready.is_set() and self.healthy(timeout=1.0):
                 log.info("llama-server ready on port %s", self.port)
                 self._ever_ready = True
                 self._ready.set()
+
+    def _gave_up(self) -> None:
+        """No more restarts: tell on_give_up first (new requests go elsewhere), then wake the
+        requests waiting for a server (they see self.error)."""
+        if self.on_give_up is not None:
+            try:
+                self.on_give_up(self.error)
+            except Exception:  # noqa: BLE001 - the waiters must still be woken
+                log.exception("llama-server's on_give_up failed")
+        self._ready.set()
 
     def ensure_ready(self, timeout: float) -> int:
         """Wait for a running, healthy server; its generation. BackendUnavailableError when
