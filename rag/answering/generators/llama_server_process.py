@@ -120,6 +120,11 @@ class LlamaServer:
             "--parallel", str(self.slots), "--cont-batching",
             # each slot gets the embedded path's whole context, so a prompt that fits there fits here
             "--ctx-size", str(s.llama_ctx * self.slots), "--no-kv-unified",
+            # measured on the 2-core Xeon, idle (notes for issue 20): one sequence decodes at
+            # 13.1-13.7 tokens/s as in the embedded path, four at once 8.2-8.4 each. --threads 1
+            # halves one sequence (7.3); --flash-attn off slows four at once (6.1 each); --poll 0
+            # changes nothing. Any other busy process on the 2 cores makes the threads wait for
+            # each other at every step (2.6 tokens/s, 0.8-1.0 each for four; --poll 0 no better)
             "--threads", str(s.llama_threads), "--threads-batch", str(s.llama_threads),
             "--batch-size", "512", "--flash-attn", "on",
             # a slot re-evaluates only what follows the longest prefix it holds (the fixed
