@@ -26,9 +26,10 @@ HOST = "127.0.0.1"  # never another interface: the server has no sign-in of its 
 # prompt-lookup decoding in llama-server: n-grams of the prompt and reply drafted, checked in
 # one batch ("ngram-simple", llama.cpp's server option); on by default only if measured to win
 LOOKUP_ARGS = ["--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "3", "--spec-ngram-simple-size-m", "10"]
-# prompt_lookup = "auto": off. Measured (README, "Both paths side by side"): 1.8x faster for
-# one user and 1.7x the answers a minute with 8, but it changed answers under batching
-# (right and cited 15/20 against 17/20 on 8 users x 3)
+# prompt_lookup = "auto": off. Measured on an idle 2-core Xeon (README, "Both paths side by
+# side"; benchmarks/data/load_compare_2026-12-04_idle_4slots.txt): no faster (1 user 22.6
+# answers/min against 23.9 without it, 8 users x 3 22.4 against 25.0): answers are a dozen
+# tokens, the time goes into reading the prompt, which drafting does not shorten
 LOOKUP_DEFAULT = False
 
 
