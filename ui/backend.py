@@ -31,7 +31,7 @@ class Backend:
         self.error = ""  # the index or embedder failed: nothing can be answered
         self.generator_error = ""  # the default generator failed: other backends still work
         self.generator_description = self.settings.generator
-        # model_server = "llama-server": the llama-cpp model in llama.cpp's own server
+        # model_server = "auto" (when built) or "llama-server": the llama-cpp model in llama.cpp's own server
         # (rag.answering.generators.llama_server), started here, stopped by stop()
         self.model_server = None
         self.fallback = False  # that server would not start: "llama-cpp" answers extractively
@@ -53,8 +53,8 @@ class Backend:
                 self.assistant = Assistant.load(self.settings)
                 self.assistant.warm_up()  # sentence vectors: the first answer's evidence is instant
             self.stage = "model"
-            if self.settings.model_server == "llama-server" and self.settings.generator == "llama-cpp":
-                self._start_model_server()
+            if self.settings.model_server != "embedded" and self.settings.generator == "llama-cpp":
+                self._start_model_server(required=self.settings.model_server == "llama-server")
             gen = self.assistant.generator()
             self.generator_description = gen.description
             self.assistant.warm_up(gen.name)  # the model, and its fixed prompt prefix evaluated
@@ -70,20 +70,28 @@ class Backend:
             self.stage = "failed" if self.error else "ready"
             self._ready.set()
 
-    def _start_model_server(self) -> None:
+    def _start_model_server(self, required: bool = True) -> None:
         """Run the llama-cpp model in llama-server and answer "llama-cpp" through it. If it
-        will not start, say why on the page and answer "llama-cpp" extractively (the
-        evidence and sentences picked from the documents; no model) instead of failing."""
+        will not start: with model_server = "llama-server" (`required`), say why on the page
+        and answer "llama-cpp" extractively (the evidence and sentences picked from the
+        documents; no model) instead of failing; with "auto", keep the model in this process
+        (also when llama-server was never built)."""
         from rag.answering.generators import start_llama_server
+        from rag.answering.generators.llama_server_process import find_binary
 
         try:
+            if not required:
+                find_binary(self.settings)  # ModelError: not built here
             gen = start_llama_server(self.settings)
             gen.server.on_give_up = self._model_server_gave_up
             self.model_server = gen.server
             self.assistant.register_generator(gen, name="llama-cpp")
         except RagError as e:
-            log.error("llama-server did not start: %s", e)
             self.model_server = None
+            if not required:
+                log.warning("model_server = \"auto\": the model runs in this process (%s)", e)
+                return
+            log.error("llama-server did not start: %s", e)
             self._answer_extractively(f"llama-server could not start: {e}")
 
     def _model_server_gave_up(self, error: str) -> None:

@@ -32,7 +32,7 @@ def make_generator(name: str, settings: Settings) -> Generator:
 def start_llama_server(settings: Settings) -> Generator:
     """The llama-cpp model in llama.cpp's own server with settings.generation_slots parallel
     slots, started and watched (rag.answering.generators.llama_server): what `rag serve`
-    registers as "llama-cpp" with model_server = "llama-server". `.server.stop()` ends it."""
+    registers as "llama-cpp" with model_server "auto" (when built) or "llama-server". `.server.stop()` ends it."""
     from .llama_server import start_llama_server as start
 
     return start(settings)
