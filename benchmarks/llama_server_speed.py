@@ -18,9 +18,8 @@ EOS = {151643: -100.0, 151645: -100.0}
 
 def capture(path):
     """The chat messages the pipeline sends the model for gold questions q01-q08."""
-    from rag.assistant import Assistant
-    from rag.answering.generators.base import Generator
-    from rag.config import Settings
+    from rag import Assistant, Settings
+    from rag.answering.generators import Generator
 
     seen = []
 

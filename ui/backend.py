@@ -76,12 +76,11 @@ class Backend:
         and answer "llama-cpp" extractively (the evidence and sentences picked from the
         documents; no model) instead of failing; with "auto", keep the model in this process
         (also when llama-server was never built)."""
-        from rag.answering.generators import start_llama_server
-        from rag.answering.generators.llama_server_process import find_binary
+        from rag.answering.generators import find_llama_server, start_llama_server
 
         try:
             if not required:
-                find_binary(self.settings)  # ModelError: not built here
+                find_llama_server(self.settings)  # ModelError: not built here
             gen = start_llama_server(self.settings)
             gen.server.on_give_up = self._model_server_gave_up
             self.model_server = gen.server

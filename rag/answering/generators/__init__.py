@@ -38,5 +38,13 @@ def start_llama_server(settings: Settings) -> Generator:
     return start(settings)
 
 
-__all__ = ["Generator", "Message", "REGISTRY", "available", "llama_build_features", "make_generator",
-           "start_llama_server"]
+def find_llama_server(settings: Settings):
+    """The llama-server program `rag serve` would start (its path); ModelError naming the
+    set-up command when it is not built here."""
+    from .llama_server_process import find_binary
+
+    return find_binary(settings)
+
+
+__all__ = ["Generator", "Message", "REGISTRY", "available", "find_llama_server", "llama_build_features",
+           "make_generator", "start_llama_server"]
