@@ -73,7 +73,8 @@ def compare(args) -> int:
         scenarios = scenarios[:1]
     # (label, checkout, environment, scenarios): the embedded path with prompt lookup is
     # measured for one user only (it serves one answer at a time whatever the load)
-    sides = [("baseline: embedded, 1 slot", base, {"RAG_GENERATION_SLOTS": "0"}, scenarios)]
+    embedded = {"RAG_MODEL_SERVER": "embedded"} if "model_server" in (base / "rag" / "config.py").read_text() else {}
+    sides = [("baseline: embedded, 1 slot", base, {"RAG_GENERATION_SLOTS": "0", **embedded}, scenarios)]
     for lookup in args.lookup:
         sides.append((f"this: llama-server, {args.slots} slots, lookup {lookup}", ROOT,
                       {"RAG_MODEL_SERVER": "llama-server", "RAG_GENERATION_SLOTS": str(args.slots),

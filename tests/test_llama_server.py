@@ -46,9 +46,9 @@ def wait_until(check, timeout: float = 10.0) -> bool:
 
 
 def test_settings_check_model_server_and_prompt_lookup():
-    assert Settings().model_server == "embedded"
+    assert Settings().model_server == "auto"  # rag serve: llama-server when built, else embedded
     assert Settings(model_server="llama-server").model_server == "llama-server"
-    with pytest.raises(ConfigError, match="model_server must be embedded or llama-server"):
+    with pytest.raises(ConfigError, match="model_server must be auto, embedded or llama-server"):
         Settings(model_server="vllm")
     with pytest.raises(ConfigError, match="prompt_lookup"):
         Settings(prompt_lookup="maybe")
@@ -218,3 +218,84 @@ def test_the_page_stop_button_reaches_the_running_answer(tmp_path):
     assert event.is_set() and not other.is_set()
     backend.finished("s1", event)
     assert backend.cancel("s1") == 0
+
+
+def test_after_the_server_keeps_dying_the_page_answers_extractively_and_says_so(tmp_path, corpus_dir, monkeypatch):
+    pytest.importorskip("gradio")
+    from rag import Assistant
+    from rag.answering.generators import llama_server
+    from ui import app as ui
+
+    started: list[LlamaServer] = []
+
+    def start_fake(settings):
+        server = fake(tmp_path)
+        started.append(server.start())
+        return LlamaServerGenerator(settings, server)
+
+    monkeypatch.setattr(llama_server, "start_llama_server", start_fake)
+    settings = Settings(embedder="hash", corpus_dir=str(corpus_dir), index_dir=str(tmp_path / "index"),
+                        cache_dir=str(tmp_path / "cache"), model_server="llama-server")
+    backend = ui.Backend(Assistant.load(settings)).start()
+    try:
+        assert backend.wait(60) and not backend.fallback
+        server = started[0]
+        assert backend.assistant.generator("llama-cpp").name == "llama-cpp"  # the fake server's generator
+        for _ in range(6):  # six exits within a minute: the watchdog stops restarting it
+            assert wait_until(lambda: server.alive() and server.healthy(), 20)
+            pid = server.pid
+            os.kill(pid, signal.SIGKILL)
+            assert wait_until(lambda: server.pid != pid, 20)
+        assert wait_until(lambda: backend.fallback, 20)
+        assert "6 times within a minute" in server.error and not server.alive()
+        assert "unavailable" in backend.status() and "extractive" in backend.status()
+        *_, (_, _, conv, _, note) = ui.respond(backend, "重庆公共数据资源体系的数据需求满足率是多少？", None, "llama-cpp", 5,
+                                               "hybrid")
+        turn = conv.turns[-1]
+        assert turn.evidence and turn.answer is not None and not turn.error
+        assert turn.answer.generator == "extractive" and turn.answer.text
+        assert "model server is unavailable" in note
+    finally:
+        backend.stop()
+
+
+def test_auto_uses_llama_server_when_built_and_the_embedded_model_otherwise(tmp_path, corpus_dir, monkeypatch):
+    pytest.importorskip("gradio")
+    from rag import Assistant
+    from rag.answering.generators import llama_server
+    from ui import app as ui
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no llama-server on PATH
+    started: list[LlamaServer] = []
+
+    def start_fake(settings, *extra):
+        server = fake(tmp_path, *extra)
+        started.append(server)
+        server.start()
+        return LlamaServerGenerator(settings, server)
+
+    base = dict(embedder="hash", corpus_dir=str(corpus_dir), index_dir=str(tmp_path / "index"),
+                cache_dir=str(tmp_path / "cache"))
+    assistant = Assistant.load(Settings(**base))
+    # not built: the model stays in this process, no fallback, no error, nothing started
+    monkeypatch.setattr(llama_server, "start_llama_server", start_fake)
+    backend = ui.Backend(assistant.__class__(Settings(**base), assistant.index, assistant.embedder))
+    backend._start_model_server(required=False)
+    assert not started and backend.model_server is None and not backend.fallback and not backend.generator_error
+    assert type(backend.assistant.generator("llama-cpp")).__name__ == "LlamaCppGenerator"
+    # built (llama_server_path names an executable): llama-server answers "llama-cpp"
+    built = Settings(**base, llama_server_path=sys.executable)
+    backend = ui.Backend(assistant.__class__(built, assistant.index, assistant.embedder))
+    backend._start_model_server(required=False)
+    try:
+        assert len(started) == 1 and backend.model_server is started[0]
+        assert isinstance(backend.assistant.generator("llama-cpp"), LlamaServerGenerator)
+    finally:
+        backend.stop()
+    # built but it will not start: still the model in this process, not the extractive answer
+    monkeypatch.setattr(llama_server, "start_llama_server", lambda s: start_fake(s, "--exit-at-once"))
+    backend = ui.Backend(assistant.__class__(built, assistant.index, assistant.embedder))
+    backend._start_model_server(required=False)
+    assert len(started) == 2 and not started[1].alive()
+    assert backend.model_server is None and not backend.fallback
+    assert type(backend.assistant.generator("llama-cpp")).__name__ == "LlamaCppGenerator"

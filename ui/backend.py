@@ -31,7 +31,7 @@ class Backend:
         self.error = ""  # the index or embedder failed: nothing can be answered
         self.generator_error = ""  # the default generator failed: other backends still work
         self.generator_description = self.settings.generator
-        # model_server = "llama-server": the llama-cpp model in llama.cpp's own server
+        # model_server = "auto" (when built) or "llama-server": the llama-cpp model in llama.cpp's own server
         # (rag.answering.generators.llama_server), started here, stopped by stop()
         self.model_server = None
         self.fallback = False  # that server would not start: "llama-cpp" answers extractively
@@ -53,8 +53,8 @@ class Backend:
                 self.assistant = Assistant.load(self.settings)
                 self.assistant.warm_up()  # sentence vectors: the first answer's evidence is instant
             self.stage = "model"
-            if self.settings.model_server == "llama-server" and self.settings.generator == "llama-cpp":
-                self._start_model_server()
+            if self.settings.model_server != "embedded" and self.settings.generator == "llama-cpp":
+                self._start_model_server(required=self.settings.model_server == "llama-server")
             gen = self.assistant.generator()
             self.generator_description = gen.description
             self.assistant.warm_up(gen.name)  # the model, and its fixed prompt prefix evaluated
@@ -70,22 +70,40 @@ class Backend:
             self.stage = "failed" if self.error else "ready"
             self._ready.set()
 
-    def _start_model_server(self) -> None:
+    def _start_model_server(self, required: bool = True) -> None:
         """Run the llama-cpp model in llama-server and answer "llama-cpp" through it. If it
-        will not start, say why on the page and answer "llama-cpp" extractively (the
-        evidence and sentences picked from the documents; no model) instead of failing."""
-        from rag.answering.generators import make_generator, start_llama_server
+        will not start: with model_server = "llama-server" (`required`), say why on the page
+        and answer "llama-cpp" extractively (the evidence and sentences picked from the
+        documents; no model) instead of failing; with "auto", keep the model in this process
+        (also when llama-server was never built)."""
+        from rag.answering.generators import find_llama_server, start_llama_server
 
         try:
+            if not required:
+                find_llama_server(self.settings)  # ModelError: not built here
             gen = start_llama_server(self.settings)
+            gen.server.on_give_up = self._model_server_gave_up
             self.model_server = gen.server
             self.assistant.register_generator(gen, name="llama-cpp")
         except RagError as e:
-            log.error("llama-server did not start: %s", e)
             self.model_server = None
-            self.fallback = True
-            self.generator_error = f"llama-server could not start: {e}"
-            self.assistant.register_generator(make_generator("extractive", self.settings), name="llama-cpp")
+            if not required:
+                log.warning("model_server = \"auto\": the model runs in this process (%s)", e)
+                return
+            log.error("llama-server did not start: %s", e)
+            self._answer_extractively(f"llama-server could not start: {e}")
+
+    def _model_server_gave_up(self, error: str) -> None:
+        """The model server kept exiting and is not restarted any more: from now on
+        "llama-cpp" answers extractively, with the evidence, and the page says why."""
+        self._answer_extractively(f"llama-server stopped and is not restarted: {error}")
+
+    def _answer_extractively(self, why: str) -> None:
+        from rag.answering.generators import make_generator
+
+        self.generator_error = why
+        self.assistant.register_generator(make_generator("extractive", self.settings), name="llama-cpp")
+        self.fallback = True
 
     def stop(self) -> None:
         """Stop what this backend started (the model server)."""
@@ -138,7 +156,7 @@ class Backend:
         if self.error:
             return f"✗ 助手无法启动 · The assistant could not start: {self.error}"
         if self.fallback:
-            return (f"⚠ 模型服务无法启动，回答为摘录（无语言模型）· The model server could not start, so answers are "
+            return (f"⚠ 模型服务不可用，回答为摘录（无语言模型）· The model server is unavailable, so answers are "
                     f"extractive (sentences picked from the documents, no language model): {self.generator_error}")
         if self.generator_error:
             return (f"⚠ 默认生成器 `{name}` 不可用 · The default generator `{name}` could not load: "

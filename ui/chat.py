@@ -107,7 +107,10 @@ def respond(
             events.close()  # also when the page cancels us (GeneratorExit): the model stops here
     if turn.answer is None and not turn.error and not turn.stopped:
         turn.error = "没有得到回答 · The assistant returned no answer."
-    yield page(conv)
+    # the model server would not start or stopped for good: say so beside the extractive answer
+    unavailable = backend.fallback and turn.answer is not None and turn.answer.generator == "extractive" \
+        and turn.settings.get("generator") == "llama-cpp"
+    yield page(conv, note=notice(backend.status()) if unavailable else "")
 
 
 def _unwritable(text: str) -> bool:

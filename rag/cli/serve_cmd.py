@@ -25,10 +25,11 @@ def register(sub) -> None:
     p.add_argument("--concurrency", type=int, default=None,
                    help="generations at once (default from the backend: 1 for llama-cpp, 4 for openai); "
                         "others wait in line with their place shown, and retrieval never waits")
-    p.add_argument("--model-server", choices=("embedded", "llama-server"), default=None,
+    p.add_argument("--model-server", choices=("auto", "embedded", "llama-server"), default=None,
                    help="where the llama-cpp model runs: in this process (embedded, one answer at a time) or in "
                         "llama.cpp's own server with --concurrency slots decoded together (llama-server; built by "
-                        "scripts/setup.sh); default from the setting model_server")
+                        "scripts/setup.sh); auto: llama-server when it is built, else embedded; default from the "
+                        "setting model_server (auto)")
     p.add_argument("--insecure-no-auth", action="store_true",
                    help="serve a non-loopback address without sign-in (anyone who reaches the port may add and "
                         "remove documents); without it such a server needs users (`rag users add`)")

@@ -32,11 +32,19 @@ def make_generator(name: str, settings: Settings) -> Generator:
 def start_llama_server(settings: Settings) -> Generator:
     """The llama-cpp model in llama.cpp's own server with settings.generation_slots parallel
     slots, started and watched (rag.answering.generators.llama_server): what `rag serve`
-    registers as "llama-cpp" with model_server = "llama-server". `.server.stop()` ends it."""
+    registers as "llama-cpp" with model_server "auto" (when built) or "llama-server". `.server.stop()` ends it."""
     from .llama_server import start_llama_server as start
 
     return start(settings)
 
 
-__all__ = ["Generator", "Message", "REGISTRY", "available", "llama_build_features", "make_generator",
-           "start_llama_server"]
+def find_llama_server(settings: Settings):
+    """The llama-server program `rag serve` would start (its path); ModelError naming the
+    set-up command when it is not built here."""
+    from .llama_server_process import find_binary
+
+    return find_binary(settings)
+
+
+__all__ = ["Generator", "Message", "REGISTRY", "available", "find_llama_server", "llama_build_features",
+           "make_generator", "start_llama_server"]

@@ -4,7 +4,7 @@ The embedded llama-cpp backend decodes one answer at a time: the eighth of eight
 waits for seven whole answers. On a CPU, decoding is bound by memory bandwidth, so several
 sequences decoded in one batch cost little more than one; llama-server does that (parallel
 slots, continuous batching, each slot keeping its last prompt so the fixed prompt prefix
-is evaluated once per slot). `rag serve` with `model_server = "llama-server"`:
+is evaluated once per slot). `rag serve` with `model_server = "auto"` (when built) or "llama-server":
 
     server = LlamaServer(settings, model_file)   # the program scripts/setup.sh built
     server.start()                               # waits for /health; clear error if it cannot

@@ -26,9 +26,10 @@ HOST = "127.0.0.1"  # never another interface: the server has no sign-in of its 
 # prompt-lookup decoding in llama-server: n-grams of the prompt and reply drafted, checked in
 # one batch ("ngram-simple", llama.cpp's server option); on by default only if measured to win
 LOOKUP_ARGS = ["--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "3", "--spec-ngram-simple-size-m", "10"]
-# prompt_lookup = "auto": off. Measured (README, "Both paths side by side"): 1.8x faster for
-# one user and 1.7x the answers a minute with 8, but it changed answers under batching
-# (right and cited 15/20 against 17/20 on 8 users x 3)
+# prompt_lookup = "auto": off. Measured on an idle 2-core Xeon (README, "Both paths side by
+# side"; benchmarks/data/load_compare_2026-12-04_idle_4slots.txt): no faster (1 user 22.6
+# answers/min against 23.9 without it, 8 users x 3 22.4 against 25.0): answers are a dozen
+# tokens, the time goes into reading the prompt, which drafting does not shorten
 LOOKUP_DEFAULT = False
 
 
@@ -93,6 +94,9 @@ class LlamaServer:
         self.generation = 0
         self.restarts = 0
         self.error = ""  # why it is not running, when it is not
+        # called (in the watchdog thread) with self.error when it stops restarting a server
+        # that had been up: `rag serve` then answers extractively instead of failing each request
+        self.on_give_up = None
         self._proc: subprocess.Popen | None = None
         self._lock = threading.RLock()
         self._ready = threading.Event()
@@ -117,6 +121,11 @@ class LlamaServer:
             "--parallel", str(self.slots), "--cont-batching",
             # each slot gets the embedded path's whole context, so a prompt that fits there fits here
             "--ctx-size", str(s.llama_ctx * self.slots), "--no-kv-unified",
+            # measured on the 2-core Xeon, idle (notes for issue 20): one sequence decodes at
+            # 13.1-13.7 tokens/s as in the embedded path, four at once 8.2-8.4 each. --threads 1
+            # halves one sequence (7.3); --flash-attn off slows four at once (6.1 each); --poll 0
+            # changes nothing. Any other busy process on the 2 cores makes the threads wait for
+            # each other at every step (2.6 tokens/s, 0.8-1.0 each for four; --poll 0 no better)
             "--threads", str(s.llama_threads), "--threads-batch", str(s.llama_threads),
             "--batch-size", "512", "--flash-attn", "on",
             # a slot re-evaluates only what follows the longest prefix it holds (the fixed
@@ -216,7 +225,7 @@ class LlamaServer:
                                       f"Its log ({self.log_path}) ends:\n{tail}")
                         log.error("%s", self.error)
                         self._proc = None
-                        self._ready.set()  # wake waiters: they see the error
+                        self._gave_up()
                         return
                     log.warning("llama-server (pid %s) exited with code %s; restarting", self._proc.pid, code)
                     self.restarts += 1
@@ -225,13 +234,23 @@ class LlamaServer:
                     except Exception as e:  # noqa: BLE001 - reported to every waiting request
                         self.error = f"llama-server could not be restarted: {e}"
                         self._proc = None
-                        self._ready.set()
+                        self._gave_up()
                         return
                     continue
             if not self._ready.is_set() and self.healthy(timeout=1.0):
                 log.info("llama-server ready on port %s", self.port)
                 self._ever_ready = True
                 self._ready.set()
+
+    def _gave_up(self) -> None:
+        """No more restarts: tell on_give_up first (new requests go elsewhere), then wake the
+        requests waiting for a server (they see self.error)."""
+        if self.on_give_up is not None:
+            try:
+                self.on_give_up(self.error)
+            except Exception:  # noqa: BLE001 - the waiters must still be woken
+                log.exception("llama-server's on_give_up failed")
+        self._ready.set()
 
     def ensure_ready(self, timeout: float) -> int:
         """Wait for a running, healthy server; its generation. BackendUnavailableError when
