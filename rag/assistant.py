@@ -266,7 +266,12 @@ class Assistant(DocumentsMixin):
                 search = rendered
                 yield StreamEvent("status", text=rendered)
         t1 = time.perf_counter()
-        hits = self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
+        if search != standalone:  # both searches, fused (rag.answering.translate)
+            depth = max(opts.k, translate.FUSION_DEPTH)
+            hits = translate.fuse(self.retrieve(standalone, k=depth, mode=opts.retrieval, timings=timings),
+                                  self.retrieve(search, k=depth, mode=opts.retrieval, timings=timings), opts.k)
+        else:
+            hits = self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t1
         gate = self.gate(opts.generator)
         ticket = None

@@ -72,15 +72,31 @@ def test_english_question_is_searched_and_ranked_in_chinese_but_answered_in_engl
     events = list(hash_assistant.ask_stream(QUESTION, generator="fake"))
     assert [e.text for e in events if e.kind == "status"] == [RENDERING]
     answer = events[-1].answer
-    # the passages are the rendering's, not the English words'
-    expected = [h.chunk.id for h in hash_assistant.retrieve(RENDERING)]
-    assert [h.chunk.id for h in answer.hits] == expected
+    # the passages are those of both searches, fused: the rendering's count
+    depth = translate.FUSION_DEPTH
+    fused = translate.fuse(hash_assistant.retrieve(QUESTION, k=depth), hash_assistant.retrieve(RENDERING, k=depth),
+                           hash_assistant.settings.k)
+    assert [h.chunk.id for h in answer.hits] == [h.chunk.id for h in fused]
+    assert [h.chunk.id for h in answer.hits] != [h.chunk.id for h in hash_assistant.retrieve(QUESTION)]
     assert f"searched in Chinese as: {RENDERING}" in answer.notes
     assert "translate" in answer.timings
     # the model still answers the English question
     assert len(lm.prompts) == 2 and QUESTION in lm.prompts[1][-1]["content"]
     assert RENDERING not in lm.prompts[1][-1]["content"]
     assert answer.question == QUESTION and answer.standalone_question == QUESTION
+
+
+def test_fusion_ranks_by_reciprocal_rank_and_renumbers():
+    from rag.types import Chunk, Hit
+
+    def hits(*ids):
+        return [Hit(rank=r, score=1.0, chunk=Chunk(id=i, text=i, source="s", section="", author="", paragraph=1, char_start=0, char_end=1)) for r, i in enumerate(ids, 1)]
+
+    fused = translate.fuse(hits("a", "b", "c"), hits("c", "d", "a"), k=3)
+    # a: 1/11 + 1/13, c: 1/13 + 1/11 (a tie, as asked first), then b (1/12) over d (1/12)
+    assert [h.chunk.id for h in fused] == ["a", "c", "b"]
+    assert [h.rank for h in fused] == [1, 2, 3]
+    assert fused[0].score > fused[2].score
 
 
 def test_setting_off_searches_the_english_question(hash_settings):
