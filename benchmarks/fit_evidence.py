@@ -131,6 +131,8 @@ def print_frontier(rows_by_suite: dict[str, list[dict]], dev: dict[str, list[dic
             (recall, chars), (_, base_chars) = figures(rows, cfg), figures(rows, BASELINE)
             cells.append(f"{recall:.3f} / {chars / base_chars:.2f}")
         print(f"| {'no bound' if bound is None else bound} | " + " | ".join(cells) + " |")
+    for bound in FRONTIER:
+        print(f"at most {bound}x, chosen on all development suites: {show(choose(dev, slack, bound)[0])}")
 
 
 def main() -> int:

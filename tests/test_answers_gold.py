@@ -44,9 +44,12 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # 0.667 / 1.0 / 0.6 / 0.222 (2026-12-04, Intel Xeon; the whole gold set 0.750 / 0.972 / 0.833
     # / 0.139). The seed's newspaper questions (which paper, which column, who took the photos)
     # have no kin in the suites and are refused; its false premises are refused less often.
-    assert s["correct_cited"] >= 0.6
+    # With cmrc-en2 among the suites and English questions searched in Chinese too (offline,
+    # from the collected rows): 0.611 / 1.0 / 0.8 / 0.222 (whole gold set 0.736 / 0.972 / 0.900
+    # / 0.153).
+    assert s["correct_cited"] >= 0.55
     assert s["evidence_recall"] >= 0.94
-    assert s["refusal_recall"] >= 0.4  # unanswerable questions refused
+    assert s["refusal_recall"] >= 0.6  # unanswerable questions refused
     assert s["false_refusal_rate"] <= 0.28  # answerable questions refused (5 of 18 allowed)
 
 
@@ -56,8 +59,9 @@ def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     # measured with the decision fitted on the seed gold (earlier sessions): 0.861 / 0.972 / 0.767
     # / 0.042; with the decision fitted on the development suites only (issue 17): 0.792 / 0.972 /
     # 0.333 / 0.181 (right and cited before any refusal 0.944: the answers improved, the refusals
-    # no longer know this document)
+    # no longer know this document); refitted with cmrc-en2 among the suites: 0.778 / 0.972 /
+    # 0.400 / 0.194
     assert s["correct_cited"] >= 0.75
     assert s["evidence_recall"] >= 0.95
-    assert s["refusal_recall"] >= 0.3
-    assert s["false_refusal_rate"] <= 0.2
+    assert s["refusal_recall"] >= 0.35
+    assert s["false_refusal_rate"] <= 0.22
