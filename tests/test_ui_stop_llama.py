@@ -25,8 +25,10 @@ QUESTION = "重庆如何打造具有国际竞争力的数字产业集群？"
 def backend(tmp_path_factory):
     root = tmp_path_factory.mktemp("stop")
     shutil.copytree(SEEDS, root / "seeds")
+    # the embedded model: its own token count shows where decoding ended (stopping a
+    # llama-server slot is tested against the real server in test_llama_server_real.py)
     settings = Settings(embedder="hash", corpus_dir=str(root / "seeds"), index_dir=str(root / "index"),
-                        generator="llama-cpp", max_tokens=64)
+                        generator="llama-cpp", max_tokens=64, model_server="embedded")
     b = ui.Backend(Assistant.load(settings)).start()
     assert b.wait(300) and not b.generator_error, b.status()
     return b
