@@ -43,6 +43,7 @@ def test_only_a_chinese_rendering_is_kept(reply, kept):
 def test_asked_only_for_english_questions_over_chinese_documents_with_a_model():
     lm = FakeGenerator(RENDERING)
     assert translate.wanted(QUESTION, lm, "model", corpus_is_chinese=True)
+    assert translate.wanted("How many users does the Yukuaiban (渝快办) app have?", lm, "model", corpus_is_chinese=True)
     assert not translate.wanted("重庆如何优化算力布局？", lm, "model", corpus_is_chinese=True)
     assert not translate.wanted(QUESTION, lm, "off", corpus_is_chinese=True)
     assert not translate.wanted(QUESTION, lm, "model", corpus_is_chinese=False)

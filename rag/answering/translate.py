@@ -29,7 +29,7 @@ import re
 import threading
 from collections import OrderedDict
 
-from ..text.script import has_cjk
+from ..text.script import has_cjk, is_chinese
 from ..types import Hit
 from . import prompts
 from .generators.base import Generator
@@ -54,7 +54,9 @@ _cache_lock = threading.Lock()
 
 def wanted(question: str, generator: Generator | None, mode: str, corpus_is_chinese: bool) -> bool:
     """Is this question to be searched in a Chinese rendering?"""
-    return (mode == "model" and corpus_is_chinese and not has_cjk(question)
+    # English as the rest of the pipeline reads it (AnswerState.english): a question that
+    # names one Chinese word ("How many users does 渝快办 have?") is still English
+    return (mode == "model" and corpus_is_chinese and not is_chinese(question)
             and generator is not None and generator.is_language_model)
 
 
