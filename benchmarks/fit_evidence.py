@@ -96,16 +96,13 @@ def choose(by_suite: dict[str, list[dict]], slack: float, max_chars_ratio: float
     only among those showing at most that many times the characters ba6b5ff's sizes show
     on the same questions (each shown character delays the first answer token)."""
     scored = []
-    cap = None
-    if max_chars_ratio is not None:
-        cap = max_chars_ratio * statistics.mean(figures(rows, BASELINE)[1] for rows in by_suite.values())
     for cfg in configs():
         per = [figures(rows, cfg) for rows in by_suite.values()]
-        chars = statistics.mean(p[1] for p in per)
-        if cap is None or chars <= cap:
-            scored.append((statistics.mean(p[0] for p in per), chars, cfg))
-    if not scored:  # nothing that cheap on the grid: the cheapest there is
-        return choose(by_suite, slack, max_chars_ratio * 10)
+        scored.append((statistics.mean(p[0] for p in per), statistics.mean(p[1] for p in per), cfg))
+    if max_chars_ratio is not None:
+        cap = max_chars_ratio * statistics.mean(figures(rows, BASELINE)[1] for rows in by_suite.values())
+        # nothing that cheap on the grid: the cheapest there is
+        scored = [s for s in scored if s[1] <= cap] or [min(scored, key=lambda s: s[1])]
     best = max(s[0] for s in scored)
     recall, chars, cfg = min((s for s in scored if s[0] >= best - slack), key=lambda s: (s[1], -s[0]))
     return cfg, recall, chars
