@@ -65,7 +65,10 @@ def _scales(args) -> dict[str, str]:
     return dict(item.split("=", 1) for item in args.scales.split(",") if item) if args.scales else {}
 
 
-def _fit(train: list[dict], args) -> tuple[Decision, list[str]]:
+def _fit(train: list[dict], args, level: float | None = None) -> tuple[Decision, list[str]]:
+    """The decision fitted on `train`, its threshold refusing at most `level` (default
+    args.max_false_refusal) of the answerable training rows."""
+    level = args.max_false_refusal if level is None else level
     kept = set(_firing(train, list(REFUSAL_FEATURES)))
     # a dropped feature is zero on every training row: its weight stays exactly 0 in the fit
     rows = [{f: (v if f in kept else 0.0) for f, v in r["signals"].items()} for r in train]
@@ -75,7 +78,7 @@ def _fit(train: list[dict], args) -> tuple[Decision, list[str]]:
         for r in train:
             sizes[r["suite"]] = sizes.get(r["suite"], 0) + 1
         weights = [1.0 / sizes[r["suite"]] for r in train]
-    d = fit_decision(rows, [not r["answerable"] for r in train], l2=args.l2, max_false_refusal=args.max_false_refusal,
+    d = fit_decision(rows, [not r["answerable"] for r in train], l2=args.l2, max_false_refusal=level,
                      scales=_scales(args), sample_weights=weights)
     return d, [f for f in REFUSAL_FEATURES if f not in kept]
 
@@ -104,13 +107,39 @@ def score(decision: Decision, rows: list[dict]) -> dict:
     }
 
 
+# --calibrate: the training share of answerable rows the threshold may refuse, chosen on this grid
+LEVELS = (0.01, 0.02, 0.03, 0.04, 0.05)
+
+
+def calibrated_level(rows_by_suite: dict[str, list[dict]], suites: list[str], args) -> float:
+    """The threshold's training level chosen by leaving suites out within `suites` only:
+    the largest level on LEVELS whose decision, fitted on all but one of them, refuses at
+    most args.target_refused of the left-out suite's answerable questions, on average over
+    the suites that have some. A threshold set on its own training rows refuses more on a
+    corpus it has not seen (the training rows are the easy case), so it must be set lower
+    than the target for the target to hold on new documents."""
+    held = [s for s in suites if any(r["answerable"] for r in rows_by_suite[s])]
+    chosen = LEVELS[0]
+    for level in LEVELS:
+        refused = []
+        for out in held:
+            d, _ = _fit([r for s in suites if s != out for r in rows_by_suite[s]], args, level)
+            refused.append(score(d, rows_by_suite[out])["answerable_refused"])
+        if statistics.mean(refused) <= args.target_refused + 1e-9:
+            chosen = level
+    return chosen
+
+
 def leave_one_out(rows_by_suite: dict[str, list[dict]], test_only: set[str], args) -> dict[str, dict]:
+    """Each suite scored by the decision fitted on the other development suites (with
+    --calibrate, its level too is chosen on them alone: the left-out suite is never seen)."""
     dev = [s for s in rows_by_suite if s not in test_only]
     figures = {}
     for suite, rows in rows_by_suite.items():
-        train = [r for s in dev if s != suite for r in rows_by_suite[s]]
-        d, dropped = _fit(train, args)
-        figures[suite] = {**score(d, rows), "fitted_on": [s for s in dev if s != suite], "dropped": dropped}
+        others = [s for s in dev if s != suite]
+        level = calibrated_level(rows_by_suite, others, args) if args.calibrate else args.max_false_refusal
+        d, dropped = _fit([r for s in others for r in rows_by_suite[s]], args, level)
+        figures[suite] = {**score(d, rows), "fitted_on": others, "dropped": dropped, "level": level}
     return figures
 
 
@@ -159,10 +188,17 @@ def fit_cmd(args) -> int:
     cols = COLUMNS
     print(f"{args.generator}: each suite scored by the decision fitted on the other development suites "
           f"(test-only suites: fitted on all development suites); L2 {args.l2}, "
-          f"at most {args.max_false_refusal:.0%} answerable training rows refused")
+          + (f"threshold level calibrated so that at most {args.target_refused:.0%} of a left-out suite's answerable "
+             "questions are refused (chosen on the training suites alone)" if args.calibrate else
+             f"at most {args.max_false_refusal:.0%} answerable training rows refused"))
     _print_table(figures, test_only, extra="features dropped")
-    dev_rows = [r for s, rows in rows_by_suite.items() if s not in test_only for r in rows]
-    final, dropped = _fit(dev_rows, args)
+    dev = [s for s in rows_by_suite if s not in test_only]
+    dev_rows = [r for s in dev for r in rows_by_suite[s]]
+    level = calibrated_level(rows_by_suite, dev, args) if args.calibrate else args.max_false_refusal
+    final, dropped = _fit(dev_rows, args, level)
+    if args.calibrate:
+        print("threshold level chosen per held-out suite: " + ", ".join(f"{s} {f['level']}" for s, f in figures.items())
+              + f"; on all development suites: {level}")
     print("final (all development suites):", json.dumps({k: round(v, 3) for k, v in final.weights.items()}),
           "bias", round(final.bias, 3), "threshold", round(final.threshold, 4), "dropped", dropped)
     if args.json:
@@ -172,14 +208,16 @@ def fit_cmd(args) -> int:
         meta = {"fitted_on": f"{len(dev_rows)} rows of the development suites "
                              f"{', '.join(s for s in rows_by_suite if s not in test_only)} ({args.generator})",
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
-                "dropped_features": dropped, "max_false_refusal": args.max_false_refusal, "l2": args.l2,
+                "dropped_features": dropped, "max_false_refusal": level, "l2": args.l2,
+                "calibrated": ({"target_refused": args.target_refused, "levels": list(LEVELS)} if args.calibrate else None),
                 "balanced_suites": args.balance,
                 # the cosine signals are on this embedder's scale (Decision.for_embedder)
                 "embedder": Settings.load().embedder,
                 "means": {f: round(statistics.mean(final.features(r["signals"]).get(f, 0.0) for r in dev_rows), 4)
                           for f in REFUSAL_FEATURES},
-                "command": f"benchmarks/fit_suites.py fit --generator {args.generator} --l2 {args.l2} "
-                           f"--max-false-refusal {args.max_false_refusal} --scales '{args.scales}'"
+                "command": f"benchmarks/fit_suites.py --generator {args.generator} fit --l2 {args.l2} "
+                           + (f"--calibrate --target-refused {args.target_refused}" if args.calibrate
+                              else f"--max-false-refusal {args.max_false_refusal}") + f" --scales '{args.scales}'"
                            f"{'' if args.balance else ' --no-balance'} --write"}
         kind = decision_key(args.generator != "extractive")
         save_decisions({kind: Decision(final.weights, final.bias, final.threshold, meta, final.scales)})
@@ -246,7 +284,12 @@ def main() -> int:
     c.set_defaults(func=collect)
     f = sub.add_parser("fit", help="leave-one-suite-out figures; --write stores the decision fitted on all")
     f.add_argument("--l2", type=float, default=0.3)
-    f.add_argument("--max-false-refusal", type=float, default=0.05)
+    f.add_argument("--max-false-refusal", type=float, default=0.05,
+                   help="share of the answerable training rows the threshold may refuse (without --calibrate)")
+    f.add_argument("--calibrate", action="store_true",
+                   help="choose that share on LEVELS by leaving training suites out, so that a left-out suite's "
+                        "answerable questions are refused at most --target-refused on average")
+    f.add_argument("--target-refused", type=float, default=0.05)
     f.add_argument("--scales", default="model_refuse=log",
                    help="features read on another scale, as name=transform pairs ('' for none)")
     f.add_argument("--no-balance", dest="balance", action="store_false",

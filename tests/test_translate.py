@@ -81,9 +81,11 @@ def test_english_question_is_searched_and_ranked_in_chinese_but_answered_in_engl
     assert [h.chunk.id for h in answer.hits] != [h.chunk.id for h in hash_assistant.retrieve(QUESTION)]
     assert f"searched in Chinese as: {RENDERING}" in answer.notes
     assert "translate" in answer.timings
-    # the model still answers the English question
-    assert len(lm.prompts) == 2 and QUESTION in lm.prompts[1][-1]["content"]
-    assert RENDERING not in lm.prompts[1][-1]["content"]
+    # the model still answers the English question, shown its Chinese rendering beside it
+    assert len(lm.prompts) == 2
+    turn = lm.prompts[1][-1]["content"]
+    assert turn.endswith(f"Question: {QUESTION}" + prompts.RENDERING_EN.format(rendering=RENDERING))
+    assert lm.prompts[1][:-1] == prompts.prefix_messages()  # the cached prefix is unchanged
     assert answer.question == QUESTION and answer.standalone_question == QUESTION
 
 
@@ -108,6 +110,7 @@ def test_setting_off_searches_the_english_question(hash_settings):
     a.register_generator(lm, "fake")
     answer = a.ask(QUESTION, generator="fake")
     assert len(lm.prompts) == 1
+    assert "The question in Chinese" not in lm.prompts[0][-1]["content"]
     assert not any(n.startswith("searched in Chinese") for n in answer.notes)
     assert [h.chunk.id for h in answer.hits] == [h.chunk.id for h in a.retrieve(QUESTION)]
 
@@ -117,3 +120,13 @@ def test_unknown_mode_is_refused_with_the_choices():
 
     with pytest.raises(ConfigError, match="translate_questions must be"):
         Settings(translate_questions="always")
+
+
+def test_the_rendering_is_shown_only_beside_an_english_question():
+    passages = [(1, "", "重庆将优化算力资源布局。")]
+    english = prompts.user_turn(QUESTION, passages, True, RENDERING)
+    assert english.endswith(f"Question: {QUESTION}\n(The question in Chinese: {RENDERING})")
+    assert prompts.user_turn(QUESTION, passages, True) == prompts.user_turn(QUESTION, passages, True, "")
+    assert "The question in Chinese" not in prompts.user_turn(QUESTION, passages, True, QUESTION)  # nothing rendered
+    chinese = prompts.user_turn(RENDERING, passages, False, RENDERING)
+    assert chinese.endswith(f"问题：{RENDERING}") and "The question in Chinese" not in chinese

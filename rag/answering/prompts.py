@@ -85,9 +85,18 @@ def format_passage(n: int, section: str, text: str, english: bool) -> str:
     return (PASSAGE_EN if english else PASSAGE_ZH).format(n=n, section=section, text=" ".join(text.split()))
 
 
-def user_turn(question: str, passages: Sequence[tuple[int, str, str]], english: bool) -> str:
+# An English question over Chinese passages is also shown in the Chinese it was searched
+# with (rag.answering.translate): the small model matches Chinese wording to Chinese
+# passages better than across languages, and still answers in English.
+RENDERING_EN = "\n(The question in Chinese: {rendering})"
+
+
+def user_turn(question: str, passages: Sequence[tuple[int, str, str]], english: bool, rendering: str = "") -> str:
     body = "\n".join(format_passage(n, s, t, english) for n, s, t in passages)
-    return (USER_EN if english else USER_ZH).format(passages=body, question=question)
+    turn = (USER_EN if english else USER_ZH).format(passages=body, question=question)
+    if english and rendering and rendering.strip() != question.strip():
+        turn += RENDERING_EN.format(rendering=" ".join(rendering.split()))
+    return turn
 
 
 def prefix_messages() -> list[dict[str, str]]:
@@ -100,10 +109,12 @@ def prefix_messages() -> list[dict[str, str]]:
     return messages
 
 
-def build_messages(question: str, passages: Sequence[tuple[int, str, str]], english: bool) -> list[dict[str, str]]:
+def build_messages(question: str, passages: Sequence[tuple[int, str, str]], english: bool,
+                   rendering: str = "") -> list[dict[str, str]]:
     """Chat messages for a question and its numbered passages [(n, section, text), ...]
-    (a passage may be a single selected sentence, with section "")."""
-    return prefix_messages() + [{"role": "user", "content": user_turn(question, passages, english)}]
+    (a passage may be a single selected sentence, with section ""); `rendering`: an
+    English question's Chinese search text, shown beside it."""
+    return prefix_messages() + [{"role": "user", "content": user_turn(question, passages, english, rendering)}]
 
 
 def refusal_text(english: bool, section: str = "", snippet: str = "") -> str:

@@ -1,0 +1,78 @@
+"""The refusal threshold's level calibrated by leaving suites out (benchmarks/fit_suites.py
+--calibrate), on synthetic rows: a decision whose threshold is set on its own training rows
+refuses more answerable questions on a suite it has not seen, and the calibration lowers
+the level until a left-out suite's answerable questions are refused at most the target."""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import fit_suites  # noqa: E402
+
+
+def _suite(name: str, shift: float, seed: int) -> list[dict]:
+    """Answerable rows with a strong best sentence, unanswerable ones with a weak one;
+    `shift` lowers the answerable rows' lexical match (a harder corpus)."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(60):
+        answerable = i % 2 == 0
+        lex = rng.gauss(0.55 - shift if answerable else 0.25, 0.12)
+        rows.append({"id": f"{name}-{i}", "suite": name, "answerable": answerable,
+                     "signals": {"lex_best": min(1.0, max(0.0, lex)), "dense_best": 0.85, "english": 0.0},
+                     "scores": {"correct_cited": answerable}, "timings": {}})
+    return rows
+
+
+def _args(**kw) -> argparse.Namespace:
+    base = dict(l2=0.3, max_false_refusal=0.05, scales="", balance=True, calibrate=True, target_refused=0.05)
+    return argparse.Namespace(**{**base, **kw})
+
+
+ROWS = {"easy": _suite("easy", 0.0, 1), "medium": _suite("medium", 0.08, 2), "hard": _suite("hard", 0.16, 3)}
+
+
+def test_the_level_is_chosen_on_the_grid_by_the_left_out_suites():
+    suites = list(ROWS)
+    strict = fit_suites.calibrated_level(ROWS, suites, _args(target_refused=0.0))
+    loose = fit_suites.calibrated_level(ROWS, suites, _args(target_refused=1.0))
+    assert strict == min(fit_suites.LEVELS) and loose == max(fit_suites.LEVELS)
+    chosen = fit_suites.calibrated_level(ROWS, suites, _args())
+
+    def held_out_refused(level: float) -> float:
+        refused = []
+        for out in suites:
+            d, _ = fit_suites._fit([r for s in suites if s != out for r in ROWS[s]], _args(), level)
+            refused.append(fit_suites.score(d, ROWS[out])["answerable_refused"])
+        return sum(refused) / len(refused)
+
+    # refusing 5% of the training rows refuses more of a harder suite left out ...
+    assert held_out_refused(0.05) > 0.05
+    # ... so a lower level is chosen, the highest that keeps the left-out suites at the target
+    assert chosen < 0.05 and held_out_refused(chosen) <= 0.05 + 1e-9
+    higher = [lv for lv in fit_suites.LEVELS if lv > chosen]
+    assert all(held_out_refused(lv) > 0.05 for lv in higher)
+
+
+def test_leave_one_out_never_sees_the_left_out_suite():
+    seen = []
+    original = fit_suites.calibrated_level
+
+    def spy(rows_by_suite, suites, args):
+        seen.append(list(suites))
+        return original(rows_by_suite, suites, args)
+
+    fit_suites.calibrated_level = spy
+    try:
+        figures = fit_suites.leave_one_out(ROWS, set(), _args())
+    finally:
+        fit_suites.calibrated_level = original
+    assert seen == [[s for s in ROWS if s != out] for out in ROWS]
+    assert all(f["level"] in fit_suites.LEVELS for f in figures.values())
+    # without --calibrate the stated level is used as before
+    plain = fit_suites.leave_one_out(ROWS, set(), _args(calibrate=False))
+    assert {f["level"] for f in plain.values()} == {0.05}
