@@ -18,8 +18,9 @@ recall (the gold evidence inside the shown sentences, as rag.evaluation scores i
 characters shown (each shown character costs prompt time before the first answer token).
 
 Choice rule, on the training suites (suite-balanced means): the cheapest configuration
-whose recall is within --slack of the best one (on equal characters, the higher recall, then
-the shipped cue scale 1.0: the bonuses change only for a reason). Each suite is reported with the
+whose recall is within --slack of the best one (on equal characters, the higher recall); the
+shipped cue scale 1.0 is kept unless another gains more than the slack in recall or saves more
+than 1% of the characters: the bonuses change only for a reason. Each suite is reported with the
 configuration chosen on the others; the seed gold with the one chosen on all.
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ from rag.text import is_cjk  # noqa: E402
 SUITES = ROOT / "evals" / "suites.toml"
 DENSE_ZH = (0.3, 0.45, 0.7)  # Chinese questions; English ones keep W_DENSE_EN (only one English suite)
 CUE_SCALE = (0.0, 0.5, 1.0, 2.0)  # times the shipped cue bonuses (selection.py); English questions vary it too
-SHIPPED_CUE = 1.0  # preferred on equal characters and recall: the bonuses change only for a reason
+SHIPPED_CUE = 1.0  # kept unless another scale saves characters (CUE_MIN_SAVING)
 MIN_RATIO = (0.35, 0.2)
 # (characters, sentences) per kind of question
 OPTIONS = {
@@ -56,9 +57,12 @@ OPTIONS = {
     "some": [(c, n) for c in (160, 240, 320) for n in (4, 6)],
     "many": [(c, n) for c in (320, 480) for n in (6, 8)],
 }
-# the hand-set sizes, weight and cue bonuses before this fit (ba6b5ff), printed beside the fitted ones;
-# ba6b5ff's bonuses (0.15, 0.3, 0.3) are half the shipped ones, fitted here at twice them
-BASELINE = {"dense": 0.45, "cue": 0.5, "min_ratio": 0.35, "one": (160, 1), "some": (160, 4), "many": (320, 6)}
+# the hand-set sizes, weight and cue bonuses before this fit (ba6b5ff), printed beside the fitted ones
+BASELINE = {"dense": 0.45, "cue": 1.0, "min_ratio": 0.35, "one": (160, 1), "some": (160, 4), "many": (320, 6)}
+# another cue scale than the shipped one must save more than this share of the characters
+# shown, or gain more than the slack in recall: a fraction of a character is noise, not a
+# reason to move the bonuses
+CUE_MIN_SAVING = 0.01
 
 
 def measure(assistant: Assistant, items) -> list[dict]:
@@ -125,9 +129,14 @@ def choose(by_suite: dict[str, dict], slack: float, max_chars_ratio: float | Non
         # nothing that cheap on the grid: the cheapest there is
         scored = [s for s in scored if s[1] <= cap] or [min(scored, key=lambda s: s[1])]
     best = max(s[0] for s in scored)
-    # on equal characters the higher recall, then the shipped cue scale
-    recall, chars, cfg = min((s for s in scored if s[0] >= best - slack),
-                             key=lambda s: (s[1], -s[0], s[2]["cue"] != SHIPPED_CUE))
+    # on equal characters the higher recall
+    recall, chars, cfg = min((s for s in scored if s[0] >= best - slack), key=lambda s: (s[1], -s[0]))
+    if cfg["cue"] != SHIPPED_CUE:
+        shipped = next((s for s in scored if s[2] == {**cfg, "cue": SHIPPED_CUE}), None)
+        # the bonuses move only when that buys more than the slack in recall or more than
+        # CUE_MIN_SAVING of the characters: the best recall's own edge is no reason
+        if shipped and shipped[0] >= recall - slack and shipped[1] <= chars * (1 + CUE_MIN_SAVING):
+            recall, chars, cfg = shipped
     return cfg, recall, chars
 
 
