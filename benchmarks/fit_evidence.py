@@ -1,5 +1,5 @@
-"""Fit the evidence budget and the sentence ranking's dense weight on the development suites,
-leave one suite out.
+"""Fit the evidence budget and the sentence ranking's dense weight and cue scale on the
+development suites, leave one suite out.
 
     .venv/bin/python benchmarks/fit_evidence.py [--limit N] [--json FILE]
 
@@ -7,17 +7,20 @@ What the model is shown is chosen by rag.answering.selection: every sentence of 
 retrieved passages ranked (lexical + W_DENSE * dense + cues), then the best ones within a
 budget sized to the question's kind ("one" figure or name, "some", "many": a list, a
 reason, a way). The settings context_chars, context_chars_one, context_sentences, context_sentences_one,
-context_chars_wide, context_sentences_wide and the selection's min_ratio and the Chinese
-dense weight are fitted here; nothing is fitted on the seed gold (test only).
+context_chars_wide, context_sentences_wide and the selection's min_ratio, the Chinese
+dense weight and the scale of the cue bonuses (FIGURE_BONUS, BYLINE_BONUS, NAME_BONUS) are
+fitted here; nothing is fitted on the seed gold (test only).
 
 For each development suite with gold evidence (evals/suites.toml: the CMRC split in both
 scripts, the English questions) every answerable question is retrieved once and its
-sentences ranked once per dense weight; every budget on the grid is then scored: evidence
+sentences ranked once per (dense weight, cue scale); every budget on the grid is then scored: evidence
 recall (the gold evidence inside the shown sentences, as rag.evaluation scores it) and the
 characters shown (each shown character costs prompt time before the first answer token).
 
 Choice rule, on the training suites (suite-balanced means): the cheapest configuration
-whose recall is within --slack of the best one. Each suite is reported with the
+whose recall is within --slack of the best one (on equal characters, the higher recall); the
+shipped cue scale 1.0 is kept unless another gains more than the slack in recall or saves more
+than 1% of the characters: the bonuses change only for a reason. Each suite is reported with the
 configuration chosen on the others; the seed gold with the one chosen on all.
 """
 from __future__ import annotations
@@ -28,6 +31,7 @@ import json
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +48,8 @@ from rag.text import is_cjk  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
 DENSE_ZH = (0.3, 0.45, 0.7)  # Chinese questions; English ones keep W_DENSE_EN (only one English suite)
+CUE_SCALE = (0.0, 0.5, 1.0, 2.0)  # times the shipped cue bonuses (selection.py); English questions vary it too
+SHIPPED_CUE = 1.0  # kept unless another scale saves characters (CUE_MIN_SAVING)
 MIN_RATIO = (0.35, 0.2)
 # (characters, sentences) per kind of question
 OPTIONS = {
@@ -51,12 +57,16 @@ OPTIONS = {
     "some": [(c, n) for c in (160, 240, 320) for n in (4, 6)],
     "many": [(c, n) for c in (320, 480) for n in (6, 8)],
 }
-# the hand-set sizes and weight before this fit (ba6b5ff), printed beside the fitted ones
-BASELINE = {"dense": 0.45, "min_ratio": 0.35, "one": (160, 1), "some": (160, 4), "many": (320, 6)}
+# the hand-set sizes, weight and cue bonuses before this fit (ba6b5ff), printed beside the fitted ones
+BASELINE = {"dense": 0.45, "cue": 1.0, "min_ratio": 0.35, "one": (160, 1), "some": (160, 4), "many": (320, 6)}
+# another cue scale than the shipped one must save more than this share of the characters
+# shown, or gain more than the slack in recall: a fraction of a character is noise, not a
+# reason to move the bonuses
+CUE_MIN_SAVING = 0.01
 
 
 def measure(assistant: Assistant, items) -> list[dict]:
-    """Per question: its kind and, per (dense weight, min ratio, option), (recall, chars)."""
+    """Per question: its kind and, per (dense weight, cue scale, min ratio, option), (recall, chars)."""
     out = []
     for item in items:
         q = item.question
@@ -64,59 +74,94 @@ def measure(assistant: Assistant, items) -> list[dict]:
         passages = numbered_passages(number_context(hits))
         kind = question_kind(q)
         table = {}
-        for w in (DENSE_ZH if is_cjk(q) else (None,)):
+        for w, cue in itertools.product(DENSE_ZH if is_cjk(q) else (None,), CUE_SCALE):
             ranked = rank_sentences(q, passages, embedder=assistant.embedder, weights=assistant.unit_weights,
-                                    dense_weight=w)
+                                    dense_weight=w, cue_scale=cue)
             for mr, (chars, n) in itertools.product(MIN_RATIO, OPTIONS[kind]):
                 shown = [s.text for s in select_sentences(ranked, chars, question=q, max_sentences=n, min_ratio=mr)]
                 found = supports("".join(shown), item.evidence) or any(supports(s, item.evidence) for s in shown)
-                table[(w, mr, (chars, n))] = (found, sum(len(s) for s in shown))
+                table[(w, cue, mr, (chars, n))] = (found, sum(len(s) for s in shown))
         out.append({"id": item.id, "kind": kind, "cjk": is_cjk(q), "table": table})
     return out
 
 
 def configs():
-    for w, mr, one, some, many in itertools.product(DENSE_ZH, MIN_RATIO, OPTIONS["one"], OPTIONS["some"], OPTIONS["many"]):
-        yield {"dense": w, "min_ratio": mr, "one": one, "some": some, "many": many}
+    for w, cue, mr, one, some, many in itertools.product(DENSE_ZH, CUE_SCALE, MIN_RATIO, OPTIONS["one"],
+                                                         OPTIONS["some"], OPTIONS["many"]):
+        yield {"dense": w, "cue": cue, "min_ratio": mr, "one": one, "some": some, "many": many}
 
 
-def figures(rows: list[dict], cfg: dict) -> tuple[float, float]:
-    """Evidence recall and mean characters shown, on these questions, with this configuration."""
-    found, chars = [], []
+def summarize(rows: list[dict]) -> dict:
+    """A suite's questions summed per (dense weight, cue scale, min ratio, kind, option):
+    [questions whose evidence is shown, characters shown, questions], so that a
+    configuration's figures are three look-ups, not a pass over the questions."""
+    sums: dict = defaultdict(lambda: [0, 0, 0])
     for r in rows:
-        # an English question was ranked once, at W_DENSE_EN (its key's weight is None)
-        f, c = r["table"][(cfg["dense"] if r["cjk"] else None, cfg["min_ratio"], cfg[r["kind"]])]
-        found.append(f)
-        chars.append(c)
-    return sum(found) / len(found), statistics.mean(chars)
+        for (w, cue, mr, option), (found, chars) in r["table"].items():
+            # an English question was ranked once, at W_DENSE_EN (its key's weight is None)
+            for dense in (DENSE_ZH if w is None else (w,)):
+                s = sums[(dense, cue, mr, r["kind"], option)]
+                s[0] += found
+                s[1] += chars
+                s[2] += 1
+    return dict(sums)
 
 
-def choose(by_suite: dict[str, list[dict]], slack: float, max_chars_ratio: float | None = None) -> tuple[dict, float, float]:
+def figures(summary: dict, cfg: dict) -> tuple[float, float]:
+    """Evidence recall and mean characters shown, on a suite's questions (summarize), with this configuration."""
+    found = chars = n = 0
+    for kind in OPTIONS:
+        f, c, k = summary.get((cfg["dense"], cfg["cue"], cfg["min_ratio"], kind, cfg[kind]), (0, 0, 0))
+        found, chars, n = found + f, chars + c, n + k
+    return found / n, chars / n
+
+
+def choose(by_suite: dict[str, dict], slack: float, max_chars_ratio: float | None = None) -> tuple[dict, float, float]:
     """The cheapest configuration within `slack` of the best recall; with max_chars_ratio,
     only among those showing at most that many times the characters ba6b5ff's sizes show
     on the same questions (each shown character delays the first answer token)."""
     scored = []
     for cfg in configs():
-        per = [figures(rows, cfg) for rows in by_suite.values()]
+        per = [figures(summary, cfg) for summary in by_suite.values()]
         scored.append((statistics.mean(p[0] for p in per), statistics.mean(p[1] for p in per), cfg))
     if max_chars_ratio is not None:
-        cap = max_chars_ratio * statistics.mean(figures(rows, BASELINE)[1] for rows in by_suite.values())
+        cap = max_chars_ratio * statistics.mean(figures(summary, BASELINE)[1] for summary in by_suite.values())
         # nothing that cheap on the grid: the cheapest there is
         scored = [s for s in scored if s[1] <= cap] or [min(scored, key=lambda s: s[1])]
     best = max(s[0] for s in scored)
+    # on equal characters the higher recall
     recall, chars, cfg = min((s for s in scored if s[0] >= best - slack), key=lambda s: (s[1], -s[0]))
+    if cfg["cue"] != SHIPPED_CUE:
+        shipped = next((s for s in scored if s[2] == {**cfg, "cue": SHIPPED_CUE}), None)
+        # the bonuses move only when that buys more than the slack in recall or more than
+        # CUE_MIN_SAVING of the characters: the best recall's own edge is no reason
+        if shipped and shipped[0] >= recall - slack and shipped[1] <= chars * (1 + CUE_MIN_SAVING):
+            recall, chars, cfg = shipped
     return cfg, recall, chars
 
 
 def show(cfg: dict) -> str:
-    return (f"dense {cfg['dense']}, min_ratio {cfg['min_ratio']}, one {cfg['one'][0]}ch/{cfg['one'][1]}s, "
+    return (f"dense {cfg['dense']}, cue {cfg['cue']}, min_ratio {cfg['min_ratio']}, one {cfg['one'][0]}ch/{cfg['one'][1]}s, "
             f"some {cfg['some'][0]}ch/{cfg['some'][1]}s, many {cfg['many'][0]}ch/{cfg['many'][1]}s")
+
+
+def print_cue_sweep(rows_by_suite: dict[str, dict], chosen: dict[str, dict], dev: dict[str, dict], final: dict) -> None:
+    """Held-out evidence recall and characters shown per cue scale, everything else as chosen
+    on the other suites (`chosen`, per suite), and the development suites' mean with the
+    configuration chosen on all of them (`final`): what the cue bonuses are worth."""
+    print("\n| cue scale | " + " | ".join(f"{s}: recall / chars" for s in rows_by_suite) + " | development mean (chosen on all) |")
+    print("|---|" + "---:|" * (len(rows_by_suite) + 1))
+    for cue in CUE_SCALE:
+        cells = [figures(summary, {**chosen[suite], "cue": cue}) for suite, summary in rows_by_suite.items()]
+        per = [figures(summary, {**final, "cue": cue}) for summary in dev.values()]
+        cells.append((statistics.mean(p[0] for p in per), statistics.mean(p[1] for p in per)))
+        print(f"| {cue} | " + " | ".join(f"{recall:.3f} / {chars:.1f}" for recall, chars in cells) + " |")
 
 
 FRONTIER = (1.0, 1.15, 1.3, 1.5)
 
 
-def print_frontier(rows_by_suite: dict[str, list[dict]], dev: dict[str, list[dict]], slack: float) -> None:
+def print_frontier(rows_by_suite: dict[str, dict], dev: dict[str, dict], slack: float) -> None:
     """Held-out evidence recall and characters shown (as x ba6b5ff's on the same questions)
     when the fit may show at most so many times ba6b5ff's characters."""
     print("\n| characters shown at most (x ba6b5ff) | " + " | ".join(f"{s}: recall / chars x" for s in rows_by_suite) + " |")
@@ -145,7 +190,7 @@ def main() -> int:
     specs = load_suites(args.suites)
     base = Settings.load()
     print(f"CPU: {cpu_model()}", flush=True)
-    rows_by_suite: dict[str, list[dict]] = {}
+    rows_by_suite: dict[str, dict] = {}  # per suite, its questions' figures summed (summarize)
     test_only: set[str] = set()
     opened: dict[str, Assistant] = {}
     for spec in specs:
@@ -160,7 +205,7 @@ def main() -> int:
             opened[key] = Assistant.load(built.settings, progress=True)
             opened[key].warm_up(embed_missing=True)
         t0 = time.perf_counter()
-        rows_by_suite[spec.name] = measure(opened[key], items)
+        rows_by_suite[spec.name] = summarize(measure(opened[key], items))
         if spec.test_only:
             test_only.add(spec.name)
         print(f"{spec.name}: {len(items)} answerable questions measured in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -176,9 +221,10 @@ def main() -> int:
         report[suite] = {"current": cur, "fitted": fit, "config": cfg, "chosen_on": sorted(train)}
         print(f"| {suite}{' (test only)' if suite in test_only else ''} | {', '.join(sorted(train))} | {cur[0]:.3f} | "
               f"{cur[1]:.0f} | {fit[0]:.3f} | {fit[1]:.0f} | {show(cfg)} |")
+    final, recall, chars = choose(dev, args.slack)
+    print_cue_sweep(rows_by_suite, {suite: r["config"] for suite, r in report.items()}, dev, final)
     if args.frontier:
         print_frontier(rows_by_suite, dev, args.slack)
-    final, recall, chars = choose(dev, args.slack)
     print(f"\nchosen on all development suites: {show(final)} (recall {recall:.3f}, {chars:.0f} chars)")
     if args.json:
         Path(args.json).write_text(json.dumps({"suites": report, "final": final}, default=list, indent=1), encoding="utf-8")

@@ -27,6 +27,16 @@ def test_figure_question_prefers_a_sentence_with_a_figure():
     assert rank("重庆公共数据资源体系编目了多少类？", passages)[0].n == 2
 
 
+def test_cue_scale_zero_takes_the_figure_bonus_away():
+    # equal words; the sentence with the figure is in the lower-ranked passage (the rank prior)
+    passages = [(1, "", "重庆公共数据资源体系编目很多类。"), (2, "", "重庆公共数据资源体系编目16万类。")]
+    q = "重庆公共数据资源体系编目了多少类？"
+    shipped, off = rank(q, passages), rank(q, passages, cue_scale=0.0)
+    assert shipped[0].lexical == shipped[1].lexical
+    assert shipped[0].n == 2 and shipped[0].score - shipped[1].score > 0.1  # the figure's bonus
+    assert off[0].n == 1 and [s.score for s in rank(q, passages, cue_scale=1.0)] == [s.score for s in shipped]
+
+
 def test_who_question_prefers_a_byline():
     passages = [(1, "", "文章提出加快布局新赛道，推动产业集群发展。"), (2, "", "（作者系西南大学经济管理学院副院长、教授）")]
     assert rank("这篇文章的作者在哪里任职？", passages)[0].n == 2
