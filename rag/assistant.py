@@ -257,28 +257,15 @@ class Assistant(DocumentsMixin):
             timings["condense"] = time.perf_counter() - t0
             if standalone != q:
                 yield StreamEvent("status", text=standalone)
-        search = standalone
-        if translate.wanted(standalone, gen, self.settings.translate_questions, self.corpus_is_chinese):
-            t_tr = time.perf_counter()
-            rendered = translate.search_text(standalone, gen)
-            timings["translate"] = time.perf_counter() - t_tr
-            if rendered:
-                search = rendered
-                yield StreamEvent("status", text=rendered)
-        t1 = time.perf_counter()
-        if search != standalone:  # both searches, fused (rag.answering.translate)
-            depth = max(opts.k, translate.FUSION_DEPTH)
-            hits = translate.fuse(self.retrieve(standalone, k=depth, mode=opts.retrieval, timings=timings),
-                                  self.retrieve(search, k=depth, mode=opts.retrieval, timings=timings), opts.k)
-        else:
-            hits = self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
-        timings["retrieve"] = time.perf_counter() - t1
         gate = self.gate(opts.generator)
         ticket = None
 
         def wait_turn() -> Iterator[StreamEvent]:
-            """Queue for the model; everything before this ran without waiting for anyone."""
+            """Queue for the model; everything before this ran without waiting for anyone.
+            Once admitted, the turn is held to the end: a second call returns at once."""
             nonlocal ticket
+            if ticket is not None:
+                return
             t_wait = time.perf_counter()
             ticket = gate.enter(owner=session)
             place = gate.position(ticket)
@@ -288,6 +275,25 @@ class Assistant(DocumentsMixin):
             timings["queue_wait"] = time.perf_counter() - t_wait
 
         try:
+            search = standalone
+            if translate.wanted(standalone, gen, self.settings.translate_questions, self.corpus_is_chinese):
+                # the rendering is a model call: it waits in line like an answer, and the
+                # turn is kept for the answer (retrieval and evidence take milliseconds)
+                yield from wait_turn()
+                t_tr = time.perf_counter()
+                rendered = translate.search_text(standalone, gen)
+                timings["translate"] = time.perf_counter() - t_tr
+                if rendered:
+                    search = rendered
+                    yield StreamEvent("status", text=rendered)
+            t1 = time.perf_counter()
+            if search != standalone:  # both searches, fused (rag.answering.translate)
+                depth = max(opts.k, translate.FUSION_DEPTH)
+                hits = translate.fuse(self.retrieve(standalone, k=depth, mode=opts.retrieval, timings=timings),
+                                      self.retrieve(search, k=depth, mode=opts.retrieval, timings=timings), opts.k)
+            else:
+                hits = self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
+            timings["retrieve"] = time.perf_counter() - t1
             for event in answering.answer_stream(
                 standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
                 decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn, cancel=cancel,

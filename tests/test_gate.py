@@ -152,3 +152,38 @@ def test_a_caller_who_stops_reading_gives_its_place_back(hash_settings):
     assert gate.running == 0
     answer = list(assistant.ask_stream(Q, generator="slow"))[-1].answer
     assert answer.timings["queue_wait"] < 1.0
+
+
+def test_an_english_questions_rendering_waits_in_line_and_keeps_its_turn(hash_settings):
+    """The Chinese rendering of an English question (rag.answering.translate) is a model
+    call: it queues like an answer instead of slipping past the line, and the turn it
+    gets is kept for the answer, so the caller waits once."""
+    english = "What share of data requests does Chongqing's public data system meet?"
+    rendering = "重庆公共数据资源体系的数据需求满足率是多少？"
+    assistant = Assistant.load(hash_settings.replace(generation_slots=1))
+    gen = BlockingGenerator([REPLY, rendering, "\"95%\" [1]."])
+    assistant.register_generator(gen, "slow")
+    log: list = []
+
+    def ask(question, name):
+        def run():
+            for event in assistant.ask_stream(question, generator="slow", session=name):
+                log.append((name, event.kind, event.position, event.text))
+        return threading.Thread(target=run, daemon=True)
+
+    first, second = ask(Q, "zh"), ask(english, "en")
+    first.start()
+    _wait_until(lambda: gen.running == 1)
+    second.start()
+    _wait_until(lambda: ("en", "queue", 1) in [e[:3] for e in log])
+    # in line: the model is not rendering its question behind the other caller's back
+    assert gen.running == 1 and len(gen.prompts) == 0
+    assert not [e for e in log if e[0] == "en" and e[1] == "status"]
+    gen.release.release(3)  # the first answer, then the rendering and the second answer
+    for t in (first, second):
+        t.join(10)
+    kinds = [e[1] for e in log if e[0] == "en"]
+    assert kinds.index("queue") < kinds.index("status") < kinds.index("answer")
+    assert kinds.count("queue") == 1  # admitted once: no second wait before the answer
+    assert [e[3] for e in log if e[0] == "en" and e[1] == "status"] == [rendering]
+    assert gen.most == 1 and assistant.gate("slow").running == 0 and assistant.gate("slow").waiting == 0
