@@ -151,19 +151,20 @@ def test_bare_marker_reply_falls_back_to_the_best_evidence_sentence():
 
 def test_out_of_range_citation_is_dropped():
     _, _, answer = run("积分可以兑换什么权益？", "积分可兑换算力资源[2][9]。")
-    assert answer.text == "积分可兑换算力资源[2]。" and [c.n for c in answer.citations] == [2]
+    # (the span is also given the clause it stands in: wording.widen)
+    assert answer.text == "积分可兑换算力资源、优先获取高价值数据等权益[2]。" and [c.n for c in answer.citations] == [2]
 
 
 def test_uncited_answer_gets_the_supporting_passage():
     _, _, answer = run("积分可以兑换什么权益？", "积分可兑换算力资源和高价值数据。")
-    # (the paraphrase is also snapped to the passage's own words)
-    assert answer.text == "积分可兑换算力资源、优先获取高价值数据[2]。" and answer.citations[0].n == 2
+    # (the paraphrase is also snapped to the passage's own words, then given its clause)
+    assert answer.text == "积分可兑换算力资源、优先获取高价值数据等权益[2]。" and answer.citations[0].n == 2
     assert any("added [2]" in n for n in answer.notes)
 
 
 def test_wrong_citation_number_is_re_pointed_to_the_passage_that_supports_it():
     _, _, answer = run("积分可以兑换什么权益？", "积分可兑换算力资源和高价值数据[3]。")
-    assert not answer.refused and answer.text == "积分可兑换算力资源、优先获取高价值数据[2]。"
+    assert not answer.refused and answer.text == "积分可兑换算力资源、优先获取高价值数据等权益[2]。"
     assert [(c.n, c.supported) for c in answer.citations] == [(2, True)]
     assert any(n.startswith("re-pointed [3] to [2]") for n in answer.notes)
     assert any("积分可兑换算力资源" in span for span in answer.citations[0].spans)
@@ -192,6 +193,43 @@ def test_an_answer_that_only_echoes_the_question_becomes_the_evidence_sentence()
 def test_english_glosses_are_dropped_from_an_answer_to_a_chinese_question():
     _, _, answer = run("积分可以兑换哪些权益？", '"算力资源" (computing resources) and "高价值数据" (valuable data) [2].')
     assert "computing" not in answer.text and "算力资源" in answer.text
+
+
+def test_a_bare_span_is_given_the_clause_it_stands_in():
+    from rag.answering import wording
+
+    sentence = "将军澳华人永远坟场位于香港，九龙观塘区的油塘是车辆通往该坟场唯一的出入口。"
+    assert wording.widen("油塘[1]。", [sentence]) == "九龙观塘区的油塘是车辆通往该坟场唯一的出入口[1]。"
+    # a year keeps the reign-year it was given with; a list stays whole ("、" ends no clause)
+    assert wording.widen("1678年[2]。", ["吴三桂于康熙十七年（1678年）在湖南衡阳称帝，国号大周。"]) == \
+        "吴三桂于康熙十七年（1678年）在湖南衡阳称帝[2]。"
+    assert wording.widen("算力资源[1]。", ["积分可兑换算力资源、优先获取高价值数据等权益。"]) == \
+        "积分可兑换算力资源、优先获取高价值数据等权益[1]。"
+    # traditional text stays as written: the clause is copied, not converted
+    assert wording.widen("無線電視[1]。", ["林俊賢，香港男演員，為無線電視當家小生。"]) == "為無線電視當家小生[1]。"
+    # left alone: already its clause, not copied verbatim, a whole sentence, a clause past SNAP_MAX_CHARS
+    assert wording.widen("重庆日报[1]。", ["重庆日报"]) is None
+    assert wording.widen("油塘区[1]。", [sentence]) is None
+    assert wording.widen("坟场位于香港，九龙观塘区的油塘[1]。", [sentence]) is None
+    long_clause = "该坟场" + "位于一处很长很长的" * 5 + "油塘"
+    assert wording.widen("油塘[1]。", [long_clause + "。"]) is None
+
+
+def test_the_clause_is_given_to_chinese_spans_only():
+    from rag.answering import wording
+
+    passage = ["《世纪大崩解》是美国乐队Green Day的第八张录音专辑，于2009年发行。"]
+    english = "Which band recorded 21st Century Breakdown?"
+    assert wording.give_clause("Green Day [1].", english, passage) == ("Green Day [1].", [])
+    widened, notes = wording.give_clause("第八张[1]。", english, passage)
+    assert widened == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑[1]。" and notes
+
+
+def test_a_bare_span_answer_reaches_the_reader_with_its_clause():
+    _, _, answer = run("数据需求满足率是多少？", "95%[1]。")
+    assert answer.text == "数据需求满足率95%[1]。"  # the passage's clause, verbatim
+    assert answer.citations[0].n == 1 and answer.citations[0].supported
+    assert any("clause it stands in" in n for n in answer.notes)
 
 
 # ---------------------------------------------------------------- through the facade

@@ -221,7 +221,8 @@ class DecideAfter(Stage):
 
 class RepairWording(Stage):
     """The documents' own words for a paraphrased span; the evidence sentence for a
-    model's answer that only echoes the question (rag.answering.wording)."""
+    model's answer that only echoes the question; the clause a bare span stands in
+    (rag.answering.wording)."""
 
     needs = frozenset({"reply", "shown"})
     gives = frozenset({"reply"})
@@ -233,6 +234,9 @@ class RepairWording(Stage):
         if state.generator.is_language_model and wording.is_echo(state.reply, state.question):
             state.notes.append(f"the answer {state.reply!r} only repeats the question; answering with the best evidence sentence")
             state.reply = evidence_reply(state)
+        else:
+            state.reply, notes = wording.give_clause(state.reply, state.question, [s.text for s in state.shown])
+            state.notes.extend(notes)
         state.timings["check"] = state.timings.get("check", 0.0) + time.perf_counter() - t0
         return state
 

@@ -16,7 +16,11 @@ These repairs run after the answer-or-refuse decision and change only wording:
   question;
 - script: an answer written in simplified characters from traditional passages (or the
   reverse) is written in the passages' script ("联合国" -> "聯合國"), before the snaps,
-  which compare characters as they are written.
+  which compare characters as they are written;
+- clause: a bare span copied from an evidence sentence ("油塘", "1678年") is given the
+  clause of that sentence it stands in ("九龙观塘区的油塘是车辆通往该坟场唯一的出入口",
+  "于康熙十七年（1678年）在湖南衡阳称帝"): the answer reads on its own, in the documents'
+  words, and keeps the qualifiers a span cut too short drops.
 """
 from __future__ import annotations
 
@@ -68,6 +72,30 @@ def snap(answer: str, sentences: Sequence[str]) -> str | None:
     if best is None:
         return None
     return f"{best[1]}{markers}{closing or '。'}"
+
+
+# the clause an answer span stands in ends at these (not at "、": a list stays whole)
+_CLAUSE_ENDS = re.compile(r"[，,。；;！!？?：:]")
+
+
+def widen(answer: str, sentences: Sequence[str]) -> str | None:
+    """The clause of an evidence sentence that a short answer copies verbatim, when it
+    is more than the answer and at most SNAP_MAX_CHARS long; None otherwise."""
+    body, markers, closing = _split_markers(answer)
+    core = evidence.strip_markers(body).strip()
+    if not core or len(core) > SNAP_MAX_CHARS or evidence.MARKER.search(body) or _CLAUSE_ENDS.search(core):
+        return None
+    for s in sentences:
+        i = s.find(core)
+        if i < 0:
+            continue
+        start = max((m.end() for m in _CLAUSE_ENDS.finditer(s, 0, i)), default=0)
+        end_match = _CLAUSE_ENDS.search(s, i + len(core))
+        clause = s[start:end_match.start() if end_match else len(s)].strip()
+        if clause == core or len(clause) > SNAP_MAX_CHARS:
+            return None
+        return f"{clause}{markers}{closing or '。'}"
+    return None
 
 
 _ITEM_SEPARATORS = re.compile(r"[、，,；;]|和|及|以及|\band\b")
@@ -134,3 +162,14 @@ def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, li
             notes.append(f"matched the answer to the documents' own words: {evidence.strip_markers(snapped)[:40]!r}")
             answer = snapped
     return answer, notes
+
+
+def give_clause(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, list[str]]:
+    """`widen` where it applies: a Chinese question's answer, or a Chinese span answering an
+    English question (never an English answer)."""
+    if not (evidence.is_cjk(question) or evidence.is_cjk(answer)):
+        return answer, []
+    widened = widen(answer, sentences)
+    if not widened:
+        return answer, []
+    return widened, [f"gave the answer the clause it stands in: {evidence.strip_markers(widened)[:40]!r}"]
