@@ -45,8 +45,8 @@ class ModelResponder(Responder):
             shown = state.passages
         else:
             shown = [(s.n, "", s.text) for s in sentences.in_reading_order(state.shown)]
-        rendering = state.search_text if state.english and state.search_text != state.question else ""
-        messages = prompts.build_messages(state.question, shown, state.english, rendering)
+        # the search text is shown beside an English question when it is a rendering (prompts.user_turn)
+        messages = prompts.build_messages(state.question, shown, state.english, state.search_text)
         state.timings["prompt_chars"] = float(len(messages[-1]["content"]))
         extra: dict = {}
         if gen.supports_probe:
