@@ -73,6 +73,9 @@ def lexical_weight(args) -> int:
         key = str(built.settings.index_path)
         if key not in loaded:
             loaded[key] = Assistant.load(built.settings, progress=True)
+        if not any(i.answerable and i.has_evidence for i in built.items):
+            print(f"{spec.name}: no answerable question with evidence, no MRR to score (skipped)", flush=True)
+            continue
         by_suite[spec.name] = mrr_by_weight(loaded[key], built.items, grid, args.k)
         print(f"{spec.name}: {len(built.items)} questions, {time.perf_counter() - t0:.0f} s", flush=True)
     dev = [s for s in by_suite if s not in test_only]

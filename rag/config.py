@@ -165,7 +165,7 @@ class Settings:
     context_chars_wide: int = 320
     context_chars_one: int = 240
     context_sentences: int = 6
-    context_sentences_wide: int = 6
+    context_sentences_wide: int = 8
     context_sentences_one: int = 3
     # A citation is "supported" when the sentence carrying [n] shares this share of its
     # content units with passage n. Faithful Chinese paraphrases measured at 0.5-1.0;
