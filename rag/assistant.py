@@ -252,11 +252,6 @@ class Assistant(DocumentsMixin):
         gen = self.generator(opts.generator)
         standalone = q
         timings: dict[str, float] = {}
-        if history:
-            standalone = condense.condense_question(q, list(history), gen, self.settings)
-            timings["condense"] = time.perf_counter() - t0
-            if standalone != q:
-                yield StreamEvent("status", text=standalone)
         gate = self.gate(opts.generator)
         ticket = None
 
@@ -275,6 +270,16 @@ class Assistant(DocumentsMixin):
             timings["queue_wait"] = time.perf_counter() - t_wait
 
         try:
+            if history:
+                past = list(history)
+                if condense.asks_model(q, past, gen, self.settings):
+                    # a model call too: it waits in line, and the turn is kept for the answer
+                    yield from wait_turn()
+                t_c = time.perf_counter()
+                standalone = condense.condense_question(q, past, gen, self.settings)
+                timings["condense"] = time.perf_counter() - t_c
+                if standalone != q:
+                    yield StreamEvent("status", text=standalone)
             search = standalone
             if translate.wanted(standalone, gen, self.settings.translate_questions, self.corpus_is_chinese):
                 # the rendering is a model call: it waits in line like an answer, and the

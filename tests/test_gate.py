@@ -187,3 +187,35 @@ def test_an_english_questions_rendering_waits_in_line_and_keeps_its_turn(hash_se
     assert kinds.count("queue") == 1  # admitted once: no second wait before the answer
     assert [e[3] for e in log if e[0] == "en" and e[1] == "status"] == [rendering]
     assert gen.most == 1 and assistant.gate("slow").running == 0 and assistant.gate("slow").waiting == 0
+
+
+def test_a_follow_up_condensed_by_the_model_waits_in_line_and_keeps_its_turn(hash_settings):
+    """With condense = "model" the rewrite of a follow-up is a model call: it queues like an
+    answer (it used to run past the line, two generations at once on one slot), and the
+    turn it gets is kept for the answer."""
+    follow_up, rewrite = "那数据安全方面呢？", "重庆公共数据资源体系在数据安全方面有哪些措施？"
+    assistant = Assistant.load(hash_settings.replace(generation_slots=1, condense="model"))
+    gen = BlockingGenerator([REPLY, rewrite, "依托数据脱敏、隐私计算等技术保障数据安全[1]。"])
+    assistant.register_generator(gen, "slow")
+    log: list = []
+
+    def ask(question, name, history=None):
+        def run():
+            for event in assistant.ask_stream(question, generator="slow", session=name, history=history):
+                log.append((name, event.kind, event.position, event.text))
+        return threading.Thread(target=run, daemon=True)
+
+    first, second = ask(Q, "first"), ask(follow_up, "follow", history=[(Q, REPLY)])
+    first.start()
+    _wait_until(lambda: gen.running == 1)
+    second.start()
+    _wait_until(lambda: ("follow", "queue", 1) in [e[:3] for e in log])
+    assert gen.running == 1 and len(gen.prompts) == 0  # not condensing behind the other's back
+    gen.release.release(3)  # the first answer, then the rewrite and the follow-up's answer
+    for t in (first, second):
+        t.join(10)
+    kinds = [e[1] for e in log if e[0] == "follow"]
+    assert kinds.index("queue") < kinds.index("status") < kinds.index("answer")
+    assert kinds.count("queue") == 1
+    assert [e[3] for e in log if e[0] == "follow" and e[1] == "status"] == [rewrite]
+    assert gen.most == 1 and assistant.gate("slow").running == 0 and assistant.gate("slow").waiting == 0
