@@ -48,11 +48,13 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # from the collected rows): 0.611 / 1.0 / 0.8 / 0.222 (whole gold set 0.736 / 0.972 / 0.900
     # / 0.153). With the English questions shown their Chinese rendering in the prompt and the
     # threshold calibrated on left-out suites: 0.722 / 1.0 / 0.8 / 0.222 (whole gold set 0.736 /
-    # 0.986 / 0.900 / 0.167).
-    assert s["correct_cited"] >= 0.55
+    # 0.986 / 0.900 / 0.167). Refitted with the paraphrased Chinese suite (cmrc-para) among the
+    # development suites, which moves the calibrated threshold to refuse less: 0.833 / 1.0 / 0.6 /
+    # 0.0 (whole gold set 0.861 / 0.986 / 0.700 / 0.000), from the collected rows.
+    assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
-    assert s["refusal_recall"] >= 0.6  # unanswerable questions refused
-    assert s["false_refusal_rate"] <= 0.28  # answerable questions refused (5 of 18 allowed)
+    assert s["refusal_recall"] >= 0.5  # unanswerable questions refused (5 of 10)
+    assert s["false_refusal_rate"] <= 0.12  # answerable questions refused (2 of 18 allowed)
 
 
 def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
@@ -64,8 +66,9 @@ def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     # no longer know this document); refitted with cmrc-en2 among the suites: 0.778 / 0.972 /
     # 0.400 / 0.194; with the threshold calibrated on left-out suites (it refuses fewer
     # answerable questions on documents it has not seen, and fewer unanswerable ones):
-    # 0.819 / 0.972 / 0.300 / 0.139
-    assert s["correct_cited"] >= 0.75
+    # 0.819 / 0.972 / 0.300 / 0.139; refitted with the paraphrased suite among the development
+    # suites (the threshold refuses less): 0.903 / 0.972 / 0.200 / 0.042
+    assert s["correct_cited"] >= 0.85
     assert s["evidence_recall"] >= 0.95
-    assert s["refusal_recall"] >= 0.25
-    assert s["false_refusal_rate"] <= 0.22
+    assert s["refusal_recall"] >= 0.15
+    assert s["false_refusal_rate"] <= 0.1

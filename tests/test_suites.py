@@ -343,7 +343,7 @@ def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monke
     specs = load_suites(ROOT / "evals" / "suites.toml")
     results = {r.suite: r for r in run_suites(specs, Settings.load(), generators=["extractive"],
                                                out_dir=tmp_path / "out", limit=10)}
-    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-en2", "cmrc-premise",
+    assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-en2", "cmrc-premise", "cmrc-para",
                             "nomiracl-zh", "seed-gold"}
     for name in ("cmrc-split", "cmrc-split-trad"):
         f = results[name].figures()
