@@ -53,7 +53,9 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # 0.0 (whole gold set 0.861 / 0.986 / 0.700 / 0.000), from the collected rows.
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
-    assert s["refusal_recall"] >= 0.5  # unanswerable questions refused (5 of 10)
+    # 2 of the 10 under the measured 6: a llama.cpp build for another CPU (AVX2, AMD) moved
+    # up to three gold outcomes in an earlier measurement
+    assert s["refusal_recall"] >= 0.4  # unanswerable questions refused (4 of 10)
     assert s["false_refusal_rate"] <= 0.12  # answerable questions refused (2 of 18 allowed)
 
 
@@ -70,5 +72,5 @@ def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     # suites (the threshold refuses less): 0.903 / 0.972 / 0.200 / 0.042
     assert s["correct_cited"] >= 0.85
     assert s["evidence_recall"] >= 0.95
-    assert s["refusal_recall"] >= 0.15
+    assert s["refusal_recall"] >= 0.1  # 3 of 30; 6 measured
     assert s["false_refusal_rate"] <= 0.1
