@@ -130,6 +130,12 @@ def calibrated_level(rows_by_suite: dict[str, list[dict]], suites: list[str], ar
     return chosen
 
 
+def threshold_level(rows_by_suite: dict[str, list[dict]], suites: list[str], args) -> float:
+    """The training share the threshold may refuse, for a decision fitted on `suites`:
+    calibrated on them with --calibrate, else --max-false-refusal."""
+    return calibrated_level(rows_by_suite, suites, args) if args.calibrate else args.max_false_refusal
+
+
 def leave_one_out(rows_by_suite: dict[str, list[dict]], test_only: set[str], args) -> dict[str, dict]:
     """Each suite scored by the decision fitted on the other development suites (with
     --calibrate, its level too is chosen on them alone: the left-out suite is never seen)."""
@@ -137,7 +143,7 @@ def leave_one_out(rows_by_suite: dict[str, list[dict]], test_only: set[str], arg
     figures = {}
     for suite, rows in rows_by_suite.items():
         others = [s for s in dev if s != suite]
-        level = calibrated_level(rows_by_suite, others, args) if args.calibrate else args.max_false_refusal
+        level = threshold_level(rows_by_suite, others, args)
         d, dropped = _fit([r for s in others for r in rows_by_suite[s]], args, level)
         figures[suite] = {**score(d, rows), "fitted_on": others, "dropped": dropped, "level": level}
     return figures
@@ -194,7 +200,7 @@ def fit_cmd(args) -> int:
     _print_table(figures, test_only, extra="features dropped")
     dev = [s for s in rows_by_suite if s not in test_only]
     dev_rows = [r for s in dev for r in rows_by_suite[s]]
-    level = calibrated_level(rows_by_suite, dev, args) if args.calibrate else args.max_false_refusal
+    level = threshold_level(rows_by_suite, dev, args)
     final, dropped = _fit(dev_rows, args, level)
     if args.calibrate:
         print("threshold level chosen per held-out suite: " + ", ".join(f"{s} {f['level']}" for s, f in figures.items())
@@ -206,7 +212,7 @@ def fit_cmd(args) -> int:
                                               indent=1) + "\n", encoding="utf-8")
     if args.write:
         meta = {"fitted_on": f"{len(dev_rows)} rows of the development suites "
-                             f"{', '.join(s for s in rows_by_suite if s not in test_only)} ({args.generator})",
+                             f"{', '.join(dev)} ({args.generator})",
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
                 "dropped_features": dropped, "max_false_refusal": level, "l2": args.l2,
                 "calibrated": ({"target_refused": args.target_refused, "levels": list(LEVELS)} if args.calibrate else None),

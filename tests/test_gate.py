@@ -154,6 +154,42 @@ def test_a_caller_who_stops_reading_gives_its_place_back(hash_settings):
     assert answer.timings["queue_wait"] < 1.0
 
 
+def _second_caller_behind_an_answer(assistant, gen, question, history=None) -> list[tuple]:
+    """Caller "first" asks Q and holds the one slot; caller "second" then asks `question`
+    (with `history`). Checks that the second caller's model step waits in line (no prompt
+    reaches the model, no status is shown, until it is admitted), then lets the three
+    generations run (the first answer, the second caller's model step, its answer) and
+    returns the second caller's events as (kind, position, text)."""
+    log: list = []
+
+    def ask(q, name, past=None):
+        def run():
+            for event in assistant.ask_stream(q, generator="slow", session=name, history=past):
+                log.append((name, event.kind, event.position, event.text))
+        return threading.Thread(target=run, daemon=True)
+
+    first, second = ask(Q, "first"), ask(question, "second", history)
+    first.start()
+    _wait_until(lambda: gen.running == 1)
+    second.start()
+    _wait_until(lambda: ("second", "queue", 1) in [e[:3] for e in log])
+    # in line: the model is not working for this caller behind the other caller's back
+    assert gen.running == 1 and len(gen.prompts) == 0
+    assert not [e for e in log if e[0] == "second" and e[1] == "status"]
+    gen.release.release(3)
+    for t in (first, second):
+        t.join(10)
+    assert gen.most == 1 and assistant.gate("slow").running == 0 and assistant.gate("slow").waiting == 0
+    return [e[1:] for e in log if e[0] == "second"]
+
+
+def _admitted_once_before(events: list[tuple], status: str) -> None:
+    kinds = [kind for kind, _, _ in events]
+    assert kinds.index("queue") < kinds.index("status") < kinds.index("answer")
+    assert kinds.count("queue") == 1  # admitted once: no second wait before the answer
+    assert [text for kind, _, text in events if kind == "status"] == [status]
+
+
 def test_an_english_questions_rendering_waits_in_line_and_keeps_its_turn(hash_settings):
     """The Chinese rendering of an English question (rag.answering.translate) is a model
     call: it queues like an answer instead of slipping past the line, and the turn it
@@ -163,30 +199,7 @@ def test_an_english_questions_rendering_waits_in_line_and_keeps_its_turn(hash_se
     assistant = Assistant.load(hash_settings.replace(generation_slots=1))
     gen = BlockingGenerator([REPLY, rendering, "\"95%\" [1]."])
     assistant.register_generator(gen, "slow")
-    log: list = []
-
-    def ask(question, name):
-        def run():
-            for event in assistant.ask_stream(question, generator="slow", session=name):
-                log.append((name, event.kind, event.position, event.text))
-        return threading.Thread(target=run, daemon=True)
-
-    first, second = ask(Q, "zh"), ask(english, "en")
-    first.start()
-    _wait_until(lambda: gen.running == 1)
-    second.start()
-    _wait_until(lambda: ("en", "queue", 1) in [e[:3] for e in log])
-    # in line: the model is not rendering its question behind the other caller's back
-    assert gen.running == 1 and len(gen.prompts) == 0
-    assert not [e for e in log if e[0] == "en" and e[1] == "status"]
-    gen.release.release(3)  # the first answer, then the rendering and the second answer
-    for t in (first, second):
-        t.join(10)
-    kinds = [e[1] for e in log if e[0] == "en"]
-    assert kinds.index("queue") < kinds.index("status") < kinds.index("answer")
-    assert kinds.count("queue") == 1  # admitted once: no second wait before the answer
-    assert [e[3] for e in log if e[0] == "en" and e[1] == "status"] == [rendering]
-    assert gen.most == 1 and assistant.gate("slow").running == 0 and assistant.gate("slow").waiting == 0
+    _admitted_once_before(_second_caller_behind_an_answer(assistant, gen, english), rendering)
 
 
 def test_a_follow_up_condensed_by_the_model_waits_in_line_and_keeps_its_turn(hash_settings):
@@ -197,25 +210,5 @@ def test_a_follow_up_condensed_by_the_model_waits_in_line_and_keeps_its_turn(has
     assistant = Assistant.load(hash_settings.replace(generation_slots=1, condense="model"))
     gen = BlockingGenerator([REPLY, rewrite, "依托数据脱敏、隐私计算等技术保障数据安全[1]。"])
     assistant.register_generator(gen, "slow")
-    log: list = []
-
-    def ask(question, name, history=None):
-        def run():
-            for event in assistant.ask_stream(question, generator="slow", session=name, history=history):
-                log.append((name, event.kind, event.position, event.text))
-        return threading.Thread(target=run, daemon=True)
-
-    first, second = ask(Q, "first"), ask(follow_up, "follow", history=[(Q, REPLY)])
-    first.start()
-    _wait_until(lambda: gen.running == 1)
-    second.start()
-    _wait_until(lambda: ("follow", "queue", 1) in [e[:3] for e in log])
-    assert gen.running == 1 and len(gen.prompts) == 0  # not condensing behind the other's back
-    gen.release.release(3)  # the first answer, then the rewrite and the follow-up's answer
-    for t in (first, second):
-        t.join(10)
-    kinds = [e[1] for e in log if e[0] == "follow"]
-    assert kinds.index("queue") < kinds.index("status") < kinds.index("answer")
-    assert kinds.count("queue") == 1
-    assert [e[3] for e in log if e[0] == "follow" and e[1] == "status"] == [rewrite]
-    assert gen.most == 1 and assistant.gate("slow").running == 0 and assistant.gate("slow").waiting == 0
+    events = _second_caller_behind_an_answer(assistant, gen, follow_up, history=[(Q, REPLY)])
+    _admitted_once_before(events, rewrite)

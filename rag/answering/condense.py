@@ -200,19 +200,27 @@ def _acceptable(rewrite: str, question: str, history: History, settings: Setting
     return True
 
 
+def _needs_rewrite(question: str, history: History) -> bool:
+    """A follow-up to an earlier question: it has to be made standalone."""
+    return bool(history) and bool(_previous_question(history)) and looks_like_followup(question)
+
+
+def _rewrites_with_model(generator: Generator | None, settings: Settings) -> bool:
+    return settings.condense == "model" and generator is not None and generator.is_language_model
+
+
 def asks_model(question: str, history: History, generator: Generator | None, settings: Settings) -> bool:
     """Will condense_question call the model? (Then the caller queues for it first, like an answer.)"""
-    return (bool(history) and bool(_previous_question(history)) and looks_like_followup(question.strip())
-            and settings.condense == "model" and generator is not None and generator.is_language_model)
+    return _needs_rewrite(question.strip(), history) and _rewrites_with_model(generator, settings)
 
 
 def condense_question(question: str, history: History, generator: Generator | None, settings: Settings) -> str:
     """A standalone version of `question` given `history` ((user, assistant) pairs,
     oldest first). Questions that do not look like follow-ups come back unchanged."""
     q = question.strip()
-    if not history or not _previous_question(history) or not looks_like_followup(q):
+    if not _needs_rewrite(q, history):
         return q
-    if not asks_model(q, history, generator, settings):
+    if not _rewrites_with_model(generator, settings):
         return rule_rewrite(q, history)
     try:
         reply = generator.complete(_prompt(q, history), max_tokens=64, temperature=0.0)
