@@ -92,6 +92,7 @@ class Assistant(DocumentsMixin):
         self.retrieve("预热", k=1)  # loads whatever the lexical side and the embedder load lazily
         if self.settings.translate_terms:
             self.index.glossary.table  # the dictionary, read now rather than at the first English question
+            self.index.pinyin_names.warm()  # the syllable table and the joined corpus, likewise
         relevance.warm(self.embedder, sentences.corpus_units(self.index.chunks), self.settings.index_path,
                        embed_missing=embed_missing, progress=progress)
         if generator:
@@ -291,6 +292,12 @@ class Assistant(DocumentsMixin):
                 if rendered:
                     search = rendered
                     yield StreamEvent("status", text=rendered)
+                    if self.settings.translate_terms:
+                        # the rendering guesses the characters of a name given in pinyin (白羽峰 for
+                        # "Bai Yuefeng"); the corpus' own spelling goes with it into the search and
+                        # the ranking of evidence (rag.retrieval.pinyin)
+                        spelled = [n for n in self.index.pinyin_names.find(standalone) if n not in rendered]
+                        search = " ".join([rendered, *spelled])
             t1 = time.perf_counter()
             if search != standalone:  # both searches, fused (rag.answering.translate)
                 depth = max(opts.k, translate.FUSION_DEPTH)

@@ -215,6 +215,21 @@ def test_a_bare_span_is_given_the_clause_it_stands_in():
     assert wording.widen("油塘[1]。", [long_clause + "。"]) is None
 
 
+def test_a_clause_end_inside_quotation_marks_ends_no_clause():
+    from rag.answering import wording
+
+    sentence = "校训为「纯洁仁爱：纯朴廉洁律己、仁厚关爱待人」，拉丁文：Puritas Et Caritas。"
+    # the model copied the motto's second half (with its closing bracket, or without):
+    # the motto is given whole, with the clause it stands in, not cut at its colon
+    for span in ("纯朴廉洁律己、仁厚关爱待人」", "纯朴廉洁律己、仁厚关爱待人"):
+        assert wording.widen(f"{span}[1]。", [sentence]) == "校训为「纯洁仁爱：纯朴廉洁律己、仁厚关爱待人」[1]。"
+    # a title is one thing too
+    assert wording.widen("樱花大战[1]。", ["被视为《樱花大战系列》中的一个外传游戏，亦被指为fan disc。"]) == \
+        "被视为《樱花大战系列》中的一个外传游戏[1]。"
+    # an unclosed quotation is no quotation: the clause ends as before
+    assert wording.widen("纯朴廉洁律己[1]。", ["校训为「纯洁仁爱：纯朴廉洁律己，仁厚关爱待人。"]) is None
+
+
 def test_the_clause_is_given_to_chinese_spans_only():
     from rag.answering import wording
 

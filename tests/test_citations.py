@@ -97,3 +97,37 @@ def test_cross_lingual_support_uses_the_multilingual_embedder():
     assert citations.support_score(right, P1, embedder) < citations.SUPPORT_MIN_OVERLAP  # the wrong passage
     cites, warnings = citations.resolve(f"{right} [1]", CONTEXT, embedder=embedder)
     assert not cites[0].supported and warnings[0].startswith("citation [1] unsupported")
+
+
+# ------------------------------------------------- the passage holding the answer is cited
+SERIES = "《青天衙门Ⅱ伏魔录》共40集，分为十个单元，第四单元在第13集开播。"
+UNITS = "第一单元《烧饼皇帝》，第二单元《血手印》，第三单元《龙儿》，第四单元《花轎奇谋》。"
+TWO = citations.number_context([_hit(1, UNITS), _hit(2, SERIES)])
+
+
+def test_a_sentence_restating_the_question_also_cites_the_passage_with_its_answer():
+    # passage [2] backs what the sentence repeats of the question (the title) well enough to
+    # pass the support check, but the answer, 《花轎奇谋》, is only in passage [1]
+    question = "《青天衙门Ⅱ伏魔录》的第四单元叫什么？"
+    reply = "《青天衙门Ⅱ伏魔录》的第四单元叫《花轎奇谋》[2]。"
+    assert citations.support_score(citations.sentences_by_number(reply)[2][0], SERIES) >= citations.SUPPORT_MIN_OVERLAP
+    text, notes = citations.repair(reply, TWO, question=question)
+    assert text == "《青天衙门Ⅱ伏魔录》的第四单元叫《花轎奇谋》[2][1]。"
+    assert any(n.startswith("added [1] to a sentence whose cited passage lacks its answer") for n in notes)
+    cites, _ = citations.resolve(text, TWO)
+    assert [c.n for c in cites] == [2, 1] and all(c.supported for c in cites)
+
+
+def test_no_passage_is_added_when_the_cited_one_holds_the_answer_or_without_the_question():
+    question = "《青天衙门Ⅱ伏魔录》的第四单元叫什么？"
+    right = "第四单元叫《花轎奇谋》[1]。"
+    assert citations.repair(right, TWO, question=question) == (right, [])
+    reply = "《青天衙门Ⅱ伏魔录》的第四单元叫《花轎奇谋》[2]。"
+    assert citations.repair(reply, TWO)[0] == reply  # the question is what tells the answer's words apart
+
+
+def test_an_answer_no_other_passage_holds_is_left_with_its_citation():
+    # the answer's words (《望子成龙》) are in no passage: nothing to add, the check stays as it was
+    question = "《青天衙门Ⅱ伏魔录》的第四单元叫什么？"
+    reply = "《青天衙门Ⅱ伏魔录》的第四单元叫《望子成龙》[2]。"
+    assert citations.repair(reply, TWO, question=question)[0] == reply

@@ -34,6 +34,8 @@ class Failing(FakeGenerator):
     ("How will Chongqing optimise its computing power?", None),  # not Chinese
     (prompts.NO_ANSWER, None),  # the answering habit, not a rendering
     ("重庆" * 200, None),  # far longer than the question
+    ("1960年代重庆如何优化算力资源布局？", None),  # a year the question does not give
+    ("2025年", None),  # an answer, not a rendering
     ("", None),
 ])
 def test_only_a_chinese_rendering_is_kept(reply, kept):

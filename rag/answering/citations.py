@@ -180,20 +180,23 @@ def supporting_spans(answer_sentences: Sequence[str], passage: str) -> tuple[str
 
 
 def repair(text: str, context: dict[int, Hit], *, embedder=None,
-           min_support: float = SUPPORT_MIN_OVERLAP) -> tuple[str, list[str]]:
+           min_support: float = SUPPORT_MIN_OVERLAP, question: str = "") -> tuple[str, list[str]]:
     """Point every answer sentence at a passage that supports it.
 
     A small model often writes the right sentence with the wrong number. Each sentence
     keeps its own markers when one of them is supported; otherwise its markers are
     replaced by the passage that supports it best, or, when no passage does and other
     sentences stand, the sentence is dropped. A sentence with no marker gets the
-    passage that supports it. Returns the new text and notes on what changed."""
+    passage that supports it. With the `question`, a sentence whose passages back only
+    what it repeats of the question also cites the passage holding its answer
+    (answer_passage). Returns the new text and notes on what changed."""
     notes: list[str] = []
     if not context:
         return text, notes
     out: list[str] = []
     kept_supported = 0
     pending: list[tuple[str, bool]] = []
+    passage_units: dict[int, set[str]] = {}
     for sentence in evidence.split_sentences(text):
         clean = evidence.strip_markers(sentence).strip()
         if not re.search(rf"[\w{IDEOGRAPHS}]", clean):
@@ -201,15 +204,22 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
         cited = [n for m in parse_markers(sentence) for n in m.numbers if n in context]
         scores = {n: support_score(clean, reading_text(context[n].chunk), embedder) for n in context}
         best_n = max(scores, key=lambda n: (scores[n], -n))
+        numbers: list[int] = []
         if cited and max(scores[n] for n in cited) >= min_support:
-            pending.append((_with_markers(clean, sentence, list(dict.fromkeys(cited))), True))
+            numbers = list(dict.fromkeys(cited))
         elif scores[best_n] >= min_support:
             if cited:
                 notes.append(f"re-pointed {''.join(f'[{n}]' for n in dict.fromkeys(cited))} to [{best_n}]: "
                              f"that passage supports the sentence ({scores[best_n]:.0%})")
             else:
                 notes.append(f"added [{best_n}] to an uncited sentence it supports ({scores[best_n]:.0%})")
-            pending.append((_with_markers(clean, sentence, [best_n]), True))
+            numbers = [best_n]
+        if numbers:
+            extra = answer_passage(clean, question, numbers, context, passage_units) if question else None
+            if extra is not None:
+                notes.append(f"added [{extra}] to a sentence whose cited passage lacks its answer: that passage holds it")
+                numbers.append(extra)
+            pending.append((_with_markers(clean, sentence, numbers), True))
         else:
             pending.append((sentence.strip(), False))
     kept_supported = sum(ok for _, ok in pending)
@@ -220,6 +230,47 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
             notes.append(f"dropped a sentence no passage supports: {evidence.strip_markers(sentence)[:40]!r}")
     joined = "".join(out) if evidence.is_cjk(text) else " ".join(out)
     return joined, notes
+
+
+# answer_passage: a passage is added when it holds at least this share of the answer's own
+# words and brings at least ANSWER_GAIN of them that the cited passages lack. Set by hand (a
+# clear majority; a quarter of the answer is more than a stray shared word) and checked on the
+# development suites' answers (benchmarks/fit_suites.py rows): it re-cites 0-3 sentences a suite.
+ANSWER_SHARE = 0.5
+ANSWER_GAIN = 0.25
+
+
+def answer_passage(sentence: str, question: str, cited: Sequence[int], context: dict[int, Hit],
+                   units_cache: dict[int, set[str]] | None = None) -> int | None:
+    """The passage to cite beside `cited` when the sentence restates the question and the
+    cited passages back that part but not the answer ("《甲》的第四单元叫《乙》" citing the
+    passage that names 《甲》, while another one gives 《乙》): the reader checks the answer's
+    words, so they must be in a cited passage. Chinese sentences only (bigrams); None when
+    the cited passages hold the answer or no other passage does."""
+    if not evidence.is_cjk(sentence):
+        return None
+    own = evidence.content_units(sentence) - evidence.units(question)
+    if len(own) < 2:  # a sentence that only repeats the question has no answer words to place
+        return None
+    cache = {} if units_cache is None else units_cache
+
+    def units_of(n: int) -> set[str]:
+        if n not in cache:
+            hit = context[n]
+            cache[n] = evidence.units(f"{hit.chunk.section} {reading_text(hit.chunk)}")
+        return cache[n]
+
+    have = set().union(*(units_of(n) for n in cited)) & own
+    best, best_gain = None, 0
+    for n in context:
+        if n in cited:
+            continue
+        gain = len((units_of(n) & own) - have)
+        if gain > best_gain:
+            best, best_gain = n, gain
+    if best is None or best_gain < ANSWER_GAIN * len(own) or len(units_of(best) & own) < ANSWER_SHARE * len(own):
+        return None
+    return best
 
 
 def _with_markers(clean: str, original: str, numbers: Sequence[int]) -> str:

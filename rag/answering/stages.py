@@ -245,14 +245,15 @@ class Cite(Stage):
     """Every sentence of the answer pointed at a passage that supports it, and the
     citations resolved with their supporting spans (rag.answering.citations)."""
 
-    needs = frozenset({"reply", "context", "embedder", "options"})
+    needs = frozenset({"question", "reply", "context", "embedder", "options"})
     gives = frozenset({"text", "citations"})
 
     def run(self, state: AnswerState) -> AnswerState:
         t0 = time.perf_counter()
         min_support = state.options.support_min_overlap
         text = citations.drop_invalid_markers(state.reply, list(state.context))
-        text, notes = citations.repair(text, state.context, embedder=state.embedder, min_support=min_support)
+        text, notes = citations.repair(text, state.context, embedder=state.embedder, min_support=min_support,
+                                      question=state.question)
         state.notes.extend(notes)
         cites, notes = citations.resolve(text, state.context, embedder=state.embedder, min_support=min_support)
         state.notes.extend(notes)

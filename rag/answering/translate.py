@@ -19,7 +19,7 @@ rendered), the English question misses what only Chinese words find (cmrc-en: 0.
 asked, 0.92 rendered); fused, 0.96 and 0.91.
 
 A rendering is used only when it looks like one: Chinese, not a refusal, not much longer
-than the question. Otherwise, and whenever the model fails, the English question is
+than the question, no figure the question does not give. Otherwise, and whenever the model fails, the English question is
 searched as before. Renderings are cached per model and question.
 """
 from __future__ import annotations
@@ -40,9 +40,12 @@ MAX_TOKENS = 80  # a question, not an essay: a longer reply is cut and then refu
 CACHE_SIZE = 1024
 
 # One worked example inside the turn: the answering prompt's examples teach copying
-# passages, so the turn says what to do and shows the shape of the reply once.
-TURN = ("翻译成中文（只输出译文）：\nWhich animal killed many birds on Guam in the 1960s?\n"
-        "1960年代哪种动物杀死了关岛的大量鸟类？\n\n翻译成中文（只输出译文）：\n{question}")
+# passages, so the turn says what to do and shows the shape of the reply once. The example
+# holds no figure: with one ("in the 1960s") the model put "1960年" into renderings of
+# questions that gave no year (19 of the English development suites' 179 renderings held a
+# figure the question does not give, 9 without it; those left are refused by clean()).
+TURN = ("翻译成中文（只输出译文）：\nWhich animal killed many birds on Guam?\n"
+        "哪种动物杀死了关岛的大量鸟类？\n\n翻译成中文（只输出译文）：\n{question}")
 
 FUSION_DEPTH = 20  # passages read from each search
 FUSION_C = 10  # reciprocal rank constant: 1 / (C + rank)
@@ -68,6 +71,8 @@ def clean(reply: str, question: str) -> str | None:
     text = _LABEL.sub("", lines[0]).strip().strip("\"'“”「」")
     if not has_cjk(text) or prompts.is_refusal_reply(text) or len(text) > 2 * len(question) + 20:
         return None
+    if any(figure not in question for figure in re.findall(r"\d+", text)):
+        return None  # a figure the question does not give: the model answered, or made it up
     return text
 
 

@@ -89,13 +89,31 @@ def widen(answer: str, sentences: Sequence[str]) -> str | None:
         i = s.find(core)
         if i < 0:
             continue
+        i, j = _outside_quotes(s, i, i + len(core))
         start = max((m.end() for m in _CLAUSE_ENDS.finditer(s, 0, i)), default=0)
-        end_match = _CLAUSE_ENDS.search(s, i + len(core))
+        end_match = _CLAUSE_ENDS.search(s, j)
         clause = s[start:end_match.start() if end_match else len(s)].strip()
         if clause == core or len(clause) > SNAP_MAX_CHARS:
             return None
         return f"{clause}{markers}{closing or '。'}"
     return None
+
+
+_QUOTE_PAIRS = {"「": "」", "『": "』", "“": "”", "《": "》", "（": "）"}
+
+
+def _outside_quotes(s: str, i: int, j: int) -> tuple[int, int]:
+    """The span s[i:j] grown to the whole quotation or title it stands in, brackets included:
+    a clause end inside quotation marks ends no clause ("校训为「纯洁仁爱：纯朴廉洁律己、仁厚
+    关爱待人」": the motto is one thing, its colon notwithstanding)."""
+    for opening, closing in _QUOTE_PAIRS.items():
+        a = s.rfind(opening, 0, i + 1)
+        if a < 0 or s.find(closing, a + 1, i) >= 0:
+            continue  # no quotation open at the span's start
+        b = s.find(closing, max(i, a + 1))
+        if b >= 0 and b - a + 1 <= SNAP_MAX_CHARS:
+            i, j = min(i, a), max(j, b + 1)
+    return i, j
 
 
 _ITEM_SEPARATORS = re.compile(r"[、，,；;]|和|及|以及|\band\b")

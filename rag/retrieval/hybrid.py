@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import bilingual, lexical
+from . import bilingual, lexical, pinyin
 from .bm25 import BM25
 from ..config import Settings, call_options
 from ..ingest.corpus import CHUNKER_VERSION, index_text
@@ -51,6 +51,7 @@ class HybridIndex:
         self.version = version  # store.version() when loaded: another process's rebuild changes it
         self.by_id = {c.id: c for c in chunks}
         self._glossary: bilingual.Glossary | None = None
+        self._pinyin_names: pinyin.PinyinNames | None = None
 
     # ---------------------------------------------------------------- build
     @classmethod
@@ -177,14 +178,25 @@ class HybridIndex:
     def glossary(self, value: bilingual.Glossary) -> None:
         self._glossary = value  # another dictionary (tests use a small one)
 
+    @property
+    def pinyin_names(self) -> pinyin.PinyinNames:
+        """Pinyin names -> their spellings in this index's passages (rag.retrieval.pinyin)."""
+        if self._pinyin_names is None:
+            self._pinyin_names = pinyin.PinyinNames(index_text(c) for c in self.chunks)
+        return self._pinyin_names
+
     def lexical_query(self, query: str) -> dict[str, float]:
         """The query as weighted BM25 terms: its character n-grams, question words left out;
         with settings.translate_terms, the English words and phrases of an English question
         that a general dictionary maps to words of this corpus are replaced by the n-grams
-        of those words (rag.retrieval.bilingual)."""
+        of those words (rag.retrieval.bilingual), and the names it spells in pinyin add the
+        n-grams of their spellings in this corpus (rag.retrieval.pinyin)."""
         terms: list[str] = []
         if self.settings.translate_terms:
+            english = bilingual.is_english(query)
             query, zh = bilingual.translate(query, self.glossary)
+            if english:
+                zh = zh + [n for n in self.pinyin_names.find(query) if n not in zh]
             for term in zh:
                 terms.extend(lexical.tokens(term))
         terms.extend(lexical.tokens(query, query=True))
