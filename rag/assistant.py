@@ -294,10 +294,12 @@ class Assistant(DocumentsMixin):
                     yield StreamEvent("status", text=rendered)
                     if self.settings.translate_terms:
                         # the rendering guesses the characters of a name given in pinyin (白羽峰 for
-                        # "Bai Yuefeng"); the corpus' own spelling goes with it into the search and
-                        # the ranking of evidence (rag.retrieval.pinyin)
-                        spelled = [n for n in self.index.pinyin_names.find(standalone) if n not in rendered]
-                        search = " ".join([rendered, *spelled])
+                        # "Bai Yuefeng"); the corpus' own spellings go with it into the search and
+                        # the ranking of evidence (rag.retrieval.pinyin), unless it already wrote
+                        # one of them (嘉兴 for "Jiaxing" needs no 加行 beside it)
+                        spelled = [w for found in self.index.pinyin_spellings(standalone)
+                                   if not any(w in rendered for w in found) for w in found]
+                        search = " ".join([rendered, *dict.fromkeys(spelled)])
             t1 = time.perf_counter()
             if search != standalone:  # both searches, fused (rag.answering.translate)
                 depth = max(opts.k, translate.FUSION_DEPTH)

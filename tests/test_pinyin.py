@@ -13,8 +13,8 @@ from fakes import FakeGenerator
 CORPUS = {
     "a.txt": "# 白岳峰\n\n白岳峰，朝鲜族，中国足球运动员，司职中场，现效力于天津泰达。\n",
     "b.txt": "# 潘淑\n\n潘淑是孙权的妃子，会稽句章人，后被立为皇后。\n",
-    "c.txt": "# 攀树\n\n攀树是一种户外运动，攀树者借助绳索爬上大树。攀树需要专门的装备。\n",
-    "d.txt": "# 长江\n\n长江是中国最长的河流，流经重庆和武汉。\n",
+    "c.txt": "# 攀树\n\n攀树是一种户外运动，攀树者借助绳索爬上大树。攀树需要专门的装备和知识背景。\n",
+    "d.txt": "# 长江\n\n长江是中国最长的河流，流经重庆和武汉，不经过北京。\n",
 }
 
 
@@ -24,6 +24,18 @@ def _assistant(tmp_path) -> Assistant:
     for name, text in CORPUS.items():
         (corpus / name).write_text(text, encoding="utf-8")
     return Assistant.load(Settings(embedder="hash", corpus_dir=str(corpus), index_dir=str(tmp_path / "index")))
+
+
+def _ask_with_rendering(tmp_path, question: str, rendering: str, reply: str):
+    """The question asked through a fake model that renders it as `rendering`, then replies."""
+    translate._cache.clear()
+    lm = FakeGenerator([rendering, reply])
+    a = _assistant(tmp_path)
+    a.register_generator(lm, "fake")
+    try:
+        return a.ask(question, generator="fake"), lm
+    finally:
+        translate._cache.clear()
 
 
 def test_syllables_come_from_the_dictionary_with_their_characters():
@@ -69,14 +81,25 @@ def test_an_english_question_with_a_pinyin_name_finds_its_passage_lexically(tmp_
 
 
 def test_a_rendering_that_guesses_the_name_wrong_is_searched_with_the_corpus_spelling(tmp_path):
-    translate._cache.clear()
-    a = _assistant(tmp_path)
-    q = "Which ethnic minority does Bai Yuefeng belong to?"
-    lm = FakeGenerator(["白羽峰属于哪个少数民族？", "朝鲜族[1]。"])
-    a.register_generator(lm, "fake")
-    answer = a.ask(q, generator="fake")
-    translate._cache.clear()
+    answer, lm = _ask_with_rendering(tmp_path, "Which ethnic minority does Bai Yuefeng belong to?",
+                                     "白羽峰属于哪个少数民族？", "朝鲜族[1]。")
     assert "searched in Chinese as: 白羽峰属于哪个少数民族？ 白岳峰" in answer.notes
     assert answer.hits[0].chunk.section == "白岳峰"
     # the model reads the corpus' spelling beside its own rendering
     assert "白岳峰属" not in lm.prompts[1][-1]["content"] and "白羽峰属于哪个少数民族？ 白岳峰" in lm.prompts[1][-1]["content"]
+
+
+def test_a_word_the_dictionary_knows_is_no_name(tmp_path):
+    a = _assistant(tmp_path)
+    q = "Which river does not flow through Beijing?"
+    # "Beijing" also sounds like 背景 (background), which the corpus holds: the dictionary's 北京
+    # is what the question means, so it is not read as a pinyin name
+    assert set(pinyin.PinyinNames(CORPUS.values()).find(q)) == {"北京", "背景"}
+    assert a.index.pinyin_spellings(q) == []
+    assert "北京" in a.index.lexical_query(q) and "背景" not in a.index.lexical_query(q)
+
+
+def test_a_name_the_rendering_already_spells_is_left_as_it_is(tmp_path):
+    answer, _ = _ask_with_rendering(tmp_path, "How did Pan Shu, the empress, die?", "潘淑是怎么死的？", "资料未提及")
+    # 潘淑 is one of the corpus' spellings of "Pan Shu": 攀树 is not added beside it
+    assert "searched in Chinese as: 潘淑是怎么死的？" in answer.notes

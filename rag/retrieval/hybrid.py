@@ -185,6 +185,12 @@ class HybridIndex:
             self._pinyin_names = pinyin.PinyinNames(index_text(c) for c in self.chunks)
         return self._pinyin_names
 
+    def pinyin_spellings(self, query: str) -> list[list[str]]:
+        """The corpus' spellings of the names an English question gives in pinyin, per name
+        (rag.retrieval.pinyin); words the dictionary translates are no names."""
+        rest, _ = bilingual.translate(query, self.glossary)
+        return self.pinyin_names.spellings(rest)
+
     def lexical_query(self, query: str) -> dict[str, float]:
         """The query as weighted BM25 terms: its character n-grams, question words left out;
         with settings.translate_terms, the English words and phrases of an English question
@@ -195,7 +201,7 @@ class HybridIndex:
         if self.settings.translate_terms:
             english = bilingual.is_english(query)
             query, zh = bilingual.translate(query, self.glossary)
-            if english:
+            if english:  # the words left untranslated may be names in pinyin
                 zh = zh + [n for n in self.pinyin_names.find(query) if n not in zh]
             for term in zh:
                 terms.extend(lexical.tokens(term))

@@ -154,14 +154,19 @@ class PinyinNames:
         syllables()
         self.text  # noqa: B018 - the property joins the corpus once
 
-    def find(self, question: str) -> list[str]:
-        """The Chinese spellings of the question's pinyin names that occur in the corpus,
-        the CANDIDATES most frequent per name, in the question's order."""
+    def spellings(self, question: str) -> list[list[str]]:
+        """Per pinyin name of the question (in its order), the Chinese spellings of it that
+        occur in the corpus, the CANDIDATES most frequent first; names with none are left out."""
         table = syllables()
-        found: list[str] = []
+        out: list[list[str]] = []
         for options in names(question, table):
             counts: Counter[str] = Counter()
             for reading in options:
                 counts.update(re.findall("".join(f"[{table[s]}]" for s in reading), self.text))
-            found.extend(w for w, _ in counts.most_common(CANDIDATES) if w not in found)
-        return found
+            if counts:
+                out.append([w for w, _ in counts.most_common(CANDIDATES)])
+        return out
+
+    def find(self, question: str) -> list[str]:
+        """Every spelling of spellings(), once, in order."""
+        return list(dict.fromkeys(w for found in self.spellings(question) for w in found))
