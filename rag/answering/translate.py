@@ -18,6 +18,10 @@ transliterate (cmrc-en2, with pinyin and usual English names: top-5 0.94 as aske
 rendered), the English question misses what only Chinese words find (cmrc-en: 0.83 as
 asked, 0.92 rendered); fused, 0.96 and 0.91.
 
+The model guesses the characters of a name given in pinyin (白羽峰 for "Bai Yuefeng"): the
+corpus' own spellings of such names (rag.retrieval.pinyin) are added to the rendering the
+caller searches with (rag.assistant).
+
 A rendering is used only when it looks like one: Chinese, not a refusal, not much longer
 than the question, no figure the question does not give. Otherwise, and whenever the model fails, the English question is
 searched as before. Renderings are cached per model and question.
