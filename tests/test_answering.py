@@ -339,3 +339,16 @@ def test_a_draft_whose_words_are_not_in_the_passages_is_replaced_by_the_evidence
                        decision=ANSWER_ALL)
     assert "北山大学" not in answer.text and "95%" in answer.text
     assert any("not in the passages" in n for n in answer.notes)
+
+
+def test_without_an_embedder_the_decision_reads_the_cosine_as_its_training_mean():
+    # the shipped decision weighs dense_best, which stays 0 when no embedder ranks the
+    # sentences: read as a cosine of 0 it refused an obvious answer before asking the model
+    text = "目前，重庆已建成公共数据资源体系，数据编目16万类，归集15万类，数据需求满足率95%。"
+    hit = Hit(1, 1.0, Chunk("d#1", text, "d.txt", "深化数据资源开发利用", "", 1, 0, len(text)))
+    shipped = refusal.load_decision()
+    assert shipped.weights.get("dense_best", 0.0) < 0 and "dense_best" in shipped.meta.get("means", {})
+    lm = FakeGenerator("数据编目16万类[1]。")
+    events = list(answering.answer_stream("重庆数据编目了多少类？", [hit], lm, AskOptions.from_settings(Settings())))
+    assert lm.prompts  # the model was asked
+    assert not events[-1].answer.refused and "16万类" in events[-1].answer.text

@@ -126,7 +126,12 @@ def answer_stream(
     `cancel`: an event another thread sets to end the model's generation at once.
     `search_text`: what the hits were retrieved for, when not the question itself (an
     English question's Chinese rendering): the evidence is ranked against it."""
-    state = AnswerState.start(question, hits, generator, options, decision=decision or refusal.load_decision(),
+    chosen = decision or refusal.load_decision()
+    if embedder is None:
+        # no embedder, no cosine (dense_best stays 0): the decision reads its embedding signals
+        # as their training means, as for another embedder than the one it was fitted with
+        chosen = chosen.for_embedder("")
+    state = AnswerState.start(question, hits, generator, options, decision=chosen,
                               embedder=embedder, weights=weights, wait_turn=wait_turn, cancel=cancel,
                               search_text=search_text)
     yield from pipeline.stream(state)
