@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation import build_suite, hit_at_k, load_suites, reciprocal_rank  # noqa: E402
+from rag.evaluation.suites import GIVEN_PASSAGE_KINDS  # noqa: E402
 from rag.ingest import reading_text  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -62,7 +63,7 @@ def mrr_by_weight(assistant, items, grid: list[float], k: int) -> dict[float, di
 
 def lexical_weight(args) -> int:
     grid = [float(x) for x in args.grid.split(",")]
-    specs = [s for s in load_suites(args.suites) if s.kind != "nomiracl"]
+    specs = [s for s in load_suites(args.suites) if s.kind not in GIVEN_PASSAGE_KINDS]  # no index to weigh
     print(f"CPU: {cpu_model()}", flush=True)
     base = Settings.load()
     by_suite, test_only = {}, {s.name for s in specs if s.test_only}

@@ -44,6 +44,7 @@ from rag.answering import (  # noqa: E402
     number_context, numbered_passages, question_kind, rank_sentences, select_sentences,
 )
 from rag.evaluation import build_suite, load_suites, supports  # noqa: E402
+from rag.evaluation.suites import GIVEN_PASSAGE_KINDS  # noqa: E402
 from rag.text import is_cjk  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -194,8 +195,8 @@ def main() -> int:
     test_only: set[str] = set()
     opened: dict[str, Assistant] = {}
     for spec in specs:
-        if spec.kind == "nomiracl":
-            continue  # no gold evidence strings
+        if spec.kind in GIVEN_PASSAGE_KINDS:
+            continue  # no index (and NoMIRACL has no gold evidence strings)
         built = build_suite(spec, base, specs)
         items = [i for i in built.items if i.answerable and i.evidence][: args.limit]
         if not items:

@@ -285,6 +285,7 @@ def test_suites_toml_is_parsed_with_paths_beside_it(suite_file):
     ('[[suite]]\nname = "a"\nkind = "squad"\n', "kind"),
     ('[[suite]]\nname = "a"\nkind = "gold"\n[[suite]]\nname = "a"\nkind = "gold"\n', "two suites"),
     ('[[suite]]\nname = "q"\nkind = "questions"\nquestions = "x.jsonl"\n', "corpus_of"),
+    ('[[suite]]\nname = "g"\nkind = "cmrc-given"\n', "exclude_of"),
     ('[[suite]]\nname = "a"\nkind = "gold"\ntest_only = "yes"\n', "test_only"),
     ('[defaults]\nseed = 1\n', "no \\[\\[suite\\]\\]"),
     ('[[suite]\n', "not valid TOML"),
@@ -344,13 +345,14 @@ def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monke
     results = {r.suite: r for r in run_suites(specs, Settings.load(), generators=["extractive"],
                                                out_dir=tmp_path / "out", limit=10)}
     assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-en2", "cmrc-premise", "cmrc-para",
-                            "nomiracl-zh", "seed-gold"}
+                            "nomiracl-zh", "cmrc-given", "seed-gold"}
     for name in ("cmrc-split", "cmrc-split-trad"):
         f = results[name].figures()
         assert f["right and cited"] >= 0.4 and f["evidence recall"] >= 0.4, (name, f)
         assert f["unanswerable refused"] >= 0.3 and f["answerable refused"] <= 0.5, (name, f)
     assert results["seed-gold"].figures()["right and cited"] >= 0.5
     assert results["nomiracl-zh"].summary["n_answerable"] == 5
+    assert results["cmrc-given"].summary["n_answerable"] == 5 and results["cmrc-given"].figures()["right and cited"] >= 0.4
     assert all(r.summary["n_errors"] == 0 for r in results.values())
 
 

@@ -75,7 +75,7 @@ class OwnPassagesAssistant(Assistant):
 
         chunks = self._passages.get(question.strip())
         if chunks is None:
-            raise ConfigError(f"No NoMIRACL passages for the question {question[:40]!r}.")
+            raise ConfigError(f"No given passages for the question {question[:40]!r}.")
         k = self.settings.k if k is None else k
         weights = selection.UnitWeights(c.text for c in chunks)
         scores = selection.lexical_scores(question, [c.text for c in chunks], weights, [c.section for c in chunks])

@@ -13,6 +13,9 @@ Kinds of suite:
   e.g. the hand-translated English questions.
 - "nomiracl": NoMIRACL questions, each answered from its own passages only
   (rag.evaluation.nomiracl).
+- "cmrc-given": CMRC questions about articles a "cmrc-split" suite (`exclude_of`) does not
+  index, each answered from five given passages: topical ones that do not answer and noise,
+  with or without the answer's own (rag.evaluation.cmrc_given).
 - "gold": a gold file over the settings' own corpus (the seed).
 
 A suite marked `test_only = true` is never fitted on: code that fits a value on suite rows
@@ -31,7 +34,8 @@ from ..errors import ConfigError
 from . import cmrc_split
 from .gold import GoldItem, load_gold
 
-KINDS = ("cmrc-split", "questions", "nomiracl", "gold")
+KINDS = ("cmrc-split", "questions", "nomiracl", "cmrc-given", "gold")
+GIVEN_PASSAGE_KINDS = ("nomiracl", "cmrc-given")  # answered from their own passages: no index
 SHARED_DATA_ENV = "RAG_SHARED_DATA"  # where "shared:" paths point; default <repo>/../shared/data
 
 
@@ -65,8 +69,8 @@ class SuiteSpec:
 class BuiltSuite:
     spec: SuiteSpec
     items: list[GoldItem]
-    settings: Settings | None  # for Assistant.load; None for "nomiracl" (no index)
-    passages: dict[str, list] | None = None  # "nomiracl": question -> its own Chunks
+    settings: Settings | None  # for Assistant.load; None for given passages (no index)
+    passages: dict[str, list] | None = None  # "nomiracl", "cmrc-given": question -> its own Chunks
     note: str = ""
 
 
@@ -105,6 +109,8 @@ def load_suites(path: str | os.PathLike) -> list[SuiteSpec]:
     for s in specs:
         if s.kind == "questions" and by_name.get(s.options.get("corpus_of", "")) is None:
             raise ConfigError(f"{p}: suite {s.name!r} needs corpus_of = the name of a cmrc-split suite.")
+        if s.kind == "cmrc-given" and getattr(by_name.get(s.options.get("exclude_of", "")), "kind", "") != "cmrc-split":
+            raise ConfigError(f"{p}: suite {s.name!r} needs exclude_of = the name of a cmrc-split suite.")
     return specs
 
 
@@ -173,9 +179,25 @@ def build_suite(spec: SuiteSpec, base: Settings, specs: list[SuiteSpec] | None =
         items, passages = load_nomiracl(spec.path("path"), relevant=spec.number("relevant", 50),
                                         non_relevant=spec.number("non_relevant", 50), seed=spec.number("seed", 13))
         return BuiltSuite(spec, items, None, passages, note="each question sees only its own 10 passages")
+    if spec.kind == "cmrc-given":
+        return _given_suite(spec, specs or [])
     gold = load_gold(spec.path("gold"))
     overrides = {key: str(spec.path(key)) for key in ("corpus_dir", "index_dir") if key in spec.options}
     return BuiltSuite(spec, gold, base.replace(**overrides) if overrides else base, note="test only" if spec.test_only else "")
+
+
+def _given_suite(spec: SuiteSpec, specs: list[SuiteSpec]) -> BuiltSuite:
+    from .cmrc_given import PASSAGES, build_given_suite
+
+    source = next(s for s in specs if s.name == spec.options.get("exclude_of"))
+    split = _split_suite(source)
+    asked = {q.id for q in split.answerable + split.unanswerable}
+    answerable, unanswerable, passages = build_given_suite(
+        cmrc_split.load_articles(spec.path("cmrc")), n_answerable=spec.number("answerable", 60),
+        n_unanswerable=spec.number("unanswerable", 60), seed=spec.number("seed", cmrc_split.SPLIT_SEED),
+        split_seed=source.number("seed", cmrc_split.SPLIT_SEED), exclude=asked)
+    return BuiltSuite(spec, _interleave(answerable, unanswerable), None, passages,
+                      note=f"each question sees only its own {PASSAGES} passages")
 
 
 def _interleave(a: list, b: list) -> list:
