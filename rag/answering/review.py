@@ -20,15 +20,18 @@ def has_content(reply: str) -> bool:
 def reply_signals(state: AnswerState, reply: str, probe: Mapping[str, float] | None) -> Signals:
     """The decision's signals from the reply: the model's draft, or the extractive pick."""
     question = state.question
+    titles = {n: h.chunk.section for n, h in state.context.items()}
     if state.generator.is_language_model:
         by_n = {n: f"{h.chunk.section} {h.chunk.author} {h.chunk.text}" for n, h in state.context.items()}
-        return refusal.draft_signals(question, reply, state.shown, probe, state.weights, state.passages_text(), by_n)
+        return refusal.draft_signals(question, reply, state.shown, probe, state.weights, state.passages_text(), by_n,
+                                     titles)
     texts = " ".join(h.chunk.text for h in state.context.values())
     # the pick is the best sentence: its focus is the best sentence's lexical share
     return refusal.extractive_signals().merged(Signals(
         draft_focus=state.signals.lex_best,
         draft_no_figure=0.0 if refusal.answers_figure(question, reply, texts) else 1.0,
         draft_no_name=0.0 if refusal.answers_name(question, reply) else 1.0,
+        cited_echo=refusal.cited_echo(question, reply, state.shown, titles),
     ))
 
 

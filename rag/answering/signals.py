@@ -42,6 +42,11 @@ class Signals:
     subject_missing: float | None = field(default=None, metadata=_REPLY)
     # the question wants a person's name and the answer names nobody
     draft_no_name: float | None = field(default=None, metadata=_REPLY)
+    # share of the question's words the answer repeats that the sentences it was shown from
+    # the passages it cites (and their titles) do not hold: the question's subject glued onto
+    # a sentence about something else ("劲松站有六个出入口[1]" from "车站设六个出入口", said
+    # of another station)
+    cited_echo: float | None = field(default=None, metadata=_REPLY)
 
     def as_dict(self) -> dict[str, float]:
         """The measured signals by name (the JSON shape of Answer.signals)."""

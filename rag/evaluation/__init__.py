@@ -11,6 +11,7 @@ Public API (the rest of rag.evaluation is internal):
     load_cmrc, sample_items, SAMPLE_SEED       the CMRC 2018 set as gold items and passages
     FeedbackLog                                thumbs up/down from the chat page
     load_suites, build_suite, run_suites, suite_table, fit_rows   the development suites (evals/suites.toml)
+    GIVEN_PASSAGE_KINDS                        suite kinds answered from their own passages (no index)
 """
 from .charts import CHARTS
 from .cmrc import SAMPLE_SEED, load_cmrc, sample_items
@@ -18,10 +19,10 @@ from .feedback import FeedbackLog
 from .metrics import contains, hit_at_k, percentile, reciprocal_rank, supports
 from .runner import GoldItem, failure_reasons, fmt, load_gold, run_eval
 from .suite_run import fit_rows, run_suites, suite_table
-from .suites import build_suite, load_suites
+from .suites import GIVEN_PASSAGE_KINDS, build_suite, load_suites
 
 __all__ = [
-    "CHARTS", "FeedbackLog", "build_suite", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
+    "CHARTS", "FeedbackLog", "GIVEN_PASSAGE_KINDS", "build_suite", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
     "fit_rows", "load_gold", "load_suites", "percentile", "reciprocal_rank", "run_eval", "run_suites", "sample_items",
     "suite_table", "supports", "contains",
 ]
