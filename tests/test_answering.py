@@ -352,3 +352,17 @@ def test_without_an_embedder_the_decision_reads_the_cosine_as_its_training_mean(
     events = list(answering.answer_stream("重庆数据编目了多少类？", [hit], lm, AskOptions.from_settings(Settings())))
     assert lm.prompts  # the model was asked
     assert not events[-1].answer.refused and "16万类" in events[-1].answer.text
+
+
+def test_without_a_decision_answer_stream_reads_the_one_fitted_for_its_kind_of_generator():
+    # the extractive picker's signals mean other things than a model's: a direct API call
+    # without `decision=` must not score an extractive answer with the model's weights
+    text = "目前，重庆已建成公共数据资源体系，数据编目16万类，归集15万类，数据需求满足率95%。"
+    hit = Hit(1, 1.0, Chunk("d#1", text, "d.txt", "深化数据资源开发利用", "", 1, 0, len(text)))
+    opts = AskOptions.from_settings(Settings())
+    extractive = make_generator("extractive", Settings())
+    answer = list(answering.answer_stream("重庆数据编目了多少类？", [hit], extractive, opts))[-1].answer
+    no_model = refusal.load_decision(refusal.decision_key(False)).for_embedder("")
+    model = refusal.load_decision(refusal.decision_key(True)).for_embedder("")
+    assert answer.p_no_answer == pytest.approx(round(no_model.probability(answer.signals), 4), abs=1e-4)
+    assert abs(model.probability(answer.signals) - no_model.probability(answer.signals)) > 1e-3

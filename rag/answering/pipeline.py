@@ -126,7 +126,9 @@ def answer_stream(
     `cancel`: an event another thread sets to end the model's generation at once.
     `search_text`: what the hits were retrieved for, when not the question itself (an
     English question's Chinese rendering): the evidence is ranked against it."""
-    chosen = decision or refusal.load_decision()
+    # the decision fitted for this kind of generator (a model and the extractive picker give
+    # the signals different meanings), as the Assistant picks it
+    chosen = decision or refusal.load_decision(refusal.decision_key(generator.is_language_model))
     if embedder is None:
         # no embedder, no cosine (dense_best stays 0): the decision reads its embedding signals
         # as their training means, as for another embedder than the one it was fitted with
