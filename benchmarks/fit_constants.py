@@ -26,8 +26,7 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
-from rag.evaluation import build_suite, hit_at_k, load_suites, reciprocal_rank  # noqa: E402
-from rag.evaluation import GIVEN_PASSAGE_KINDS  # noqa: E402
+from rag.evaluation import GIVEN_PASSAGE_KINDS, build_suite, hit_at_k, load_suites, reciprocal_rank  # noqa: E402
 from rag.ingest import reading_text  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"

@@ -43,8 +43,7 @@ from rag import Assistant, Settings  # noqa: E402
 from rag.answering import (  # noqa: E402
     number_context, numbered_passages, question_kind, rank_sentences, select_sentences,
 )
-from rag.evaluation import build_suite, load_suites, supports  # noqa: E402
-from rag.evaluation import GIVEN_PASSAGE_KINDS  # noqa: E402
+from rag.evaluation import GIVEN_PASSAGE_KINDS, build_suite, load_suites, supports  # noqa: E402
 from rag.text import is_cjk  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"

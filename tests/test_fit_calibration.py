@@ -29,7 +29,8 @@ def _suite(name: str, shift: float, seed: int) -> list[dict]:
 
 
 def _args(**kw) -> argparse.Namespace:
-    base = dict(l2=0.3, max_false_refusal=0.05, scales="", balance=True, calibrate=True, target_refused=0.05)
+    base = dict(l2=0.3, max_false_refusal=0.05, scales="", balance=True, calibrate=True, target_refused=0.05,
+                calibrate_by="mean")
     return argparse.Namespace(**{**base, **kw})
 
 
@@ -56,6 +57,23 @@ def test_the_level_is_chosen_on_the_grid_by_the_left_out_suites():
     assert chosen < 0.05 and held_out_refused(chosen) <= 0.05 + 1e-9
     higher = [lv for lv in fit_suites.LEVELS if lv > chosen]
     assert all(held_out_refused(lv) > 0.05 for lv in higher)
+
+
+def test_by_median_one_hard_suite_left_out_does_not_set_the_level():
+    suites = list(ROWS)
+
+    def refused_by_suite(level: float) -> list[float]:
+        out = []
+        for left in suites:
+            d, _ = fit_suites._fit([r for s in suites if s != left for r in ROWS[s]], _args(), level)
+            out.append(fit_suites.score(d, ROWS[left])["answerable_refused"])
+        return sorted(out)
+
+    by_median = fit_suites.calibrated_level(ROWS, suites, _args(calibrate_by="median"))
+    by_mean = fit_suites.calibrated_level(ROWS, suites, _args())
+    assert by_median >= by_mean
+    assert refused_by_suite(by_median)[1] <= 0.05 + 1e-9  # the middle of three suites
+    assert all(refused_by_suite(lv)[1] > 0.05 for lv in fit_suites.LEVELS if lv > by_median)
 
 
 def test_leave_one_out_never_sees_the_left_out_suite():

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from ..types import Chunk
-from .cmrc_split import CmrcArticle, _SENTENCE, answer_sentence, split_ids
+from .cmrc_split import SENTENCE, CmrcArticle, answer_sentence, split_ids
 from .gold import GoldItem
 
 PIECE_CHARS = 260   # about one index chunk of a CMRC article
@@ -41,7 +41,7 @@ def pieces(article: CmrcArticle, limit: int = PIECE_CHARS) -> list[Piece]:
     """The article's text cut into runs of whole sentences of at most `limit` characters (a
     longer sentence is a piece of its own)."""
     out, current = [], ""
-    for m in _SENTENCE.finditer(article.text):
+    for m in SENTENCE.finditer(article.text):
         sentence = m.group()
         if not sentence:
             continue

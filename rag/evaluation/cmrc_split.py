@@ -21,7 +21,7 @@ SPLIT_SEED = 2018
 
 # A sentence ends at a Chinese full stop, question or exclamation mark (closing quotes stay
 # with it), or at a line break.
-_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
+SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def answer_sentence(text: str, start: int, answer: str) -> str:
         start = min(found, key=lambda at: abs(at - start))
     end = start + len(answer)
     lo = hi = None
-    for m in _SENTENCE.finditer(text):
+    for m in SENTENCE.finditer(text):
         if m.start() == m.end() and m.start() >= len(text):
             break
         if lo is None and m.end() > start:
