@@ -115,9 +115,10 @@ def calibrated_level(rows_by_suite: dict[str, list[dict]], suites: list[str], ar
     """The threshold's training level chosen by leaving suites out within `suites` only:
     the largest level on LEVELS whose decision, fitted on all but one of them, refuses at
     most args.target_refused of the left-out suite's answerable questions, on average over
-    the suites that have some (their mean, or their median with args.calibrate_by). A threshold set on its own training rows refuses more on a
-    corpus it has not seen (the training rows are the easy case), so it must be set lower
-    than the target for the target to hold on new documents."""
+    the suites that have some (their mean, or their median with args.calibrate_by). A
+    threshold set on its own training rows refuses more on a corpus it has not seen (the
+    training rows are the easy case), so it must be set lower than the target for the
+    target to hold on new documents."""
     held = [s for s in suites if any(r["answerable"] for r in rows_by_suite[s])]
     chosen = LEVELS[0]
     for level in LEVELS:

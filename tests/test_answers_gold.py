@@ -52,7 +52,9 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # development suites, which moves the calibrated threshold to refuse less: 0.833 / 1.0 / 0.6 /
     # 0.0 (whole gold set 0.861 / 0.986 / 0.700 / 0.000), from the collected rows. Refitted with
     # cmrc-given among the suites and the cited_echo signal (2026-12-05, AMD EPYC rows): 0.833 /
-    # 1.0 / 0.5 / 0.0 (whole gold set 0.833 / 0.986 / 0.633 / 0.042).
+    # 1.0 / 0.5 / 0.0 (whole gold set 0.833 / 0.986 / 0.633 / 0.042). Refitted on rows collected
+    # through the pipeline (cited_echo read from the model's own citation numbers; 2026-12-05,
+    # AMD EPYC): 0.833 / 1.0 / 0.6 / 0.0 (whole gold set 0.861 / 0.986 / 0.567 / 0.014).
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
     # 2 of the 10 under the measured 6: a llama.cpp build for another CPU (AVX2, AMD) moved

@@ -203,11 +203,16 @@ def draft_support(question: str, reply: str, shown_text: str) -> float:
     return float(np.mean(parts))
 
 
+def echoed_words(question: str, reply: str) -> list[str]:
+    """The question's content words the answer repeats, once each, in the answer's order."""
+    asked = set(evidence.words(question))
+    return [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
+
+
 def premise_echo(question: str, reply: str, passages_text: str) -> float:
     """Share of the content words the answer repeats from the question that the passages
     do not hold (0 when it repeats none)."""
-    asked = set(evidence.words(question))
-    echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
+    echoed = echoed_words(question, reply)
     if not echoed:
         return 0.0
     squeezed = evidence.squeeze(passages_text)
@@ -236,8 +241,7 @@ def cited_echo(question: str, reply: str, shown: Sequence[sentences.Scored],
 
     if not evidence.is_cjk(question):
         return 0.0
-    asked = set(evidence.words(question))
-    echoed = [w for w in dict.fromkeys(evidence.words(evidence.strip_markers(reply))) if w in asked]
+    echoed = echoed_words(question, reply)
     if not echoed or not shown:
         return 0.0
     by_n: dict[int, list[str]] = {}
