@@ -79,9 +79,13 @@ def test_prompt_is_the_fixed_prefix_then_the_selected_sentences():
     assert question == "积分可以兑换什么权益？" and head.startswith("资料：\n")
     fenced = head.split("\n")[1:]
     assert fenced[0] == prompts.FENCE_OPEN and fenced[-1] == prompts.FENCE_CLOSE  # documents are quoted data
-    lines = [re.fullmatch(r"\[(\d+)\] (.*)", line) for line in fenced[1:-1]]
-    assert lines and all(lines)  # "[n] sentence": no titles, they cost prompt time
-    passages = [(int(m.group(1)), m.group(2)) for m in lines]
+    lines = [re.fullmatch(r"\[(\d+)\](?:《([^》]*)》| )(.*)", line) for line in fenced[1:-1]]
+    assert lines and all(lines)  # "[n]《title》sentence" on a passage's first line, "[n] sentence" after
+    titled = [(int(m.group(1)), m.group(2)) for m in lines if m.group(2) is not None]
+    numbers = [int(m.group(1)) for m in lines]
+    # each shown passage's title once, on its first line (the subject is often only there)
+    assert titled == [(n, HITS[n - 1].chunk.section) for n in dict.fromkeys(numbers)]
+    passages = [(int(m.group(1)), m.group(3)) for m in lines]
     assert sum(len(t) for _, t in passages) <= OPTS.context_chars  # sentences, not passages
     assert sorted(passages) == sorted((e.n, e.text) for e in answer.evidence)  # what the answer says it showed
     assert any(n == 2 and "积分可兑换算力资源" in t for n, t in passages)  # numbered by passage, not sentence

@@ -3,7 +3,7 @@ fixed sample of the gold set, and with the extractive generator on all of it.
 
 The whole gold set through the model takes minutes on these CPUs, so it lives in
 `rag eval` and the README; CI checks this fixed sample (every 4th answerable question,
-and the unanswerable ones with the false premises among them). Thresholds sit a little
+and all 30 unanswerable ones, the false premises among them). Thresholds sit a little
 under the figures measured on the full set (README, "How good is it"), so a regression
 fails CI while the sample's own noise does not."""
 from __future__ import annotations
@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = load_gold(ROOT / "evals" / "gold.jsonl")
 ANSWERABLE = [g for g in GOLD if g.answerable][::4]  # 18 questions, both languages
-UNANSWERABLE = [g for g in GOLD if not g.answerable][::3]  # 10, false premises among them
+# all 30: a sample of 10 moved by 2 between refits that moved the whole set the other way
+UNANSWERABLE = [g for g in GOLD if not g.answerable]
 SAMPLE = ANSWERABLE + UNANSWERABLE
 
 
@@ -55,11 +56,15 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # 1.0 / 0.5 / 0.0 (whole gold set 0.833 / 0.986 / 0.633 / 0.042). Refitted on rows collected
     # through the pipeline (cited_echo read from the model's own citation numbers; 2026-12-05,
     # AMD EPYC): 0.833 / 1.0 / 0.6 / 0.0 (whole gold set 0.861 / 0.986 / 0.567 / 0.014).
+    # With the passages' titles in the answering prompt and the decision refitted (2026-12-05,
+    # AMD EPYC): 0.889 / 1.0 / 0.4 on the old 10-question unanswerable sample / 0.0; with all 30
+    # unanswerable questions, as now: 0.889 / 1.0 / 0.667 / 0.0 (whole gold set 0.875 / 0.986 /
+    # 0.667 / 0.014).
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
-    # 2 of the 10 under the measured 6: a llama.cpp build for another CPU (AVX2, AMD) moved
+    # 5 of the 30 under the measured 20: a llama.cpp build for another CPU (AVX2, AMD) moved
     # up to three gold outcomes in an earlier measurement
-    assert s["refusal_recall"] >= 0.4  # unanswerable questions refused (4 of 10)
+    assert s["refusal_recall"] >= 0.5  # unanswerable questions refused (15 of 30)
     assert s["false_refusal_rate"] <= 0.12  # answerable questions refused (2 of 18 allowed)
 
 

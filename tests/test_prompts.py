@@ -39,6 +39,22 @@ def test_user_turn_numbers_passages_then_asks():
     assert user.index("[2]") < user.index("问题：对头部平台怎样监管？")  # question after the passages
 
 
+def test_shown_sentences_carry_their_passage_title_once_in_reading_order():
+    picked = [(2, 4, "乙二。"), (1, 0, "甲一。"), (2, 1, "乙一。")]  # best first, as selected
+    lines = prompts.shown_lines(picked, {1: "甲篇", 2: "乙篇"})
+    assert lines == [(1, "甲篇", "甲一。"), (2, "乙篇", "乙一。"), (2, "", "乙二。")]
+    user = prompts.build_messages("问？", lines, english=False)[-1]["content"]
+    assert "[1]《甲篇》甲一。\n[2]《乙篇》乙一。\n[2] 乙二。" in user
+    # a passage without a title stays bare
+    assert prompts.shown_lines([(3, 0, "丙。")], {}) == [(3, "", "丙。")]
+
+
+def test_an_example_refuses_a_sentence_whose_subject_is_another_title():
+    # the sentence has the asked shape (a number of books) but its title names another subject
+    refused = [ex for ex in prompts.EXAMPLES if ex[2] == prompts.NO_ANSWER]
+    assert any(all(p[1] and p[1] not in ex[1] for p in ex[0]) for ex in refused)
+
+
 def test_sentences_without_a_title_are_numbered_bare():
     user = prompts.build_messages("编目多少类？", [(3, "", "数据编目16万类。")], english=False)[-1]["content"]
     assert "[3] 数据编目16万类。" in user and "《" not in user

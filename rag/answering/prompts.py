@@ -3,7 +3,10 @@
 Measured constraints shape them (Qwen2.5-Coder-1.5B on 2 CPU cores, ~30 prompt
 tokens/s on the slower machines here):
 - every new prompt token delays the first answer token, so the model is shown a
-  few selected sentences (rag.answering.selection), not whole passages, and no titles;
+  few selected sentences (rag.answering.selection), not whole passages; each passage's
+  title is shown once, on its first sentence (shown_lines), because a sentence's subject
+  is often only in its title ("体长为80-95cm" under 《白尾雀鲷》): without it the model
+  glued the question's subject onto a sentence about something else;
 - llama.cpp reuses the evaluated prefix of earlier prompts, so everything fixed
   (the rules and the worked examples) comes first and is identical for every
   question and language: only the last user turn is new work;
@@ -17,7 +20,7 @@ The examples are made up (a fictional city), not taken from any corpus.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..text.script import has_cjk
 
@@ -36,19 +39,25 @@ SYSTEM = (
 # (passages, question, answer) worked examples, shown as earlier chat turns.
 EXAMPLES = (
     (
-        [(1, "", "青溪市图书馆新馆于去年建成，馆藏图书120万册，设有少儿阅览区和古籍修复中心。"),
-         (2, "", "青溪市还计划建设三座社区书房。")],
+        [(1, "青溪市图书馆", "青溪市图书馆新馆于去年建成，馆藏图书120万册，设有少儿阅览区和古籍修复中心。"),
+         (2, "青溪市", "青溪市还计划建设三座社区书房。")],
         "青溪市图书馆新馆有多少册藏书？",
         "青溪市图书馆新馆馆藏图书120万册[1]。",
     ),
     (
-        [(1, "", "青溪市将联合北山大学、南湖研究院共建智能制造联合实验室，重点攻关工业软件。")],
+        [(1, "青溪市", "青溪市将联合北山大学、南湖研究院共建智能制造联合实验室，重点攻关工业软件。")],
         "Which institutions will build the joint laboratory with Qingxi?",
         "\"北山大学\" (Beishan University) and \"南湖研究院\" (Nanhu Institute) [1].",
     ),
     (
-        [(1, "", "青溪市图书馆新馆于去年建成，馆藏图书120万册。")],
+        [(1, "青溪市图书馆", "青溪市图书馆新馆于去年建成，馆藏图书120万册。")],
         "青溪市图书馆的馆长是谁？",
+        NO_ANSWER,
+    ),
+    (
+        # the sentence fits the question's shape, but its subject (the title) is another one
+        [(1, "北山大学", "该校图书馆藏书80万册，建于1956年。")],
+        "南湖研究院的图书馆藏书多少册？",
         NO_ANSWER,
     ),
 )
@@ -89,6 +98,18 @@ def format_passage(n: int, section: str, text: str, english: bool) -> str:
 # with (rag.answering.translate): the small model matches Chinese wording to Chinese
 # passages better than across languages, and still answers in English.
 RENDERING_EN = "\n(The question in Chinese: {rendering})"
+
+
+def shown_lines(sentences: Sequence[tuple[int, int, str]], titles: Mapping[int, str]) -> list[tuple[int, str, str]]:
+    """Selected sentences [(n, index, text), ...] as prompt lines [(n, title, text), ...]
+    in reading order (by passage, then position); a passage's title on its first line only:
+    the subject is shown once, for about as many tokens as the title."""
+    lines: list[tuple[int, str, str]] = []
+    seen: set[int] = set()
+    for n, _index, text in sorted(sentences, key=lambda s: (s[0], s[1])):
+        lines.append((n, "" if n in seen else titles.get(n, ""), text))
+        seen.add(n)
+    return lines
 
 
 def user_turn(question: str, passages: Sequence[tuple[int, str, str]], english: bool, rendering: str = "") -> str:
