@@ -49,6 +49,12 @@ def test_shown_sentences_carry_their_passage_title_once_in_reading_order():
     assert prompts.shown_lines([(3, 0, "丙。")], {}) == [(3, "", "丙。")]
 
 
+def test_a_long_title_is_cut_so_it_cannot_swell_every_prompt():
+    long = "标题" * 50
+    [(_, title, _)] = prompts.shown_lines([(1, 0, "甲。")], {1: long})
+    assert len(title) == prompts.MAX_TITLE_CHARS and title.endswith("…") and title.startswith("标题标题")
+
+
 def test_an_example_refuses_a_sentence_whose_subject_is_another_title():
     # the sentence has the asked shape (a number of books) but its title names another subject
     refused = [ex for ex in prompts.EXAMPLES if ex[2] == prompts.NO_ANSWER]

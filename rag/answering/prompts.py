@@ -5,8 +5,8 @@ tokens/s on the slower machines here):
 - every new prompt token delays the first answer token, so the model is shown a
   few selected sentences (rag.answering.selection), not whole passages; each passage's
   title is shown once, on its first sentence (shown_lines), because a sentence's subject
-  is often only in its title ("体长为80-95cm" under 《白尾雀鲷》): without it the model
-  glued the question's subject onto a sentence about something else;
+  is often only in its title ("本鱼分布于印度西太平洋区" under 《大鳞大眼鲷》): without it
+  the model glued the question's subject onto a sentence about something else;
 - llama.cpp reuses the evaluated prefix of earlier prompts, so everything fixed
   (the rules and the worked examples) comes first and is identical for every
   question and language: only the last user turn is new work;
@@ -100,6 +100,11 @@ def format_passage(n: int, section: str, text: str, english: bool) -> str:
 RENDERING_EN = "\n(The question in Chinese: {rendering})"
 
 
+# A title longer than this is cut (with "…"): every shown title is new prompt tokens on every
+# question. The longest title in the suites and the seed is 24 characters.
+MAX_TITLE_CHARS = 40
+
+
 def shown_lines(sentences: Sequence[tuple[int, int, str]], titles: Mapping[int, str]) -> list[tuple[int, str, str]]:
     """Selected sentences [(n, index, text), ...] as prompt lines [(n, title, text), ...]
     in reading order (by passage, then position); a passage's title on its first line only:
@@ -107,7 +112,10 @@ def shown_lines(sentences: Sequence[tuple[int, int, str]], titles: Mapping[int, 
     lines: list[tuple[int, str, str]] = []
     seen: set[int] = set()
     for n, _index, text in sorted(sentences, key=lambda s: (s[0], s[1])):
-        lines.append((n, "" if n in seen else titles.get(n, ""), text))
+        title = "" if n in seen else " ".join(titles.get(n, "").split())
+        if len(title) > MAX_TITLE_CHARS:
+            title = title[:MAX_TITLE_CHARS - 1] + "…"
+        lines.append((n, title, text))
         seen.add(n)
     return lines
 
