@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from rag.answering import prompts
+from rag.answering.selection import Scored, in_reading_order
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,18 +41,18 @@ def test_user_turn_numbers_passages_then_asks():
 
 
 def test_shown_sentences_carry_their_passage_title_once_in_reading_order():
-    picked = [(2, 4, "乙二。"), (1, 0, "甲一。"), (2, 1, "乙一。")]  # best first, as selected
-    lines = prompts.shown_lines(picked, {1: "甲篇", 2: "乙篇"})
+    picked = [Scored(3.0, 2, 4, "乙二。"), Scored(2.0, 1, 0, "甲一。"), Scored(1.0, 2, 1, "乙一。")]  # best first
+    lines = prompts.shown_lines([(s.n, s.text) for s in in_reading_order(picked)], {1: "甲篇", 2: "乙篇"})
     assert lines == [(1, "甲篇", "甲一。"), (2, "乙篇", "乙一。"), (2, "", "乙二。")]
     user = prompts.build_messages("问？", lines, english=False)[-1]["content"]
     assert "[1]《甲篇》甲一。\n[2]《乙篇》乙一。\n[2] 乙二。" in user
     # a passage without a title stays bare
-    assert prompts.shown_lines([(3, 0, "丙。")], {}) == [(3, "", "丙。")]
+    assert prompts.shown_lines([(3, "丙。")], {}) == [(3, "", "丙。")]
 
 
 def test_a_long_title_is_cut_so_it_cannot_swell_every_prompt():
     long = "标题" * 50
-    [(_, title, _)] = prompts.shown_lines([(1, 0, "甲。")], {1: long})
+    [(_, title, _)] = prompts.shown_lines([(1, "甲。")], {1: long})
     assert len(title) == prompts.MAX_TITLE_CHARS and title.endswith("…") and title.startswith("标题标题")
 
 

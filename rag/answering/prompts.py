@@ -105,13 +105,14 @@ RENDERING_EN = "\n(The question in Chinese: {rendering})"
 MAX_TITLE_CHARS = 40
 
 
-def shown_lines(sentences: Sequence[tuple[int, int, str]], titles: Mapping[int, str]) -> list[tuple[int, str, str]]:
-    """Selected sentences [(n, index, text), ...] as prompt lines [(n, title, text), ...]
-    in reading order (by passage, then position); a passage's title on its first line only:
-    the subject is shown once, for about as many tokens as the title."""
+def shown_lines(sentences: Sequence[tuple[int, str]], titles: Mapping[int, str]) -> list[tuple[int, str, str]]:
+    """Selected sentences [(n, text), ...], in the order shown (reading order:
+    rag.answering.selection.in_reading_order), as prompt lines [(n, title, text), ...]; a
+    passage's title on its first line only: the subject is shown once, for about as many
+    tokens as the title."""
     lines: list[tuple[int, str, str]] = []
     seen: set[int] = set()
-    for n, _index, text in sorted(sentences, key=lambda s: (s[0], s[1])):
+    for n, text in sentences:
         title = "" if n in seen else " ".join(titles.get(n, "").split())
         if len(title) > MAX_TITLE_CHARS:
             title = title[:MAX_TITLE_CHARS - 1] + "…"

@@ -44,8 +44,8 @@ class ModelResponder(Responder):
         if gen.context_unit == "passages":
             shown = state.passages
         else:
-            titles = {n: h.chunk.section for n, h in state.context.items()}
-            shown = prompts.shown_lines([(s.n, s.index, s.text) for s in state.shown], titles)
+            ordered = sentences.in_reading_order(state.shown)
+            shown = prompts.shown_lines([(s.n, s.text) for s in ordered], state.titles())
         # the search text is shown beside an English question when it is a rendering (prompts.user_turn)
         messages = prompts.build_messages(state.question, shown, state.english, state.search_text)
         state.timings["prompt_chars"] = float(len(messages[-1]["content"]))

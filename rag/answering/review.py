@@ -20,7 +20,7 @@ def has_content(reply: str) -> bool:
 def reply_signals(state: AnswerState, reply: str, probe: Mapping[str, float] | None) -> Signals:
     """The decision's signals from the reply: the model's draft, or the extractive pick."""
     question = state.question
-    titles = {n: h.chunk.section for n, h in state.context.items()}
+    titles = state.titles()
     if state.generator.is_language_model:
         by_n = {n: f"{h.chunk.section} {h.chunk.author} {h.chunk.text}" for n, h in state.context.items()}
         return refusal.draft_signals(question, reply, state.shown, probe, state.weights, state.passages_text(), by_n,

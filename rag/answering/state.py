@@ -109,6 +109,10 @@ class AnswerState:
         measured = self.signals.as_dict()
         return self.decision.probability(measured) if measured else 1.0
 
+    def titles(self) -> dict[int, str]:
+        """Each numbered passage's title, by number (shown to the model; read by cited_echo)."""
+        return {n: h.chunk.section for n, h in self.context.items()}
+
     def passages_text(self) -> str:
         """Every retrieved passage with its title, as read (byline names included): what
         the question's names and the answer's echoed words are looked up in."""
