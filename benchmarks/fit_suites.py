@@ -13,8 +13,11 @@ development suites and scores it on the one left out (right and cited = answerab
 refused, and the never-refusing run's answer was right and cited). The seed gold is
 test-only: it is scored by the decision fitted on all development suites and never fitted
 on. A feature that fires (is non-zero) on fewer than 5% of the training rows is dropped
-from that fit. With --write the decision fitted on all development suites is written into
-rag/answering/refusal_model.json for that kind of generator, with the held-out figures.
+from that fit, and `--without FEATURE` leaves a signal out of it (the extractive decision does
+not read lead_missing: README). With --write the decision fitted on all development suites is
+written into rag/answering/refusal_model.json for that kind of generator, with the held-out
+figures. Rows collected before a signal was recorded get it from what they store, by the
+pipeline's own rule (stored_lead_missing).
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Settings  # noqa: E402
-from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, load_decision, save_decisions  # noqa: E402
+from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, lead_missing, load_decision, save_decisions  # noqa: E402
 from rag.evaluation import fit_rows, load_suites, run_suites  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -69,7 +72,7 @@ def _fit(train: list[dict], args, level: float | None = None) -> tuple[Decision,
     """The decision fitted on `train`, its threshold refusing at most `level` (default
     args.max_false_refusal) of the answerable training rows."""
     level = args.max_false_refusal if level is None else level
-    kept = set(_firing(train, list(REFUSAL_FEATURES)))
+    kept = set(_firing(train, list(REFUSAL_FEATURES))) - set(getattr(args, "without", None) or ())
     # a dropped feature is zero on every training row: its weight stays exactly 0 in the fit
     rows = [{f: (v if f in kept else 0.0) for f, v in r["signals"].items()} for r in train]
     weights = None
@@ -171,8 +174,19 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     for suite, rows in rows_by_suite.items():
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
+            if r["signals"] and "lead_missing" not in r["signals"]:
+                r["signals"]["lead_missing"] = stored_lead_missing(r)
             r["suite"] = suite
     return rows_by_suite, {s.name for s in specs if s.test_only}
+
+
+def stored_lead_missing(row: dict) -> float:
+    """`lead_missing` of a row collected before the signal was recorded, measured as the
+    pipeline does (refusal.context_signals) on what the row stores: the shown sentences and
+    the retrieved passages' titles."""
+    text = " ".join([*(e["text"] for e in row.get("evidence") or []),
+                     *(h.get("section") or "" for h in row.get("retrieved") or [])])
+    return round(lead_missing(row["question"], text), 4)
 
 
 def score_cmd(args) -> int:
@@ -217,16 +231,19 @@ def fit_cmd(args) -> int:
                              f"{', '.join(dev)} ({args.generator})",
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
                 "dropped_features": dropped, "max_false_refusal": level, "l2": args.l2,
-                "calibrated": ({"target_refused": args.target_refused, "levels": list(LEVELS)} if args.calibrate else None),
+                "calibrated": ({"target_refused": args.target_refused, "levels": list(LEVELS), "by": args.calibrate_by}
+                               if args.calibrate else None),
                 "balanced_suites": args.balance,
                 # the cosine signals are on this embedder's scale (Decision.for_embedder)
                 "embedder": Settings.load().embedder,
                 "means": {f: round(statistics.mean(final.features(r["signals"]).get(f, 0.0) for r in dev_rows), 4)
                           for f in REFUSAL_FEATURES},
                 "command": f"benchmarks/fit_suites.py --generator {args.generator} fit --l2 {args.l2} "
-                           + (f"--calibrate --target-refused {args.target_refused}" if args.calibrate
+                           + (f"--calibrate --calibrate-by {args.calibrate_by} --target-refused {args.target_refused}"
+                              if args.calibrate
                               else f"--max-false-refusal {args.max_false_refusal}") + f" --scales '{args.scales}'"
-                           f"{'' if args.balance else ' --no-balance'} --write"}
+                           f"{'' if args.balance else ' --no-balance'}"
+                           + "".join(f" --without {f}" for f in args.without or ()) + " --write"}
         kind = decision_key(args.generator != "extractive")
         save_decisions({kind: Decision(final.weights, final.bias, final.threshold, meta, final.scales)})
         print(f"wrote the {kind!r} decision to {DECISIONS_FILE}")
@@ -304,6 +321,8 @@ def main() -> int:
                    help="features read on another scale, as name=transform pairs ('' for none)")
     f.add_argument("--no-balance", dest="balance", action="store_false",
                    help="weigh every row alike instead of every training suite alike")
+    f.add_argument("--without", action="append", metavar="FEATURE",
+                   help="a signal this decision does not read (weight 0; repeatable)")
     f.add_argument("--write", action="store_true")
     f.add_argument("--json", help="also write the figures to this file")
     f.set_defaults(func=fit_cmd)

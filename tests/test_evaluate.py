@@ -8,6 +8,7 @@ import pytest
 
 from rag.evaluation import metrics as M
 from rag.assistant import Assistant
+from rag.answering import Decision
 from rag.config import Settings
 from rag.evaluation.runner import (
     GoldFileError,
@@ -281,7 +282,10 @@ def test_limit_and_bad_arguments(assistant, gold_file, tmp_path):
 
 
 def test_all_refused_and_no_citations(assistant, gold_file, tmp_path):
+    # the metrics of a run where every question is refused: the model declines each one and
+    # the decision follows it (the fitted one may answer a decline from strong evidence)
     fake(assistant, "资料中没有提到这个问题的答案。")
+    assistant.decisions["language_model"] = Decision({"model_refuse": 10.0}, bias=-5.0, threshold=0.5)
     s = run_eval(assistant, gold_file, out_dir=tmp_path / "run", generator="fake")["summary"]
     assert s["false_refusal_rate"] == 1.0 and s["refusal_recall"] == 1.0
     assert s["refusal_precision"] == pytest.approx(1 / 3)

@@ -168,3 +168,41 @@ def test_cited_echo_catches_the_questions_subject_glued_onto_a_sentence_about_so
     sig = draft_signals(q, "劲松站有六个出入口[1]。", shown, None, titles={1: "三元桥站", 2: "劲松站"})
     assert sig.cited_echo == pytest.approx(0.5)
     assert draft_signals(q, prompts.NO_ANSWER, shown, None).cited_echo == 0.0
+
+
+def test_the_questions_opening_phrase_is_what_it_is_asked_about():
+    from rag.text.measures import leading_phrase
+
+    assert leading_phrase("交叉笛鲷哪里有一个大黑斑？") == "交叉笛鲷"
+    assert leading_phrase("唐于渝在哪所大学任教？") == "唐于渝"  # a name holding 于 stays whole
+    assert leading_phrase("沼鹿的生活习性是什么样的？") == "沼鹿"
+    assert leading_phrase("紅鑽魚的鋤骨具有什麼形狀的齒帶？") == "红钻鱼"  # read in simplified form
+    # a reader's reworded question opens with more than the name: only the name is kept
+    assert leading_phrase("汇丰2005年买下的那家做个人信贷的公司叫啥？") == "汇丰"
+    assert leading_phrase("演员凌云当年是靠演什么样的角色红起来的？") == "演员凌云"
+    # nothing to look up: it opens with its question word or a figure
+    assert leading_phrase("哪一个人是美国第一位黑人总统？") == ""
+    assert leading_phrase("谁发现了青霉素？") == ""
+    assert leading_phrase("88年那部《林投姐》电影是谁当的导演？") == ""
+
+
+def test_lead_missing_catches_a_subject_the_passages_do_not_hold():
+    # "交叉笛鲷" answered from a passage on 川纹笛鲷 (a collected miss): the genus 笛鲷 is
+    # there, the name is not from its first character
+    other_snapper = "川纹笛鲷 体侧在背鳍软条部的下方具一大黑斑。"
+    assert refusal.lead_missing("交叉笛鲷哪里有一个大黑斑？", other_snapper) == 1.0
+    assert refusal.lead_missing("川纹笛鲷哪里有一个大黑斑？", other_snapper) == 0.0
+    # the name found from its start up to a point: the rest is missing
+    assert refusal.lead_missing("红钻鱼幼鱼的体色是什么？", "红钻鱼 体色为红色。") == pytest.approx(2 / 5)
+    # a traditional question over traditional passages reads the same
+    assert refusal.lead_missing("紅鑽魚的鋤骨具有什麼形狀的齒帶？", "紅鑽魚 鋤骨具三角形齒帶。") == 0.0
+    # nothing to look up: an English question, or one opening with its question word
+    assert refusal.lead_missing("Where does the mangrove red snapper live?", other_snapper) == 0.0
+    assert refusal.lead_missing("哪种鱼的体侧有一大黑斑？", "北山大学图书馆") == 0.0
+
+
+def test_context_signals_read_the_opening_phrase_in_the_shown_sentences_and_the_titles():
+    shown = [sentences.Scored(1.0, 1, 0, "锄骨具三角形齿带。", lexical=0.5)]
+    q = "红钻鱼的锄骨具有什么形状的齿带？"
+    assert refusal.context_signals(q, shown, shown).lead_missing == 1.0  # the subject is only in the title
+    assert refusal.context_signals(q, shown, shown, titles=["红钻鱼"]).lead_missing == 0.0

@@ -155,11 +155,28 @@ def entity_missing(question: str, passages_text: str) -> float:
     return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
 
 
+def lead_missing(question: str, text: str) -> float:
+    """Share of the name a Chinese question opens with (measures.leading_phrase) that `text`
+    does not hold from its first character: 1 - (longest start of the name found in the text)
+    / (its length). 0 for an English question or one that opens with no name."""
+    if not evidence.is_cjk(question):
+        return 0.0
+    lead = evidence.squeeze(evidence.leading_phrase(question))
+    if len(lead) < 2:
+        return 0.0
+    squeezed = evidence.squeeze(text)
+    found = 0
+    while found < len(lead) and lead[: found + 1] in squeezed:
+        found += 1
+    return 1.0 - found / len(lead)
+
+
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
                     weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
-                    search_text: str = "") -> Signals:
+                    search_text: str = "", titles: Sequence[str] = ()) -> Signals:
     """`search_text`: what the sentences were ranked against (an English question's Chinese
-    rendering); the lexical shares read it, the names and figures the question itself."""
+    rendering); the lexical shares read it, the names and figures the question itself.
+    `titles`: the retrieved passages' titles (lead_missing reads them with the shown sentences)."""
     english = not evidence.is_cjk(question)
     figure_missing = 0.0
     if evidence.asks_quantity(question):
@@ -176,6 +193,7 @@ def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Se
         dense_best=max((s.dense for s in ranked), default=0.0),
         english=1.0 if english else 0.0,
         figure_missing=figure_missing,
+        lead_missing=lead_missing(question, " ".join([*(s.text for s in shown), *titles])),
     )
 
 

@@ -1,6 +1,5 @@
 """The reply as the decision sees it: its signals (rag.answering.signals), and the two
-fixes made before they are measured. One place for the DecideAfter stage and the
-refusal fit's recompute (benchmarks/fit_suites.py)."""
+fixes made before they are measured, for the DecideAfter stage."""
 from __future__ import annotations
 
 import re

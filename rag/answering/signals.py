@@ -25,6 +25,10 @@ class Signals:
     # share of the names and figures in the question that no retrieved passage holds: a
     # false premise names what is not there ("甘肃庆阳", "上海、杭州")
     entity_missing: float | None = None
+    # share of the name a Chinese question opens with (rag.text.measures.leading_phrase) that
+    # the shown sentences and the passages' titles do not hold from its first character: a
+    # question about "交叉笛鲷" over a passage on 川纹笛鲷 misses all of it
+    lead_missing: float | None = None
     # -- from the reply (the model's draft, or the extractive pick)
     # the model's probability of starting its reply with NO_ANSWER (1/0 when the backend
     # cannot report it: did it decline?)

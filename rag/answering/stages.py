@@ -116,12 +116,13 @@ class DecideBefore(Stage):
     """The decision from the evidence alone: when no reply could make the documents hold
     the answer, refuse without running the model."""
 
-    needs = frozenset({"ranked", "shown", "decision", "search_text"})
+    needs = frozenset({"ranked", "shown", "decision", "search_text", "context"})
     gives = frozenset({"signals"})
 
     def run(self, state: AnswerState) -> AnswerState:
         measured = refusal.context_signals(state.question, state.ranked, state.shown, state.weights,
-                                           state.passages_text(), search_text=state.search_text)
+                                           state.passages_text(), search_text=state.search_text,
+                                           titles=list(state.titles().values()))
         state.signals = state.signals.merged(measured)
         return state
 

@@ -261,6 +261,37 @@ def entities(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Where a Chinese question's opening phrase ends: its first function word, question word or
+# punctuation ("沼鹿|的生活习性…", "交叉笛鲷|哪里有…", "唐于渝|在哪所大学…"), read on
+# jieba's words so that a name holding such a character ("唐于渝") stays whole
+_LEAD_STOP = frozenset("的 是 在 有 被 于 由 和 与 及 曾 为 对 从 把 将 会 能 要 也 都 就 还 又 最 更 所 啥 谁 几 咋 吗 呢".split())
+_LEAD_STOP_START = ("哪", "什么", "多少", "为什么", "为何", "如何", "怎么", "怎样", "是否", "有没有", "是不是")
+# ...and within it, where the name ends: at a verb, a time or number word, an adverb,
+# preposition, conjunction, particle, pronoun or localiser (jieba's tags; a verbal noun
+# "vn" stays), or a figure. A reader's reworded question opens with more than the name
+# ("汇丰|2005年买下的…", "演员凌云|当年是靠…"), and only the name is looked up.
+_NAME_END_TAGS = ("v", "t", "m", "d", "p", "c", "u", "r", "f", "q", "y", "e", "o", "zg")
+
+
+def leading_phrase(question: str) -> str:
+    """A Chinese question's opening name, in simplified characters: what it is asked about
+    when it opens with it ("交叉笛鲷哪里…" -> "交叉笛鲷", "唐于渝在哪所大学…" -> "唐于渝");
+    "" when it opens with its question word, a figure or a verb, or the name is one character.
+    jieba's tags cut some rare names short ("黑尾前肛鳗" -> "黑尾"): the rest is still looked up."""
+    lead = ""
+    for w in _jieba().lcut(fold(question).strip()):
+        if (w in _LEAD_STOP or w.startswith(_LEAD_STOP_START) or not re.search(rf"[\w{IDEOGRAPHS}]", w)
+                or w.isspace()):
+            break
+        lead += w
+    name = ""
+    for w, flag in _jieba().posseg.cut(lead):
+        if (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in w):
+            break
+        name += w
+    return name if len(name) >= 2 else ""
+
+
 _ORDINAL = re.compile(r"^第(?:[一二三四五六七八九十百千]+|\d+)")
 
 
