@@ -1,7 +1,8 @@
 """Fit the answer-or-refuse decision on the development suites, leave one suite out.
 
-    .venv/bin/python benchmarks/fit_suites.py collect --generator llama-cpp   # every suite, never refusing
-    .venv/bin/python benchmarks/fit_suites.py fit --generator llama-cpp [--write]
+    .venv/bin/python benchmarks/fit_suites.py --generator llama-cpp collect   # every suite, never refusing
+    .venv/bin/python benchmarks/fit_suites.py --generator llama-cpp fit [--write]
+    .venv/bin/python benchmarks/fit_suites.py --generator llama-cpp rank      # ranking apart from the threshold
 
 `collect` runs every suite of evals/suites.toml (rag.evaluation.suites) through the real
 pipeline with a decision that never refuses, so every signal is recorded (the model's
@@ -250,6 +251,49 @@ def fit_cmd(args) -> int:
     return 0
 
 
+def auc(positives: list[float], negatives: list[float]) -> float | None:
+    """P(a positive scores above a negative), ties counting half (None without both kinds)."""
+    if not positives or not negatives:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def best_threshold_refusals(p_unanswerable: list[float], p_answerable: list[float], at_most: float) -> float | None:
+    """The share of unanswerable questions refused by the threshold that refuses at most
+    `at_most` of the answerable ones, the best one for this suite: what the ranking allows
+    before any threshold has to carry over from other suites."""
+    if not p_unanswerable or not p_answerable:
+        return None
+    ranked = sorted(p_answerable, reverse=True)
+    allowed = int(at_most * len(ranked) + 1e-9)  # answerable questions that may be refused
+    bar = ranked[allowed] if allowed < len(ranked) else -1.0  # refuse only what is above it
+    return sum(p > bar for p in p_unanswerable) / len(p_unanswerable)
+
+
+def rank_cmd(args) -> int:
+    """How well each left-out suite's questions are ranked by the decision fitted on the other
+    development suites, apart from where its threshold falls: the AUC of its probability
+    (unanswerable above answerable) and the share of unanswerable questions the suite's own
+    best threshold would refuse at --at-most of its answerable ones refused. A signal that ranks
+    better can still move the held-out figures of `fit` little when the threshold carried over
+    from the other suites lands elsewhere on a new corpus."""
+    rows_by_suite, test_only = _rows(args)
+    dev = [s for s in rows_by_suite if s not in test_only]
+    print(f"{args.generator}: each suite ranked by the decision fitted on the other development suites "
+          f"(test-only suites: on all of them), L2 {args.l2}" + "".join(f", without {f}" for f in args.without or ()))
+    print(f"| suite | AUC | unanswerable refused at the best threshold refusing <= {args.at_most:.0%} of the answerable |")
+    print("|---|---:|---:|")
+    for suite, rows in rows_by_suite.items():
+        decision, _ = _fit([r for s in dev if s != suite for r in rows_by_suite[s]], args)
+        una = [decision.probability(r["signals"]) for r in rows if not r["answerable"]]
+        ans = [decision.probability(r["signals"]) for r in rows if r["answerable"]]
+        area, best = auc(una, ans), best_threshold_refusals(una, ans, args.at_most)
+        print(f"| {suite}{' (test only)' if suite in test_only else ''} | {'—' if area is None else f'{area:.3f}'} | "
+              f"{'—' if best is None else f'{best:.3f}'} |")
+    return 0
+
+
 FALLBACK_GRID = (0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -296,6 +340,19 @@ def fallback_cmd(args) -> int:
     return 0
 
 
+def _model_args(p: argparse.ArgumentParser) -> None:
+    """The options of the fitted decision itself (fit, rank)."""
+    p.add_argument("--l2", type=float, default=0.3)
+    p.add_argument("--max-false-refusal", type=float, default=0.05,
+                   help="share of the answerable training rows the threshold may refuse (without --calibrate)")
+    p.add_argument("--scales", default="model_refuse=log",
+                   help="features read on another scale, as name=transform pairs ('' for none)")
+    p.add_argument("--no-balance", dest="balance", action="store_false",
+                   help="weigh every row alike instead of every training suite alike")
+    p.add_argument("--without", action="append", metavar="FEATURE",
+                   help="a signal this decision does not read (weight 0; repeatable)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suites", default=str(SUITES))
@@ -308,27 +365,23 @@ def main() -> int:
     c.add_argument("--limit", type=int, default=None, help="questions per suite")
     c.set_defaults(func=collect)
     f = sub.add_parser("fit", help="leave-one-suite-out figures; --write stores the decision fitted on all")
-    f.add_argument("--l2", type=float, default=0.3)
-    f.add_argument("--max-false-refusal", type=float, default=0.05,
-                   help="share of the answerable training rows the threshold may refuse (without --calibrate)")
+    _model_args(f)
     f.add_argument("--calibrate", action="store_true",
                    help="choose that share on LEVELS by leaving training suites out, so that a left-out suite's "
                         "answerable questions are refused at most --target-refused on average")
     f.add_argument("--target-refused", type=float, default=0.05)
     f.add_argument("--calibrate-by", choices=("mean", "median"), default="mean",
                    help="--calibrate's target holds for the mean of the left-out suites' refusals (default) or their median")
-    f.add_argument("--scales", default="model_refuse=log",
-                   help="features read on another scale, as name=transform pairs ('' for none)")
-    f.add_argument("--no-balance", dest="balance", action="store_false",
-                   help="weigh every row alike instead of every training suite alike")
-    f.add_argument("--without", action="append", metavar="FEATURE",
-                   help="a signal this decision does not read (weight 0; repeatable)")
     f.add_argument("--write", action="store_true")
     f.add_argument("--json", help="also write the figures to this file")
     f.set_defaults(func=fit_cmd)
     s = sub.add_parser("score", help="the suites' figures with the decision the package ships")
     s.add_argument("--json", help="also write the figures to this file")
     s.set_defaults(func=score_cmd)
+    r = sub.add_parser("rank", help="each left-out suite's ranking (AUC, best-threshold refusals), apart from the threshold")
+    _model_args(r)
+    r.add_argument("--at-most", type=float, default=0.05, help="share of a suite's answerable questions the best threshold may refuse")
+    r.set_defaults(func=rank_cmd, calibrate=False)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)
     args = ap.parse_args()

@@ -94,3 +94,14 @@ def test_leave_one_out_never_sees_the_left_out_suite():
     # without --calibrate the stated level is used as before
     plain = fit_suites.leave_one_out(ROWS, set(), _args(calibrate=False))
     assert {f["level"] for f in plain.values()} == {0.05}
+
+
+def test_rank_reads_the_ordering_apart_from_any_threshold():
+    assert fit_suites.auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert fit_suites.auc([0.5], [0.5]) == 0.5  # a tie counts half
+    assert fit_suites.auc([], [0.1]) is None
+    answerable = [i / 20 for i in range(20)]  # 0.0 .. 0.95
+    # the best threshold may refuse 1 of 20 answerable questions (5%): it refuses above 0.9
+    assert fit_suites.best_threshold_refusals([0.92, 0.99, 0.5, 0.85], answerable, 0.05) == 0.5
+    assert fit_suites.best_threshold_refusals([0.92, 0.99], answerable, 0.0) == 0.5  # none: above 0.95
+    assert fit_suites.best_threshold_refusals([0.2], answerable, 1.0) == 1.0  # all may be refused
