@@ -206,3 +206,15 @@ def test_context_signals_read_the_opening_phrase_in_the_shown_sentences_and_the_
     q = "红钻鱼的锄骨具有什么形状的齿带？"
     assert refusal.context_signals(q, shown, shown).lead_missing == 1.0  # the subject is only in the title
     assert refusal.context_signals(q, shown, shown, titles=["红钻鱼"]).lead_missing == 0.0
+
+
+def test_the_shipped_decisions_read_the_opening_name_as_fitted():
+    # the model's decision weighs a missing opening name towards refusing; the extractive
+    # one is fitted --without it (README): a compound name written apart in the text
+    # ("重庆…公共数据资源体系") would refuse plain questions it answers
+    model = refusal.load_decision(refusal.decision_key(True))
+    extractive = refusal.load_decision(refusal.decision_key(False))
+    assert model.weights["lead_missing"] > 0.5
+    assert extractive.weights["lead_missing"] == 0.0 and "--without lead_missing" in extractive.meta["command"]
+    base = {"lex_best": 0.4, "lex_shown": 0.4, "dense_best": 0.9, "model_refuse": 0.001, "draft_support": 1.0}
+    assert model.probability({**base, "lead_missing": 1.0}) > model.probability({**base, "lead_missing": 0.0})
