@@ -35,7 +35,7 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Settings  # noqa: E402
-from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, lead_missing, load_decision, save_decisions  # noqa: E402
+from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
 from rag.evaluation import fit_rows, load_suites, run_suites  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -185,9 +185,8 @@ def stored_lead_missing(row: dict) -> float:
     """`lead_missing` of a row collected before the signal was recorded, measured as the
     pipeline does (refusal.context_signals) on what the row stores: the shown sentences and
     the retrieved passages' titles."""
-    text = " ".join([*(e["text"] for e in row.get("evidence") or []),
-                     *(h.get("section") or "" for h in row.get("retrieved") or [])])
-    return round(lead_missing(row["question"], text), 4)
+    return round(lead_missing_in_shown(row["question"], (e["text"] for e in row.get("evidence") or []),
+                                       (h.get("section") or "" for h in row.get("retrieved") or [])), 4)
 
 
 def score_cmd(args) -> int:
@@ -381,7 +380,7 @@ def main() -> int:
     r = sub.add_parser("rank", help="each left-out suite's ranking (AUC, best-threshold refusals), apart from the threshold")
     _model_args(r)
     r.add_argument("--at-most", type=float, default=0.05, help="share of a suite's answerable questions the best threshold may refuse")
-    r.set_defaults(func=rank_cmd, calibrate=False)
+    r.set_defaults(func=rank_cmd)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)
     args = ap.parse_args()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +171,12 @@ def lead_missing(question: str, text: str) -> float:
     return 1.0 - found / len(lead)
 
 
+def lead_missing_in_shown(question: str, shown_texts: Iterable[str], titles: Iterable[str]) -> float:
+    """lead_missing over what the signal is read in: the sentences the model is shown and the
+    retrieved passages' titles (one place for the pipeline and for stored rows)."""
+    return lead_missing(question, " ".join([*shown_texts, *titles]))
+
+
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
                     weights: sentences.UnitWeights = sentences.UNIFORM, passages_text: str = "",
                     search_text: str = "", titles: Sequence[str] = ()) -> Signals:
@@ -193,7 +199,7 @@ def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Se
         dense_best=max((s.dense for s in ranked), default=0.0),
         english=1.0 if english else 0.0,
         figure_missing=figure_missing,
-        lead_missing=lead_missing(question, " ".join([*(s.text for s in shown), *titles])),
+        lead_missing=lead_missing_in_shown(question, (s.text for s in shown), titles),
     )
 
 

@@ -280,9 +280,8 @@ def leading_phrase(question: str) -> str:
     jieba's tags cut some rare names short ("黑尾前肛鳗" -> "黑尾"): the rest is still looked up."""
     lead = ""
     for w in _jieba().lcut(fold(question).strip()):
-        if (w in _LEAD_STOP or w.startswith(_LEAD_STOP_START) or not re.search(rf"[\w{IDEOGRAPHS}]", w)
-                or w.isspace()):
-            break
+        if w in _LEAD_STOP or w.startswith(_LEAD_STOP_START) or not re.search(rf"[\w{IDEOGRAPHS}]", w):
+            break  # a function or question word, or punctuation and white space
         lead += w
     name = ""
     for w, flag in _jieba().posseg.cut(lead):
