@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Settings  # noqa: E402
 from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
-from rag.evaluation import fit_rows, load_suites, run_suites  # noqa: E402
+from rag.evaluation import fit_rows, load_report, load_suites, run_suites  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
 OUT = ROOT / "evals" / ".cache" / "fit"
@@ -44,8 +44,9 @@ MIN_FIRING = 0.05  # a feature non-zero on fewer training rows than this is drop
 
 
 def never_refuse() -> Decision:
-    """A decision whose threshold no probability reaches: every signal gets recorded."""
-    return Decision(dict(PRIOR_DECISION.weights), PRIOR_DECISION.bias, threshold=2.0)
+    """A decision whose threshold no probability reaches: every signal gets recorded (the
+    answer check too, which the pipeline otherwise skips when it could not change the outcome)."""
+    return Decision(dict(PRIOR_DECISION.weights), PRIOR_DECISION.bias, threshold=2.0, meta={"record_all": True})
 
 
 def collect(args) -> int:
@@ -172,11 +173,16 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     specs = load_suites(args.suites)
     rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
     rows_by_suite = {s: r for s, r in rows_by_suite.items() if s not in (args.skip or [])}
+    folders = _suite_dirs(args)
     for suite, rows in rows_by_suite.items():
+        path = folders[suite] / CHECKS_FILE
+        checks = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
             if r["signals"] and "lead_missing" not in r["signals"]:
                 r["signals"]["lead_missing"] = stored_lead_missing(r)
+            if r["signals"] and checks.get(r["id"]) is not None:
+                r["signals"].setdefault("model_unverified", checks[r["id"]])
             r["suite"] = suite
     return rows_by_suite, {s.name for s in specs if s.test_only}
 
@@ -187,6 +193,55 @@ def stored_lead_missing(row: dict) -> float:
     the retrieved passages' titles."""
     return round(lead_missing_in_shown(row["question"], (e["text"] for e in row.get("evidence") or []),
                                        (h.get("section") or "" for h in row.get("retrieved") or [])), 4)
+
+
+CHECKS_FILE = "checks.json"  # per suite folder: row id -> model_unverified, from `check`
+
+
+def _suite_dirs(args) -> dict[str, Path]:
+    index = Path(args.out) / args.generator / "suites.json"
+    if not index.is_file():
+        raise SystemExit(f"{index} does not exist; run `fit_suites.py --generator {args.generator} collect` first.")
+    return {r["suite"]: Path(r["out_dir"]) for r in json.loads(index.read_text(encoding="utf-8"))["results"]
+            if r["generator"] == args.generator}
+
+
+def row_check_inputs(row: dict) -> tuple[list[tuple[int, str]], dict[int, str]]:
+    """What the answer check (rag.answering.check) reads, from a stored row: the shown
+    sentences as (passage number, text), best first, and each passage's title."""
+    sections = {h["chunk_id"]: h.get("section") or "" for h in row.get("retrieved") or []}
+    shown = [(int(e["n"]), e["text"]) for e in row.get("evidence") or []]
+    titles = {int(e["n"]): sections.get(e["chunk_id"], "") for e in row.get("evidence") or []}
+    return shown, titles
+
+
+def check_cmd(args) -> int:
+    """`model_unverified` for rows collected before the Verify stage recorded it: the
+    pipeline's own check (rag.answering.check.unverified) run on each stored row's final
+    answer, written to the suite folder's checks.json (rows already there are skipped)."""
+    from tqdm import tqdm
+
+    from rag.answering import check_answer as unverified
+    from rag.answering.generators import make_generator
+
+    gen = make_generator(args.generator, Settings.load())
+    if not gen.supports_probe:
+        raise SystemExit(f"{args.generator} reports no first-token probabilities: there is nothing to check with.")
+    print(f"CPU: {cpu_model()}   generator: {args.generator}", flush=True)
+    for suite, folder in _suite_dirs(args).items():
+        if args.only and suite not in args.only:
+            continue
+        path = folder / CHECKS_FILE
+        done = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        rows = [r for r in load_report(folder)["rows"] if r["id"] not in done][: args.limit]
+        t0 = time.perf_counter()
+        for r in tqdm(rows, desc=suite, unit="q", disable=not sys.stderr.isatty()):
+            shown, titles = row_check_inputs(r)
+            value = unverified(gen.checker(), r["question"], r.get("answer") or "", shown, titles)
+            done[r["id"]] = None if value is None else round(value, 6)
+        path.write_text(json.dumps(done, ensure_ascii=False, indent=0), encoding="utf-8")
+        print(f"{suite}: {len(rows)} rows checked in {time.perf_counter() - t0:.0f} s -> {path}", flush=True)
+    return 0
 
 
 def score_cmd(args) -> int:
@@ -381,6 +436,10 @@ def main() -> int:
     _model_args(r)
     r.add_argument("--at-most", type=float, default=0.05, help="share of a suite's answerable questions the best threshold may refuse")
     r.set_defaults(func=rank_cmd)
+    k = sub.add_parser("check", help="the model's answer check (model_unverified) for rows collected without it")
+    k.add_argument("--only", nargs="*", help="suite names (default: all)")
+    k.add_argument("--limit", type=int, default=None, help="rows per suite")
+    k.set_defaults(func=check_cmd)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)
     args = ap.parse_args()

@@ -113,6 +113,13 @@ class Assistant(DocumentsMixin):
                         w.start()
                     for w in workers:
                         w.join()
+                checker = gen.checker()
+                if self.settings.check_answers and checker is not gen and checker.supports_probe:
+                    # the answer check's own context (rag.answering.check): loaded and its
+                    # system prompt evaluated now, not after the first answer
+                    from .answering import check
+
+                    checker.complete(check.check_messages("你好", "你好。", [(1, "你好。")], {1: ""}), max_tokens=1)
 
     # ------------------------------------------------------------------ shared index
     def refresh(self, force: bool = False) -> bool:
@@ -311,7 +318,7 @@ class Assistant(DocumentsMixin):
             for event in answering.answer_stream(
                 standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
                 decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn, cancel=cancel,
-                search_text=search,
+                search_text=search, pipeline=answering.DEFAULT if self.settings.check_answers else answering.UNCHECKED,
             ):
                 if event.kind == "evidence":
                     timings["first_visible"] = time.perf_counter() - t0

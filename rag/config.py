@@ -93,6 +93,11 @@ class Settings:
     # (rag.retrieval.bilingual), and so are the corpus' spellings of the names it gives in
     # pinyin (rag.retrieval.pinyin); off: English questions are matched by the dense side alone
     translate_terms: bool = True
+    # after a language model's answer, the model is asked in a prompt of its own whether the
+    # passages it cites state that answer (rag.answering.check), and the refusal decision reads
+    # its reply: about 1.5 s more per answer on 2 cores, after the answer has streamed (the
+    # first token is not later). Off: the decision reads the check's training mean instead.
+    check_answers: bool = True
     # an English question over Chinese passages: "model" = the answering model renders it in
     # Chinese once (cached), and retrieval and the evidence ranking read that rendering
     # (rag.answering.translate; about a second, and the evidence waits for it); "off" = the

@@ -151,6 +151,7 @@ REFUSAL_CODES = (
     "not_in_documents",  # the decision: the passages do not hold the answer
     "model_declined",  # the model said the passages do not answer it
     "unsupported_answer",  # the draft answer is not backed by the passages (invented figures, content)
+    "not_verified",  # asked afterwards (rag.answering.check), the model did not find its answer in the passages
 )
 
 

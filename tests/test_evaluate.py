@@ -323,6 +323,9 @@ def test_summarize_counts_errors_as_misses():
 
 # ---------------------------------------------------------------------- compare
 def test_compare_reports(assistant, gold_file, tmp_path):
+    # a decision that follows the model, so the declining run refuses (the fitted one may answer
+    # a decline from strong evidence): this tests the comparison, not the weights
+    assistant.decisions["language_model"] = Decision({"model_refuse": 10.0}, bias=-5.0, threshold=0.5)
     fake(assistant, PHOTO)
     a = run_eval(assistant, gold_file, out_dir=tmp_path / "a", generator="fake")
     fake(assistant, "资料中没有提到。", name="refuser")

@@ -105,3 +105,34 @@ def test_rank_reads_the_ordering_apart_from_any_threshold():
     assert fit_suites.best_threshold_refusals([0.92, 0.99, 0.5, 0.85], answerable, 0.05) == 0.5
     assert fit_suites.best_threshold_refusals([0.92, 0.99], answerable, 0.0) == 0.5  # none: above 0.95
     assert fit_suites.best_threshold_refusals([0.2], answerable, 1.0) == 1.0  # all may be refused
+
+
+def test_a_stored_row_gives_the_answer_check_what_the_pipeline_gives_it(tmp_path):
+    from rag.answering.check import check_messages
+
+    row = {"question": "积分可以兑换什么？", "answer": "积分可兑换算力资源[2]。",
+           "retrieved": [{"chunk_id": "d#1", "section": "数据"}, {"chunk_id": "d#2", "section": "算力积分"}],
+           "evidence": [{"n": 2, "chunk_id": "d#2", "text": "积分可兑换算力资源。"},
+                        {"n": 1, "chunk_id": "d#1", "text": "数据编目16万类。"}]}
+    shown, titles = fit_suites.row_check_inputs(row)
+    assert shown == [(2, "积分可兑换算力资源。"), (1, "数据编目16万类。")] and titles == {2: "算力积分", 1: "数据"}
+    assert "《算力积分》积分可兑换算力资源。" in check_messages(row["question"], row["answer"], shown, titles)[-1]["content"]
+
+
+def test_stored_checks_are_read_into_the_rows_signals(tmp_path, monkeypatch):
+    import json
+
+    out = tmp_path / "llama-cpp"
+    folder = out / "s1-llama-cpp"
+    folder.mkdir(parents=True)
+    rows = [{"id": "a", "answerable": True, "signals": {"lex_best": 0.5}},
+            {"id": "b", "answerable": False, "signals": {"lex_best": 0.1}}]
+    (folder / "checks.json").write_text(json.dumps({"a": 0.1, "b": None}))
+    (out / "suites.json").write_text(json.dumps({"results": [
+        {"suite": "s1", "generator": "llama-cpp", "out_dir": str(folder), "test_only": False}]}))
+    monkeypatch.setattr(fit_suites, "fit_rows", lambda *a, **k: {"s1": rows})
+    monkeypatch.setattr(fit_suites, "load_suites", lambda path: [])
+    monkeypatch.setattr(fit_suites, "stored_lead_missing", lambda r: 0.0)
+    got, _ = fit_suites._rows(argparse.Namespace(suites="x", out=str(tmp_path), generator="llama-cpp", skip=None))
+    assert got["s1"][0]["signals"]["model_unverified"] == 0.1
+    assert "model_unverified" not in got["s1"][1]["signals"]  # a backend that could not check: unmeasured

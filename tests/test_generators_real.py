@@ -86,6 +86,30 @@ def test_llama_refuses_what_the_corpus_cannot_answer(assistant, qid):
     assert any(w.startswith("refused:") for w in answer.warnings)
 
 
+CHECK_SHOWN = [(1, "重庆公共数据资源体系已编目数据16万类，数据需求满足率达到95%。"), (2, "川纹笛鲷体侧有一个大黑斑，分布于印度洋。")]
+CHECK_TITLES = {1: "深化数据资源开发利用", 2: "川纹笛鲷"}
+# (question, an answer the passages state, the same answer glued onto another subject or figure)
+CHECK_PAIRS = [
+    ("重庆公共数据资源体系的数据需求满足率是多少？", "数据需求满足率达到95%[1]。",
+     "成都公共数据资源体系的数据需求满足率是多少？", "成都公共数据资源体系的数据需求满足率达到95%[1]。"),
+    ("川纹笛鲷身上哪里有大黑斑？", "体侧有一个大黑斑[2]。", "交叉笛鲷哪里有一个大黑斑？", "交叉笛鲷体侧有一个大黑斑[2]。"),
+    ("重庆公共数据资源体系编目了多少类数据？", "16万类[1]。", "重庆公共数据资源体系编目了多少类数据？", "95%[1]。"),
+]
+
+
+def test_llama_checks_its_answer_against_the_passages_it_cites(assistant):
+    from rag.answering.check import unverified
+
+    checker = assistant.generator("llama-cpp").checker()
+    assert checker is not assistant.generator("llama-cpp")  # its own context: the answering prefix stays cached
+    for q_right, right, q_wrong, wrong in CHECK_PAIRS:
+        stated = unverified(checker, q_right, right, CHECK_SHOWN, CHECK_TITLES)
+        glued = unverified(checker, q_wrong, wrong, CHECK_SHOWN, CHECK_TITLES)
+        # measured 2026-12-05 (AMD EPYC): 0.061 < 0.309, 0.104 < 0.192, 0.035 < 0.113
+        assert stated < glued, (q_wrong, stated, glued)
+    assert unverified(checker, *CHECK_PAIRS[0][:2], CHECK_SHOWN, CHECK_TITLES) < 0.2
+
+
 def test_llama_streams_tokens_as_they_come(assistant):
     events = list(assistant.ask_stream(GOLD["q37"]["question"], generator="llama-cpp"))
     tokens = [e for e in events if e.kind == "token"]

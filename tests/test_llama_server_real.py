@@ -60,7 +60,10 @@ def test_two_questions_at_once_are_answered_and_cited(served):
     first, second = answers
     assert first is not None and "95%" in first.text and first.citations
     assert second is not None and "张锦辉" in second.text
-    assert "probe" in gen.last_usage or True  # per thread; the answers above used it
+    # the refusal probe is read from the real server's log-probabilities (usage is per thread,
+    # so it is checked on a request made from this one)
+    "".join(gen.stream([{"role": "user", "content": "你好"}], max_tokens=2, probe=["资料未提及"]))
+    assert 0.0 <= gen.last_usage["probe"]["资料未提及"] <= 1.0
 
 
 def test_stop_frees_the_slot_at_once(served):

@@ -13,7 +13,7 @@ from rag.answering import pipeline, refusal
 from rag.answering.generators import make_generator
 from rag.answering.responders import ExtractiveResponder, Responder
 from rag.answering.signals import FEATURES, REPLY_FEATURES, Signals
-from rag.answering.stages import Cite, DecideAfter, DecideBefore, RepairWording, Respond, SelectEvidence
+from rag.answering.stages import Cite, DecideAfter, DecideBefore, RepairWording, Respond, SelectEvidence, Verify
 from rag.answering.state import AnswerState
 from rag.config import Settings
 from rag.errors import ConfigError
@@ -137,4 +137,4 @@ def test_the_probability_is_on_the_answer_not_in_its_timings():
 
 def test_the_default_stage_order():
     kinds = [type(s) for s in pipeline.DEFAULT.stages]
-    assert kinds == [SelectEvidence, DecideBefore, Respond, DecideAfter, RepairWording, Cite]
+    assert kinds == [SelectEvidence, DecideBefore, Respond, DecideAfter, RepairWording, Cite, Verify]

@@ -20,7 +20,9 @@ One AnswerState (rag.answering.state) goes through an ordered list of stages
 5. RepairWording: a paraphrased span snapped to the documents' words, an answer that
    only echoes the question replaced by the evidence sentence (rag.answering.wording);
 6. Cite: each sentence pointed at a passage that supports it, the citations resolved
-   with their supporting spans (rag.answering.citations).
+   with their supporting spans (rag.answering.citations);
+7. Verify: the model asked, in a prompt of its own, whether the cited passages state the
+   final answer (rag.answering.check); the decision once more with its reply.
 
 A stage that refuses ends the run. The streamed tokens are the raw reply; Answer.text
 is the checked result and may differ. Front ends show Answer.text once it arrives.
@@ -35,7 +37,8 @@ from ..errors import ConfigError
 from ..types import Answer, Hit, StreamEvent
 from . import refusal, selection as sentences
 from .generators.base import Generator
-from .stages import Cite, DecideAfter, DecideBefore, RepairWording, Respond, SelectEvidence, Stage, evidence_items
+from .stages import Cite, DecideAfter, DecideBefore, RepairWording, Respond, SelectEvidence, Stage, Verify
+from .stages import evidence_items
 from .stages import render_evidence
 from .state import INPUTS, AnswerState, AskOptions, numbered_passages
 
@@ -86,7 +89,10 @@ class Pipeline:
         return state
 
 
-DEFAULT = Pipeline([SelectEvidence(), DecideBefore(), Respond(), DecideAfter(), RepairWording(), Cite()])
+DEFAULT = Pipeline([SelectEvidence(), DecideBefore(), Respond(), DecideAfter(), RepairWording(), Cite(), Verify()])
+# settings.check_answers = false: no answer check; the decision reads its training mean
+UNCHECKED = Pipeline([SelectEvidence(), DecideBefore(), Respond(), DecideAfter(check_follows=False), RepairWording(),
+                      Cite()])
 
 
 def to_answer(state: AnswerState) -> Answer:

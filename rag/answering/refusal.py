@@ -34,6 +34,10 @@ from .signals import FEATURES, REPLY_FEATURES as MODEL_FEATURES, Signals, as_map
 
 SignalValues = Signals | Mapping[str, float]  # a record, or a stored row's dict
 EMBEDDING_FEATURES = ("dense_best",)  # signals on the embedder's own cosine scale
+# measured only where the backend reports first-token probabilities: a backend that does not
+# (a plain OpenAI-compatible server) leaves it unmeasured, and a decision reads the training
+# mean (meta "means") for it rather than "checked and confirmed"
+CHECK_FEATURES = ("model_unverified",)
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 
@@ -64,6 +68,11 @@ class Decision:
     def features(self, signals: SignalValues) -> dict[str, float]:
         """The signal values as this decision reads them (its scales applied)."""
         values = {f: float(v) for f, v in as_mapping(signals).items()}
+        if any(f in values for f in MODEL_FEATURES):  # a reply was read: an unmeasured check is typical
+            means = self.meta.get("means", {})
+            for f in CHECK_FEATURES:
+                if f not in values and f in means:
+                    values[f] = float(means[f])
         for f, name in self.scales.items():
             if f in values:
                 values[f] = TRANSFORMS[name](values[f])

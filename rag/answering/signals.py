@@ -51,6 +51,9 @@ class Signals:
     # a sentence about something else ("劲松站有六个出入口[1]" from "车站设六个出入口", said
     # of another station)
     cited_echo: float | None = field(default=None, metadata=_REPLY)
+    # the model's own check of the final answer, in a prompt of its own (rag.answering.check):
+    # its probability of "no" to "do the cited passages state this answer?"
+    model_unverified: float | None = field(default=None, metadata=_REPLY)
 
     def as_dict(self) -> dict[str, float]:
         """The measured signals by name (the JSON shape of Answer.signals)."""

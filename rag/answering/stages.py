@@ -1,6 +1,6 @@
 """The answering stages, in the order a question meets them:
 
-    SelectEvidence -> DecideBefore -> Respond -> DecideAfter -> RepairWording -> Cite
+    SelectEvidence -> DecideBefore -> Respond -> DecideAfter -> RepairWording -> Cite -> Verify
 
 Each is `run(state) -> state` over one AnswerState (rag.answering.state) and declares
 the fields it reads (`needs`) and fills (`gives`); the Pipeline (rag.answering.pipeline)
@@ -16,9 +16,10 @@ from collections.abc import Iterator, Sequence
 
 from ..errors import ConfigError
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
-from . import citations, prompts, refusal, selection as sentences, wording
+from . import check, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
 from .review import review_reply
+from .signals import Signals
 from .state import AnswerState
 
 _SNIPPET_CHARS = 60
@@ -80,6 +81,7 @@ def refusal_text(state: AnswerState) -> str:
 def refuse(state: AnswerState, code: str, message: str) -> Iterator[StreamEvent]:
     """Decide the answer as a refusal; its text goes out as one "token" event."""
     state.text = refusal_text(state)
+    state.citations = ()  # a refusal cites nothing (Verify refuses after Cite)
     state.refusal = Refusal(code, message, round(state.p_no_answer(), 4), state.signals.rounded())
     yield StreamEvent("token", text=state.text)
 
@@ -186,10 +188,20 @@ class DecideAfter(Stage):
     needs = frozenset({"reply", "usage", "signals", "shown"})
     gives = frozenset({"reply", "signals"})
 
+    def __init__(self, *, check_follows: bool = True):
+        # a Verify stage comes later (the default pipeline): refuse here only what even a
+        # confirming check could not save; it decides the rest once the check is measured
+        self.check_follows = check_follows
+
     def run(self, state: AnswerState) -> AnswerState:
         for _ in self.stream(state):
             pass
         return state
+
+    def p_no_answer(self, state: AnswerState) -> float:
+        if self.check_follows and state.generator.is_language_model and state.generator.checker().supports_probe:
+            return state.decision.probability({**state.signals.as_dict(), "model_unverified": 0.0})
+        return state.p_no_answer()
 
     def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
         t_check = time.perf_counter()
@@ -199,7 +211,7 @@ class DecideAfter(Stage):
         state.notes.extend(notes)
         state.timings["check"] = time.perf_counter() - t_check
         support = state.signals.draft_support
-        if state.p_no_answer() >= state.decision.threshold:
+        if self.p_no_answer(state) >= state.decision.threshold:
             if prompts.is_refusal_reply(state.reply):
                 yield from refuse(state, "model_declined", "the model found no answer in the passages")
             elif (1.0 if support is None else support) < 0.5:
@@ -260,4 +272,36 @@ class Cite(Stage):
         state.notes.extend(notes)
         state.text, state.citations = text, tuple(cites)
         state.timings["check"] = state.timings.get("check", 0.0) + time.perf_counter() - t0
+        return state
+
+
+class Verify(Stage):
+    """The model's own check of the final answer (rag.answering.check), then the decision
+    once more with it: an answer the model, asked afterwards, does not find stated in the
+    passages it cites is refused. Only a language model's answer is checked (the extractive
+    one is copied from the passages); the check runs on the generator's `checker()`."""
+
+    needs = frozenset({"question", "text", "shown", "context", "generator", "signals", "decision"})
+    gives = frozenset({"signals", "text", "citations"})
+
+    def run(self, state: AnswerState) -> AnswerState:
+        for _ in self.stream(state):
+            pass
+        return state
+
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        if not state.generator.is_language_model or (state.cancel is not None and state.cancel.is_set()):
+            return state  # nothing a model wrote, or a stopped answer: nothing to check
+        worst = state.decision.probability({**state.signals.as_dict(), "model_unverified": 1.0})
+        if worst < state.decision.threshold and not state.decision.meta.get("record_all"):
+            return state  # not even a flat "no" would make the decision refuse: no need to ask
+        t0 = time.perf_counter()
+        value = check.unverified(state.generator.checker(), state.question, state.text,
+                                 [(s.n, s.text) for s in state.shown], state.titles())
+        state.timings["verify"] = time.perf_counter() - t0
+        if value is None:
+            return state
+        state.signals = state.signals.merged(Signals(model_unverified=value))
+        if state.p_no_answer() >= state.decision.threshold:
+            yield from refuse(state, "not_verified", "asked afterwards, the model did not find its answer in the passages")
         return state

@@ -66,6 +66,11 @@ class Generator(ABC):
         return (self.settings.max_tokens if max_tokens is None else max_tokens,
                 self.settings.temperature if temperature is None else temperature)
 
+    def checker(self) -> "Generator":
+        """The generator that runs the answer check (rag.answering.check): this one, unless
+        a backend keeps a prompt cache the check's prompt would push the answering prefix out of."""
+        return self
+
     def complete(self, messages: list[Message], **kwargs) -> str:
         return "".join(self.stream(messages, **kwargs))
 

@@ -64,6 +64,7 @@ class LlamaCppGenerator(Generator):
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()  # one generation at a time per loaded model
         self._usage = threading.local()  # per calling thread: concurrent callers each see their own
+        self._checker: LlamaCppGenerator | None = None
 
     @property
     def last_usage(self) -> dict[str, int]:
@@ -112,6 +113,17 @@ class LlamaCppGenerator(Generator):
                 )
             except (ValueError, RuntimeError, OSError) as e:
                 raise ModelError(f"llama.cpp could not load {path}: {e}. Is it a valid GGUF file?") from e
+
+    def checker(self) -> "LlamaCppGenerator":
+        """A second context on the same model file for the answer check: its prompt shares
+        nothing with the answering prompt, and in this context it would push the answering
+        prefix out of the cache (the next question would evaluate the prefix again, seconds on
+        a CPU). The weights are memory-mapped, so the second context adds its KV cache only."""
+        with self._load_lock:
+            if self._checker is None:
+                self._checker = LlamaCppGenerator(self.settings)
+                self._checker._path = self.model_file
+            return self._checker
 
     def _first_token_ids(self, probe: Sequence[str]) -> list[int]:
         ids = []

@@ -1,0 +1,58 @@
+"""The model's own check of its answer, after the answer is written (the Verify stage).
+
+A small model copies confidently from a sentence about something next to what was asked
+(asked for Guiyang's mayor, it names the city's party secretary; asked what a fish's
+body length is, it gives a neighbour species'). Asked afterwards, in a short prompt of its
+own, whether the passages the answer cites state that answer for what the question asks
+about, the same model is less easily fooled than while writing: its probability of "否"
+(no) against "是" (yes) on the first token is the decision's signal `model_unverified`.
+
+`check_messages` builds that prompt from what an Answer and a stored evaluation row both
+hold (the question, the final text, the shown sentences with their passage numbers, the
+passages' titles), so a decision fitted on stored rows reads the value the pipeline measures.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from . import prompts
+from .generators.base import Generator, Message
+
+CHECK_SYSTEM = "你是严谨的核查员：只根据给出的资料判断，不用自己的知识。"
+CHECK_USER = ("资料：\n{passages}\n\n问题：{question}\n回答：{answer}\n\n"
+              "资料有没有明确说出这个回答？回答里说的对象必须就是问题问的对象。只答“是”或“否”。")
+YES, NO = "是", "否"
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def check_messages(question: str, answer: str, shown: Sequence[tuple[int, str]],
+                   titles: Mapping[int, str]) -> list[Message]:
+    """The check's prompt. `shown`: the sentences the model was shown as (passage number,
+    text), best first; only the passages the answer cites are put in (all, when it cites
+    none of them), each on one line headed by its title."""
+    cited = {int(n) for n in _MARKER.findall(answer)}
+    kept = [(n, t) for n, t in shown if n in cited] or list(shown)
+    by_passage: dict[int, list[str]] = {}
+    for n, text in kept:
+        by_passage.setdefault(n, []).append(text)
+    lines = [f"《{titles.get(n, '')}》" + "".join(texts) for n, texts in sorted(by_passage.items())]
+    return [{"role": "system", "content": CHECK_SYSTEM},
+            {"role": "user", "content": CHECK_USER.format(passages="\n".join(lines), question=question,
+                                                          answer=_MARKER.sub("", answer).strip())}]
+
+
+def unverified(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
+               titles: Mapping[int, str]) -> float | None:
+    """P("否") / (P("是") + P("否")) on the check's first token: 1.0 for an answer that is a
+    refusal or empty (nothing the passages could state), None when the backend reports no
+    first-token probabilities."""
+    if not answer.strip() or prompts.is_refusal_reply(answer):
+        return 1.0
+    if not generator.supports_probe:
+        return None
+    generator.complete(check_messages(question, answer, shown, titles), max_tokens=1, temperature=0.0,
+                       probe=[YES, NO])
+    seen = (generator.last_usage or {}).get("probe") or {}
+    yes, no = float(seen.get(YES, 0.0)), float(seen.get(NO, 0.0))
+    return no / (yes + no) if yes + no > 0 else 0.5
