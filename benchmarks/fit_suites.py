@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieval.py)
 sys.path.insert(0, str(ROOT))
 
-from rag import Settings  # noqa: E402
+from rag import ConfigError, Settings  # noqa: E402
 from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
-from rag.evaluation import fit_rows, load_report, load_suites, run_suites  # noqa: E402
+from rag.evaluation import fit_rows, load_report, load_suites, run_suites, suite_dirs  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
 OUT = ROOT / "evals" / ".cache" / "fit"
@@ -173,7 +173,7 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     specs = load_suites(args.suites)
     rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
     rows_by_suite = {s: r for s, r in rows_by_suite.items() if s not in (args.skip or [])}
-    folders = _suite_dirs(args)
+    folders = suite_dirs(Path(args.out) / args.generator, args.generator)
     for suite, rows in rows_by_suite.items():
         path = folders[suite] / CHECKS_FILE
         checks = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
@@ -198,14 +198,6 @@ def stored_lead_missing(row: dict) -> float:
 CHECKS_FILE = "checks.json"  # per suite folder: row id -> model_unverified, from `check`
 
 
-def _suite_dirs(args) -> dict[str, Path]:
-    index = Path(args.out) / args.generator / "suites.json"
-    if not index.is_file():
-        raise SystemExit(f"{index} does not exist; run `fit_suites.py --generator {args.generator} collect` first.")
-    return {r["suite"]: Path(r["out_dir"]) for r in json.loads(index.read_text(encoding="utf-8"))["results"]
-            if r["generator"] == args.generator}
-
-
 def row_check_inputs(row: dict) -> tuple[list[tuple[int, str]], dict[int, str]]:
     """What the answer check (rag.answering.check) reads, from a stored row: the shown
     sentences as (passage number, text), best first, and each passage's title."""
@@ -228,7 +220,7 @@ def check_cmd(args) -> int:
     if not gen.supports_probe:
         raise SystemExit(f"{args.generator} reports no first-token probabilities: there is nothing to check with.")
     print(f"CPU: {cpu_model()}   generator: {args.generator}", flush=True)
-    for suite, folder in _suite_dirs(args).items():
+    for suite, folder in suite_dirs(Path(args.out) / args.generator, args.generator).items():
         if args.only and suite not in args.only:
             continue
         path = folder / CHECKS_FILE
@@ -443,7 +435,10 @@ def main() -> int:
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)
     args = ap.parse_args()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as e:  # no collection under --out: say so, no traceback
+        raise SystemExit(str(e)) from None
 
 
 if __name__ == "__main__":

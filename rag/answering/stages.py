@@ -43,6 +43,16 @@ class Stage:
         return type(self).__name__
 
 
+class StreamingStage(Stage):
+    """A stage whose work is its stream (the reply's tokens, a refusal's text): `run`
+    drains it."""
+
+    def run(self, state: AnswerState) -> AnswerState:
+        for _ in self.stream(state):
+            pass
+        return state
+
+
 def render_evidence(items: Sequence[Evidence]) -> str:
     """The evidence as one line of text with its markers: "sentence[1] sentence[3]"."""
     return " ".join(f"{e.text.rstrip()}[{e.n}]" for e in items)
@@ -76,6 +86,12 @@ def refusal_text(state: AnswerState) -> str:
     section = state.context[best.n].chunk.section if best.n in state.context else ""
     snippet = best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
     return prompts.refusal_text(state.english, section, snippet)
+
+
+def p_with_check(state: AnswerState, unverified: float) -> float:
+    """The decision's probability were the answer check (rag.answering.check) to read
+    `unverified`: 0 for a confirming check, 1 for a flat "no"."""
+    return state.decision.probability({**state.signals.as_dict(), "model_unverified": unverified})
 
 
 def refuse(state: AnswerState, code: str, message: str) -> Iterator[StreamEvent]:
@@ -137,7 +153,7 @@ class DecideBefore(Stage):
         return state
 
 
-class Respond(Stage):
+class Respond(StreamingStage):
     """The responder's reply, streamed as "token" events; before it, the caller's turn
     for the model ("queue" events, rag.answering.model_line). `responder` None: the one
     the state's generator calls for (responders.responder_for)."""
@@ -149,11 +165,6 @@ class Respond(Stage):
         if responder is not None and not isinstance(responder, Responder):
             raise ConfigError(f"Respond needs a rag.answering.responders.Responder (got {type(responder).__name__}).")
         self.responder = responder
-
-    def run(self, state: AnswerState) -> AnswerState:
-        for _ in self.stream(state):
-            pass
-        return state
 
     def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
         responder = self.responder or responder_for(state.generator)
@@ -180,7 +191,7 @@ class Respond(Stage):
         return state
 
 
-class DecideAfter(Stage):
+class DecideAfter(StreamingStage):
     """The decision again, with the reply's signals (rag.answering.review). A refusal
     replaces the draft; when the documents hold the answer but the model declined or
     wrote what the passages do not hold, the best evidence sentence is the answer."""
@@ -193,14 +204,9 @@ class DecideAfter(Stage):
         # confirming check could not save; it decides the rest once the check is measured
         self.check_follows = check_follows
 
-    def run(self, state: AnswerState) -> AnswerState:
-        for _ in self.stream(state):
-            pass
-        return state
-
     def p_no_answer(self, state: AnswerState) -> float:
         if self.check_follows and state.generator.is_language_model and state.generator.checker().supports_probe:
-            return state.decision.probability({**state.signals.as_dict(), "model_unverified": 0.0})
+            return p_with_check(state, 0.0)
         return state.p_no_answer()
 
     def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
@@ -275,7 +281,7 @@ class Cite(Stage):
         return state
 
 
-class Verify(Stage):
+class Verify(StreamingStage):
     """The model's own check of the final answer (rag.answering.check), then the decision
     once more with it: an answer the model, asked afterwards, does not find stated in the
     passages it cites is refused. Only a language model's answer is checked (the extractive
@@ -284,16 +290,10 @@ class Verify(Stage):
     needs = frozenset({"question", "text", "shown", "context", "generator", "signals", "decision"})
     gives = frozenset({"signals", "text", "citations"})
 
-    def run(self, state: AnswerState) -> AnswerState:
-        for _ in self.stream(state):
-            pass
-        return state
-
     def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
         if not state.generator.is_language_model or (state.cancel is not None and state.cancel.is_set()):
             return state  # nothing a model wrote, or a stopped answer: nothing to check
-        worst = state.decision.probability({**state.signals.as_dict(), "model_unverified": 1.0})
-        if worst < state.decision.threshold and not state.decision.meta.get("record_all"):
+        if p_with_check(state, 1.0) < state.decision.threshold and not state.decision.meta.get("record_all"):
             return state  # not even a flat "no" would make the decision refuse: no need to ask
         t0 = time.perf_counter()
         value = check.unverified(state.generator.checker(), state.question, state.text,

@@ -18,11 +18,11 @@ from .cmrc import SAMPLE_SEED, load_cmrc, sample_items
 from .feedback import FeedbackLog
 from .metrics import contains, hit_at_k, percentile, reciprocal_rank, supports
 from .runner import GoldItem, failure_reasons, fmt, load_gold, load_report, run_eval
-from .suite_run import fit_rows, run_suites, suite_table
+from .suite_run import fit_rows, run_suites, suite_dirs, suite_table
 from .suites import GIVEN_PASSAGE_KINDS, build_suite, load_suites
 
 __all__ = [
     "CHARTS", "FeedbackLog", "GIVEN_PASSAGE_KINDS", "build_suite", "GoldItem", "SAMPLE_SEED", "failure_reasons", "fmt", "hit_at_k", "load_cmrc",
     "fit_rows", "load_gold", "load_report", "load_suites", "percentile", "reciprocal_rank", "run_eval", "run_suites", "sample_items",
-    "suite_table", "supports", "contains",
+    "suite_dirs", "suite_table", "supports", "contains",
 ]

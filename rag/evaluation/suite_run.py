@@ -172,17 +172,19 @@ def write_tables(results: Sequence[SuiteResult], out: Path) -> None:
                                                 indent=2) + "\n", encoding="utf-8")
 
 
-def fit_rows(out_dir: str | os.PathLike, generator: str, *, include_test_only: bool = False) -> dict[str, list[dict]]:
-    """Suite name -> the rows of its report (each with answerable, refused, signals and
-    timings), for fitting. Suites marked test_only are left out unless asked for: they are
-    for reporting, never for fitting."""
+def suite_dirs(out_dir: str | os.PathLike, generator: str, *, include_test_only: bool = True) -> dict[str, Path]:
+    """Suite name -> the folder of its report, for this generator, from DIR/suites.json."""
     out = Path(out_dir)
     index = out / "suites.json"
     if not index.is_file():
         raise ConfigError(f"{index} does not exist; run `rag eval --suite ... --out {out}` first.")
-    rows: dict[str, list[dict]] = {}
-    for r in json.loads(index.read_text(encoding="utf-8"))["results"]:
-        if r["generator"] != generator or (r["test_only"] and not include_test_only):
-            continue
-        rows[r["suite"]] = load_report(r["out_dir"])["rows"]
-    return rows
+    return {r["suite"]: Path(r["out_dir"]) for r in json.loads(index.read_text(encoding="utf-8"))["results"]
+            if r["generator"] == generator and (include_test_only or not r["test_only"])}
+
+
+def fit_rows(out_dir: str | os.PathLike, generator: str, *, include_test_only: bool = False) -> dict[str, list[dict]]:
+    """Suite name -> the rows of its report (each with answerable, refused, signals and
+    timings), for fitting. Suites marked test_only are left out unless asked for: they are
+    for reporting, never for fitting."""
+    return {suite: load_report(folder)["rows"]
+            for suite, folder in suite_dirs(out_dir, generator, include_test_only=include_test_only).items()}
