@@ -54,6 +54,13 @@ def test_the_check_shows_the_cited_passages_with_their_titles_and_the_answer_wit
     assert every.index("《深化数据资源开发利用》") < every.index("《算力积分》") < every.index("《人工智能+》")
 
 
+def test_a_traditional_passage_question_and_answer_are_checked_in_simplified_characters():
+    user = check_messages("聯合國總部設在哪裡？", "聯合國總部設在紐約[1]。", [(1, "聯合國總部設在紐約。")],
+                          {1: "聯合國"})[-1]["content"]
+    assert "《联合国》联合国总部设在纽约。" in user and "问题：联合国总部设在哪里？" in user
+    assert "回答：联合国总部设在纽约。" in user and "聯" not in user
+
+
 def test_the_reading_is_no_against_yes_and_a_refusal_or_a_blind_backend_is_not_asked():
     gen = Checking("", yes=0.2, no=0.6)
     assert unverified(gen, "问？", "积分可兑换算力资源[2]。", SHOWN, TITLES) == pytest.approx(0.75)

@@ -136,3 +136,22 @@ def test_stored_checks_are_read_into_the_rows_signals(tmp_path, monkeypatch):
     got, _ = fit_suites._rows(argparse.Namespace(suites="x", out=str(tmp_path), generator="llama-cpp", skip=None))
     assert got["s1"][0]["signals"]["model_unverified"] == 0.1
     assert "model_unverified" not in got["s1"][1]["signals"]  # a backend that could not check: unmeasured
+
+
+def test_a_copied_results_folder_reads_its_own_suite_folders_not_the_ones_it_was_written_to(tmp_path):
+    import json
+    import shutil
+
+    from rag.evaluation import suite_dirs
+
+    first = tmp_path / "first" / "llama-cpp"
+    (first / "s1-llama-cpp").mkdir(parents=True)
+    (first / "suites.json").write_text(json.dumps({"results": [
+        {"suite": "s1", "generator": "llama-cpp", "out_dir": str(first / "s1-llama-cpp"), "test_only": False},
+        {"suite": "gone", "generator": "llama-cpp", "out_dir": "/nowhere/gone-llama-cpp", "test_only": True}]}))
+    copy = tmp_path / "copy" / "llama-cpp"
+    shutil.copytree(first, copy)
+    assert suite_dirs(copy, "llama-cpp")["s1"] == copy / "s1-llama-cpp"
+    assert suite_dirs(first, "llama-cpp")["s1"] == first / "s1-llama-cpp"
+    # a folder that is not beside suites.json is read where it was recorded
+    assert suite_dirs(copy, "llama-cpp")["gone"] == Path("/nowhere/gone-llama-cpp")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..text.variants import fold
 from . import prompts
 from .generators.base import Generator, Message
 
@@ -37,9 +38,13 @@ def check_messages(question: str, answer: str, shown: Sequence[tuple[int, str]],
     for n, text in kept:
         by_passage.setdefault(n, []).append(text)
     lines = [f"《{titles.get(n, '')}》" + "".join(texts) for n, texts in sorted(by_passage.items())]
+    # read in simplified characters, the script the small model knows best: on the traditional
+    # CMRC split the check alone ranks the answers to unanswerable questions above the others
+    # with AUC 0.959 as written, 0.971 in simplified. The check only answers 是/否: nothing
+    # it reads is shown to the user, whose answer keeps the passages' script
     return [{"role": "system", "content": CHECK_SYSTEM},
-            {"role": "user", "content": CHECK_USER.format(passages="\n".join(lines), question=question,
-                                                          answer=_MARKER.sub("", answer).strip())}]
+            {"role": "user", "content": fold(CHECK_USER.format(passages="\n".join(lines), question=question,
+                                                               answer=_MARKER.sub("", answer).strip()))}]
 
 
 def unverified(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],

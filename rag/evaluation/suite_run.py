@@ -178,8 +178,16 @@ def suite_dirs(out_dir: str | os.PathLike, generator: str, *, include_test_only:
     index = out / "suites.json"
     if not index.is_file():
         raise ConfigError(f"{index} does not exist; run `rag eval --suite ... --out {out}` first.")
-    return {r["suite"]: Path(r["out_dir"]) for r in json.loads(index.read_text(encoding="utf-8"))["results"]
+    return {r["suite"]: _report_folder(out, r["out_dir"]) for r in json.loads(index.read_text(encoding="utf-8"))["results"]
             if r["generator"] == generator and (include_test_only or not r["test_only"])}
+
+
+def _report_folder(out: Path, recorded: str) -> Path:
+    """A suite's report folder: the one beside suites.json when it is there (a results folder
+    that was copied or moved reads, and `fit_suites check` writes, its own copy, not the
+    folder it was first written to), else the recorded path."""
+    local = out / Path(recorded).name
+    return local if local.is_dir() else Path(recorded)
 
 
 def fit_rows(out_dir: str | os.PathLike, generator: str, *, include_test_only: bool = False) -> dict[str, list[dict]]:
