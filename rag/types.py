@@ -247,9 +247,10 @@ class StreamEvent:
     kind is "status" (a progress message such as the rewritten question),
     "evidence" (before any model output: the best passage sentences, `evidence` set and
     `text` holding them with their [n] markers), "queue" (waiting for the model: `position`
-    in line, 1 = next; rag.answering.model_line), "token" (a piece of answer text) or
-    "answer" (last event; `answer` is set). Callers that only read "token" and
-    "answer" events keep working.
+    in line, 1 = next; rag.answering.model_line), "token" (a piece of answer text),
+    "checking" (the model's answer is written and is being checked against the passages
+    it cites: it may still be withdrawn; `text` says so) or "answer" (last event;
+    `answer` is set). Callers that only read "token" and "answer" events keep working.
     """
 
     kind: str

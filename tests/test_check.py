@@ -91,6 +91,33 @@ def test_an_answer_the_check_confirms_stands_and_one_it_rejects_is_refused():
     assert gone.text.startswith(prompts.refusal_text(False)[:6])
 
 
+def test_while_the_check_runs_the_caller_is_told_the_streamed_answer_is_not_final_yet():
+    from rag.answering.stages import CHECKING_TEXT
+    from ui.chat import _apply
+    from ui.render import render_turn
+    from ui.state import Turn
+
+    reply = "重庆公共数据资源体系编目了16万类数据[1]。"
+    events = list(pipeline.answer_stream("重庆公共数据资源体系目前编目了多少类数据？", HITS,
+                                         Checking(reply, yes=0.05, no=0.95), OPTS, weights=WEIGHTS, decision=DECISION))
+    kinds = [e.kind for e in events]
+    at = kinds.index("checking")
+    assert "".join(e.text for e in events[:at] if e.kind == "token") == reply  # after the whole answer
+    assert kinds[at + 1:] == ["token", "answer"] and events[-1].answer.refused  # then the withdrawal
+    # the page keeps the streamed answer on screen and says it is being checked
+    turn = Turn(question="问？")
+    for e in events[:at + 1]:
+        _apply(turn, e)
+    shown = render_turn(0, turn)
+    assert "16万类" in shown and CHECKING_TEXT.split(" · ")[0] in shown
+    # an answer that needs no check (the extractive path) has no such event
+    from rag.answering.generators import make_generator
+    extractive = list(pipeline.answer_stream("重庆公共数据资源体系目前编目了多少类数据？", HITS,
+                                             make_generator("extractive", Settings()), OPTS, weights=WEIGHTS,
+                                             decision=DECISION))
+    assert "checking" not in [e.kind for e in extractive]
+
+
 def test_the_check_is_not_asked_when_no_reply_to_it_could_change_the_decision():
     sure = refusal.Decision(weights={"lex_best": -8.0, "model_unverified": 1.0}, bias=1.0, threshold=0.5)
     gen = Checking("重庆公共数据资源体系编目了16万类数据[1]。", yes=0.05, no=0.95)
@@ -98,6 +125,7 @@ def test_the_check_is_not_asked_when_no_reply_to_it_could_change_the_decision():
                                          decision=sure))
     answer = events[-1].answer
     assert not answer.refused and "model_unverified" not in answer.signals and "verify" not in answer.timings
+    assert "checking" not in [e.kind for e in events]
     assert len(gen.prompts) == 1  # the answer's prompt only
 
 

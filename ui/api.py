@@ -6,7 +6,7 @@ line for the model.
     c = Client("http://127.0.0.1:7860/")
     hits = json.loads(c.predict("数据需求满足率", 5, api_name="/search"))
     for update in c.submit("重庆公共数据资源体系的数据需求满足率是多少？", api_name="/ask"):
-        event = json.loads(update)      # {"kind": "evidence"|"queue"|"token"|"answer", ...}
+        event = json.loads(update)      # {"kind": "evidence"|"queue"|"token"|"checking"|"answer", ...}
     json.loads(c.predict("notes.md", "# 标题\n\n正文……", api_name="/add_document"))
     json.loads(c.predict("scan.pdf", "", False, base64.b64encode(pdf_bytes).decode(), api_name="/add_document"))
 

@@ -132,6 +132,8 @@ def _apply(turn: Turn, event) -> None:
         turn.status = queue_label(event.position)
     elif event.kind == "token":
         turn.partial += event.text
+    elif event.kind == "checking":  # the streamed answer is being checked (rag.answering.check)
+        turn.status, turn.checking = event.text, True
     elif event.kind == "answer" and event.answer is not None:
         turn.answer = event.answer
         turn.standalone = event.answer.standalone_question or turn.standalone

@@ -86,6 +86,8 @@ def render_turn(index: int, turn: Turn) -> str:
         parts.append(f'<div class="rag-error">⚠ {esc(turn.error)}</div>')
     elif turn.partial:
         parts.append(f"{esc(turn.partial)}▌")
+        if turn.checking:  # written, not final yet: it may still be withdrawn
+            parts.append(f'<div class="pending">{esc(turn.status)}</div>')
     else:
         parts.append(f'<div class="pending">{esc(turn.status or "…")}</div>')
     # blank lines: the chatbot renders Markdown, and HTML blocks need them to end

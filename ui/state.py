@@ -24,6 +24,7 @@ class Turn:
     standalone: str = ""  # the question retrieval used, when the conversation rewrote it
     status: str = ""  # what the turn is waiting for, while it streams
     partial: str = ""  # the model's raw reply so far
+    checking: bool = False  # the reply is written and is being checked against its passages
     evidence: tuple = ()  # the best passage sentences, shown before the model's first token
     answer: Answer | None = None
     error: str = ""

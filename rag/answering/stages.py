@@ -281,6 +281,9 @@ class Cite(Stage):
         return state
 
 
+CHECKING_TEXT = "正在核对答案与引用的原文… · Checking the answer against the passages it cites…"
+
+
 class Verify(StreamingStage):
     """The model's own check of the final answer (rag.answering.check), then the decision
     once more with it: an answer the model, asked afterwards, does not find stated in the
@@ -295,6 +298,8 @@ class Verify(StreamingStage):
             return state  # nothing a model wrote, or a stopped answer: nothing to check
         if p_with_check(state, 1.0) < state.decision.threshold and not state.decision.meta.get("record_all"):
             return state  # not even a flat "no" would make the decision refuse: no need to ask
+        # the answer is on screen: say why it is not final yet (about a second and a half here)
+        yield StreamEvent("checking", text=CHECKING_TEXT)
         t0 = time.perf_counter()
         value = check.unverified(state.generator.checker(), state.question, state.text,
                                  [(s.n, s.text) for s in state.shown], state.titles())

@@ -46,7 +46,7 @@ def run(args) -> int:
             streamed.append(event.text)
             sys.stdout.write(event.text)
             sys.stdout.flush()
-        elif event.kind == "status":
+        elif event.kind in ("status", "checking"):
             log_stderr(f"({event.text})")
         elif event.kind == "answer":
             answer = event.answer
