@@ -76,11 +76,36 @@ def test_the_real_command_has_slots_batching_and_cache_reuse(tmp_path):
     s = Settings(cache_dir=str(tmp_path), generation_slots=3, llama_ctx=2048)
     cmd = LlamaServer(s, tmp_path / "m.gguf").command()
     joined = " ".join(cmd)
-    assert cmd[0] == str(built) and "--parallel 3" in joined and "--cont-batching" in joined
-    assert "--ctx-size 6144" in joined and "--cache-reuse" in joined and "--host 127.0.0.1" in joined
+    # three answering slots and one for the answer check, each with the embedded path's context
+    assert cmd[0] == str(built) and "--parallel 4" in joined and "--cont-batching" in joined
+    assert "--ctx-size 8192" in joined and "--cache-reuse" in joined and "--host 127.0.0.1" in joined
     assert "--spec-type" not in joined
+    unchecked = " ".join(LlamaServer(s.replace(check_answers=False), tmp_path / "m.gguf").command())
+    assert "--parallel 3" in unchecked and "--ctx-size 6144" in unchecked  # no slot kept for a check
     assert "--spec-type ngram-simple" in " ".join(LlamaServer(s, tmp_path / "m.gguf", lookup=True).command())
     assert LlamaServer(Settings(cache_dir=str(tmp_path)), tmp_path / "m.gguf").slots == 4  # 0 = the default
+
+
+def test_answers_keep_to_their_own_slots_and_the_answer_check_to_the_extra_one(tmp_path):
+    # the check's prompt shares nothing with the answering prompt: in an answering slot it
+    # pushed the fixed prefix out of that slot's cache (the next answer there read it again)
+    with fake(tmp_path, "--delay", "0.2", slots=2) as server:
+        gen = LlamaServerGenerator(server.settings, server)
+        checker = gen.checker()
+        assert checker is gen.checker() and checker.concurrency == 1 and gen.concurrency == 2
+        assert server.check_slot == 2
+        # two answers at once take the two answering slots, one each
+        both = [threading.Thread(target=gen.complete, args=(MESSAGES,), kwargs={"max_tokens": 3}) for _ in range(2)]
+        for t in both:
+            t.start()
+        assert wait_until(lambda: stats(server)["active"] == 2)
+        for t in both:
+            t.join(10)
+        assert sorted(r["id_slot"] for r in stats(server)["requests"]) == [0, 1]
+        checker.complete(MESSAGES, max_tokens=1, probe=["是", "否"])
+        gen.complete(MESSAGES, max_tokens=1)
+        slots = [r["id_slot"] for r in stats(server)["requests"]]
+        assert slots[2] == 2 and slots[3] in (0, 1)  # the check on its slot; the next answer on one of theirs
 
 
 def test_starts_waits_for_health_and_stops(tmp_path):

@@ -19,6 +19,7 @@ server. The library and the CLI keep the embedded path (rag.answering.generators
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -49,13 +50,33 @@ class LlamaServerGenerator(OpenAICompatGenerator):
     supports_cancel = True
     TOP_LOGPROBS = 20
 
-    def __init__(self, settings, server: LlamaServer):
+    def __init__(self, settings, server: LlamaServer, *, slot_ids: Sequence[int] | None = None):
         super().__init__(settings.replace(openai_base_url=f"{server.base_url}/v1", openai_model="default",
                                           openai_api_key=""))
         self.server = server
-        self.concurrency = server.slots
+        # every request names its slot (llama-server's id_slot), taken from this generator's own
+        # slots: answers keep to theirs, each holding the answering prompt's fixed prefix, and
+        # the answer check (checker()) to the server's extra one
+        ids = list(range(server.slots)) if slot_ids is None else list(slot_ids)
+        self._free_slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for i in ids:
+            self._free_slots.put(i)
+        self.concurrency = len(ids)
         self._probe_ids: dict[tuple[int, str], int] = {}  # (server generation, text) -> first token id
         self._local = threading.local()
+        self._checker: LlamaServerGenerator | None = None
+        self._checker_lock = threading.Lock()
+
+    def checker(self) -> "LlamaServerGenerator":
+        """The answer check's generator: the same server, on the slot kept for it (none is
+        kept when settings.check_answers is off: then the check does not run)."""
+        if self.server.check_slot is None:
+            return self
+        with self._checker_lock:
+            if self._checker is None:
+                self._checker = LlamaServerGenerator(self.settings, self.server, slot_ids=[self.server.check_slot])
+                self._checker._probe_ids = self._probe_ids
+            return self._checker
 
     @property
     def description(self) -> str:
@@ -96,6 +117,10 @@ class LlamaServerGenerator(OpenAICompatGenerator):
         seen: dict[str, float] = {}
         usage: dict = {}
         self._local.usage = usage
+        # a slot of this generator's own; more callers than slots wait here (the model line
+        # lets no more answers through than there are slots, so normally none does)
+        slot = self._free_slots.get()
+        extra["id_slot"] = slot
 
         def on_event(event: dict) -> None:
             if probe and not seen:
@@ -121,6 +146,7 @@ class LlamaServerGenerator(OpenAICompatGenerator):
                 raise self._cut(generation, e) from e
             raise
         finally:
+            self._free_slots.put(slot)
             if probe:
                 usage["probe"] = dict(seen)
 

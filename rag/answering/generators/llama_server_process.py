@@ -84,6 +84,11 @@ class LlamaServer:
         self.slots = slots or settings.generation_slots or DEFAULT_SLOTS
         if self.slots < 1:
             raise ConfigError(f"llama-server needs at least 1 slot (got {self.slots}).")
+        # one more slot than answers run at once, for the answer check alone
+        # (rag.answering.check): its prompt shares nothing with the answering prompt, and in an
+        # answering slot it pushed the fixed prefix out of the cache, so the next answer there
+        # read its whole prompt again (a 4-slot server with 8 users: 10 answers a minute against 26)
+        self.check_slot = self.slots if settings.check_answers else None
         self.model_file = Path(model_file) if model_file else None
         self.lookup = lookup
         self._command = list(command) if command else None  # tests: a fake server, "{port}" filled in
@@ -110,6 +115,11 @@ class LlamaServer:
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def all_slots(self) -> int:
+        """The server's slots: the answering ones and the answer check's, if it checks."""
+        return self.slots + (self.check_slot is not None)
+
     def command(self) -> list[str]:
         if self._command:
             return [a.replace("{port}", str(self.port)) for a in self._command]
@@ -118,9 +128,9 @@ class LlamaServer:
             raise ConfigError("LlamaServer needs the model file to serve.")
         args = [
             str(find_binary(s)), "--model", str(self.model_file), "--host", HOST, "--port", str(self.port),
-            "--parallel", str(self.slots), "--cont-batching",
+            "--parallel", str(self.all_slots), "--cont-batching",
             # each slot gets the embedded path's whole context, so a prompt that fits there fits here
-            "--ctx-size", str(s.llama_ctx * self.slots), "--no-kv-unified",
+            "--ctx-size", str(s.llama_ctx * self.all_slots), "--no-kv-unified",
             # measured on the 2-core Xeon, idle (notes for issue 20): one sequence decodes at
             # 13.1-13.7 tokens/s as in the embedded path, four at once 8.2-8.4 each. --threads 1
             # halves one sequence (7.3); --flash-attn off slows four at once (6.1 each); --poll 0
