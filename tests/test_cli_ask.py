@@ -89,3 +89,27 @@ def test_ask_prints_the_evidence_before_the_answer(env, capsys):
     out = capsys.readouterr().out
     assert out.startswith("Evidence:\n") and out.index("Evidence:") < out.index("Answer:")
     assert "积分可兑换算力资源" in out[: out.index("Answer:")]
+
+
+def test_while_the_answer_is_checked_the_streamed_line_ends_and_stderr_says_so(env, capsys, monkeypatch):
+    from rag.assistant import Assistant
+    from rag.types import StreamEvent
+
+    why = Refusal("not_verified", "asked afterwards, the model did not find its answer in the passages", 0.9)
+    refused = Answer(text="文档中没有找到这个问题的答案。", refused=True, refusal=why)
+
+    def stream(self, question, **kw):  # the events of a checked and withdrawn model answer
+        yield StreamEvent("token", text="编目了10亿类[1]。")
+        yield StreamEvent("checking", text="正在核对答案")
+        yield StreamEvent("token", text=refused.text)
+        yield StreamEvent("answer", answer=refused)
+
+    monkeypatch.setattr(Assistant, "ask_stream", stream)
+    assert main(["ask", "重庆公共数据资源体系目前编目了多少类数据？", "--generator", "extractive"]) == 0
+    captured = capsys.readouterr()
+    assert "(正在核对答案)" in captured.err
+    lines = captured.out.splitlines()
+    # the streamed answer on its own line, then the withdrawal on its own, then the label
+    at = lines.index("编目了10亿类[1]。")
+    assert lines[at + 1] == "文档中没有找到这个问题的答案。"
+    assert lines[at + 2] == "[withdrawn, the documents do not support it]"

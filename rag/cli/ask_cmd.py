@@ -38,6 +38,7 @@ def run(args) -> int:
         return 0
     streamed: list[str] = []
     answer: Answer | None = None
+    line_ended = False
     for event in assistant.ask_stream(args.question, k=args.k, retrieval=args.retrieval):
         if event.kind == "evidence":
             print(render_evidence(event))
@@ -46,12 +47,19 @@ def run(args) -> int:
             streamed.append(event.text)
             sys.stdout.write(event.text)
             sys.stdout.flush()
-        elif event.kind in ("status", "checking"):
+            line_ended = False
+        elif event.kind == "status":
+            log_stderr(f"({event.text})")
+        elif event.kind == "checking":  # the streamed answer is done: end its line first
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            line_ended = True
             log_stderr(f"({event.text})")
         elif event.kind == "answer":
             answer = event.answer
     assert answer is not None
-    print()
+    if not line_ended:
+        print()
     print(render_after_stream("".join(streamed), answer))
     return 0
 
