@@ -96,7 +96,7 @@ class Settings:
     # after a language model's answer, the model is asked in a prompt of its own whether the
     # passages it cites state that answer (rag.answering.check), and the refusal decision reads
     # its reply: about 1.5 s more per answer on 2 cores, after the answer has streamed (the
-    # first token is not later). It runs in a second llama.cpp context (0.78 GB more) or, in
+    # first token is not later). It runs in a second llama.cpp context (0.77 GB more) or, in
     # rag serve's llama-server, on one more slot of its own; with 8 users on 2 cores it costs
     # about a quarter to a third of the answers a minute (README, "With the answer check").
     # Off: the decision reads the check's training mean instead.

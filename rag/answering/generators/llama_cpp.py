@@ -119,8 +119,8 @@ class LlamaCppGenerator(Generator):
         nothing with the answering prompt, and in this context it would push the answering
         prefix out of the cache (the next question would evaluate the prefix again, seconds on
         a CPU). It is not free: llama.cpp repacks the weights for the CPU into memory of each
-        Llama's own, so the process's proportional set size grows from 1.93 to 2.70 GB
-        (measured with the embedded model; the file's mapped pages are shared)."""
+        Llama's own, so the process's proportional set size grows from 1.87 to 2.64 GB
+        with the embedded model (benchmarks/check_memory.py; the file's mapped pages are shared)."""
         with self._load_lock:
             if self._checker is None:
                 self._checker = LlamaCppGenerator(self.settings)
