@@ -35,7 +35,7 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import ConfigError, Settings  # noqa: E402
-from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
+from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, figures_missing, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
 from rag.evaluation import fit_rows, load_report, load_suites, run_suites, suite_dirs  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -72,8 +72,11 @@ def _scales(args) -> dict[str, str]:
 
 def _fit(train: list[dict], args, level: float | None = None) -> tuple[Decision, list[str]]:
     """The decision fitted on `train`, its threshold refusing at most `level` (default
-    args.max_false_refusal) of the answerable training rows."""
+    args.max_false_refusal) of the answerable training rows. Rows a rule refuses whatever
+    the decision says (refused_by_rule) are left out: their outcome does not depend on it,
+    and the answer check never ran on them."""
     level = args.max_false_refusal if level is None else level
+    train = [r for r in train if not refused_by_rule(r)]
     kept = set(_firing(train, list(REFUSAL_FEATURES))) - set(getattr(args, "without", None) or ())
     # a dropped feature is zero on every training row: its weight stays exactly 0 in the fit
     rows = [{f: (v if f in kept else 0.0) for f, v in r["signals"].items()} for r in train]
@@ -93,11 +96,18 @@ def rc(row: dict) -> bool:
     return bool((row.get("scores") or {}).get("correct_cited"))
 
 
+def refused_by_rule(row: dict) -> bool:
+    """Refused whatever the decision: a refusal in the never-refusing run is a rule's (no
+    passage retrieved; an answer no passage supports, stage Cite). Rows collected before
+    that rule (session 14) hold such an answer as text that cites nothing."""
+    return bool(row.get("refused")) or (bool((row.get("answer") or "").strip()) and not row.get("citations"))
+
+
 def score(decision: Decision, rows: list[dict]) -> dict:
     """The suite's figures had the pipeline used this decision."""
     ans = [r for r in rows if r["answerable"]]
     una = [r for r in rows if not r["answerable"]]
-    refused = {id(r): decision.probability(r["signals"]) >= decision.threshold for r in rows}
+    refused = {id(r): refused_by_rule(r) or decision.probability(r["signals"]) >= decision.threshold for r in rows}
     first = [r["timings"]["first_token"] for r in rows if r.get("timings", {}).get("first_token") is not None]
     ev = [bool((r.get("scores") or {}).get("evidence_recall")) for r in ans if r.get("gold_answers")]
     return {
@@ -181,6 +191,8 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
             if r["signals"] and "lead_missing" not in r["signals"]:
                 r["signals"]["lead_missing"] = stored_lead_missing(r)
+            if r["signals"] and r["signals"].get("subject_missing") is not None:
+                r["signals"]["subject_missing"] = stored_subject_missing(r)
             if r["signals"] and checks.get(r["id"]) is not None:
                 r["signals"].setdefault("model_unverified", checks[r["id"]])
             r["suite"] = suite
@@ -193,6 +205,16 @@ def stored_lead_missing(row: dict) -> float:
     the retrieved passages' titles."""
     return round(lead_missing_in_shown(row["question"], (e["text"] for e in row.get("evidence") or []),
                                        (h.get("section") or "" for h in row.get("retrieved") or [])), 4)
+
+
+def stored_subject_missing(row: dict) -> float:
+    """`subject_missing` of a row with its figure part (refusal.figures_missing, session 14),
+    measured as the pipeline does on what the row stores: the shown sentences and their
+    passages' titles. The larger of the two, as the pipeline takes it, so a row collected
+    with the figure part keeps its value."""
+    shown, titles = row_check_inputs(row)
+    figures = figures_missing(row["question"], row.get("answer") or "", shown, titles)
+    return round(max(float(row["signals"].get("subject_missing") or 0.0), figures), 4)
 
 
 CHECKS_FILE = "checks.json"  # per suite folder: row id -> model_unverified, from `check`

@@ -150,7 +150,7 @@ REFUSAL_CODES = (
     "no_passages",  # retrieval found nothing
     "not_in_documents",  # the decision: the passages do not hold the answer
     "model_declined",  # the model said the passages do not answer it
-    "unsupported_answer",  # the draft answer is not backed by the passages (invented figures, content)
+    "unsupported_answer",  # the draft answer is not backed by the passages (invented figures, content), or no one passage backs it, so it would cite none
     "not_verified",  # asked afterwards (rag.answering.check), the model did not find its answer in the passages
 )
 

@@ -61,7 +61,9 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # unanswerable questions, as now: 0.889 / 1.0 / 0.667 / 0.0 (whole gold set 0.875 / 0.986 /
     # 0.667 / 0.014). With the model's own check of its answer (rag.answering.check) and the
     # decision refitted with it (2026-12-05, AMD EPYC): 0.889 / 1.0 / 0.667 / 0.0 (whole gold set,
-    # from the collected rows: 0.861 / 0.986 / 0.667 / 0.014).
+    # from the collected rows: 0.861 / 0.986 / 0.667 / 0.014). With the question's figures in
+    # subject_missing and answers that cite nothing refused (2026-12-06, AMD EPYC rows): 0.889 /
+    # 1.0 / 0.633 / 0.0 (whole gold set 0.861 / 0.986 / 0.633 / 0.028).
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
     # 5 of the 30 under the measured 20: a llama.cpp build for another CPU (AVX2, AMD) moved
@@ -81,8 +83,9 @@ def test_extractive_on_the_whole_gold_set(assistant, tmp_path):
     # answerable questions on documents it has not seen, and fewer unanswerable ones):
     # 0.819 / 0.972 / 0.300 / 0.139; refitted with the paraphrased suite among the development
     # suites (the threshold refuses less): 0.903 / 0.972 / 0.200 / 0.042; refitted with cmrc-given
-    # among the suites (2026-12-05, AMD EPYC rows): 0.861 / 0.972 / 0.300 / 0.083
+    # among the suites (2026-12-05, AMD EPYC rows): 0.861 / 0.972 / 0.300 / 0.083; with the
+    # question's figures read into subject_missing (2026-12-06): 0.861 / 0.972 / 0.300 / 0.097
     assert s["correct_cited"] >= 0.83  # 60 of 72; 62 measured
     assert s["evidence_recall"] >= 0.95
-    assert s["refusal_recall"] >= 0.1  # 3 of 30; 6 measured
-    assert s["false_refusal_rate"] <= 0.1  # 7 of 72; 6 measured
+    assert s["refusal_recall"] >= 0.1  # 3 of 30; 9 measured
+    assert s["false_refusal_rate"] <= 0.11  # 8 of 72; 7 measured

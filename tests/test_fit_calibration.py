@@ -155,3 +155,33 @@ def test_a_copied_results_folder_reads_its_own_suite_folders_not_the_ones_it_was
     assert suite_dirs(first, "llama-cpp")["s1"] == first / "s1-llama-cpp"
     # a folder that is not beside suites.json is read where it was recorded
     assert suite_dirs(copy, "llama-cpp")["gone"] == Path("/nowhere/gone-llama-cpp")
+
+
+def test_an_answer_that_cites_nothing_counts_as_refused_whatever_the_decision():
+    from rag.answering import Decision
+
+    never = Decision({}, -9.0, threshold=0.5)
+    rows = [{"answerable": True, "answer": "积分可兑换算力资源[2]。", "citations": [{"n": 2}], "signals": {},
+             "gold_answers": ["算力资源"],
+             "scores": {"correct_cited": True}, "timings": {}},
+            # collected before the rule (session 14): the text went out citing nothing
+            {"answerable": False, "answer": "会长是冯伟华。", "citations": [], "signals": {}, "scores": {}, "timings": {}},
+            # collected with it: the never-refusing run's only refusals are the rules'
+            {"answerable": False, "answer": "文档中没有找到这个问题的答案。", "citations": [], "refused": True,
+             "signals": {}, "scores": {}, "timings": {}}]
+    assert [fit_suites.refused_by_rule(r) for r in rows] == [False, True, True]
+    got = fit_suites.score(never, rows)
+    assert got["answerable_refused"] == 0.0 and got["unanswerable_refused"] == 1.0 and got["right_and_cited"] == 1.0
+
+
+def test_a_stored_row_gets_the_figure_part_of_subject_missing_as_the_pipeline_measures_it():
+    row = {"question": "林俊贤在1995年的《人海骄阳》里扮演了什么角色？", "answer": "男主角钟文轩[1]。",
+           "retrieved": [{"chunk_id": "d#1", "section": "林俊贤"}],
+           "evidence": [{"n": 1, "chunk_id": "d#1", "text": "后来林俊贤在1991年的《人海骄阳》里演男主角钟文轩。"}],
+           "signals": {"subject_missing": 0.0}}
+    assert fit_suites.stored_subject_missing(row) == 1.0
+    # the names part stored by the pipeline is kept when it is the larger
+    row = {**row, "question": "张学友在1991年演了谁？", "signals": {"subject_missing": 1.0}}
+    assert fit_suites.stored_subject_missing(row) == 1.0
+    row = {**row, "signals": {"subject_missing": 0.0}}
+    assert fit_suites.stored_subject_missing(row) == 0.0

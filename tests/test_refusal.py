@@ -218,3 +218,39 @@ def test_the_shipped_decisions_read_the_opening_name_as_fitted():
     assert extractive.weights["lead_missing"] == 0.0 and "--without lead_missing" in extractive.meta["command"]
     base = {"lex_best": 0.4, "lex_shown": 0.4, "dense_best": 0.9, "model_refuse": 0.001, "draft_support": 1.0}
     assert model.probability({**base, "lead_missing": 1.0}) > model.probability({**base, "lead_missing": 0.0})
+
+
+def test_a_figure_the_question_states_and_the_answers_passage_lacks_is_a_missing_premise():
+    # the false premise's usual shape: the question's year is not the passage's
+    q = "林俊贤在1995年的《人海骄阳》里扮演了什么角色？"
+    shown = [(1, "后来林俊贤在1991年的《人海骄阳》里演男主角钟文轩。"), (2, "1995年他离开无线。")]
+    titles = {1: "林俊贤", 2: "无线电视"}
+    assert refusal.figures_missing(q, "男主角钟文轩[1]。", shown, titles) == 1.0
+    # the passage the answer comes from is read by its words, not by its marker (the
+    # decision reads the draft, whose markers are often re-pointed later)
+    assert refusal.figures_missing(q, "男主角钟文轩[2]。", shown, titles) == 1.0
+    assert refusal.figures_missing("林俊贤在1991年的《人海骄阳》里扮演了什么角色？", "男主角钟文轩[1]。",
+                                   shown, titles) == 0.0
+    # a year said in two digits is the passage's four-digit year; the title counts
+    assert refusal.figures_missing("91年那部《人海骄阳》谁演男主角？", "林俊贤[1]。", shown, titles) == 0.0
+    assert refusal.figures_missing("1991年谁演了钟文轩？", "林俊贤[1]。", [(1, "林俊贤演男主角钟文轩。")],
+                                   {1: "人海骄阳 (1991年电视剧)"}) == 0.0
+    # half the stated figures missing
+    assert refusal.figures_missing("1991年和1993年的剧里他演了谁？", "钟文轩[1]。", shown, titles) == 0.5
+    # nothing to read: no figure, an English question, a reply sharing nothing with the passages
+    assert refusal.figures_missing("林俊贤演过什么角色？", "钟文轩[1]。", shown, titles) == 0.0
+    assert refusal.figures_missing("Whom did he play in 1995?", "钟文轩[1]。", shown, titles) == 0.0
+    assert refusal.figures_missing(q, "不知道", shown, titles) == 0.0
+
+
+def test_subject_missing_is_the_larger_of_the_missing_names_and_the_missing_figures():
+    q = "林俊贤在1995年的《人海骄阳》里扮演了什么角色？"
+    shown = [sentences.Scored(0.5, 1, 0, "后来林俊贤在1991年的《人海骄阳》里演男主角钟文轩。")]
+    sig = draft_signals(q, "男主角钟文轩[1]。", shown, None, passages_by_n={1: "林俊贤 后来林俊贤在1991年的《人海骄阳》里演男主角钟文轩。"},
+                        titles={1: "林俊贤"})
+    assert sig.subject_missing == 1.0  # the name is there, the year is not
+    held = draft_signals("林俊贤在1991年的《人海骄阳》里扮演了什么角色？", "男主角钟文轩[1]。", shown, None,
+                         passages_by_n={1: "林俊贤 后来林俊贤在1991年的《人海骄阳》里演男主角钟文轩。"}, titles={1: "林俊贤"})
+    assert held.subject_missing == 0.0
+    # the names part: a name the cited passage lacks, the figure held
+    assert refusal.subject_missing("张学友在1991年演了谁？", "钟文轩[1]。", {1: "林俊贤在1991年演男主角钟文轩。"}) == 1.0

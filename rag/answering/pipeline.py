@@ -20,7 +20,8 @@ One AnswerState (rag.answering.state) goes through an ordered list of stages
 5. RepairWording: a paraphrased span snapped to the documents' words, an answer that
    only echoes the question replaced by the evidence sentence (rag.answering.wording);
 6. Cite: each sentence pointed at a passage that supports it, the citations resolved
-   with their supporting spans (rag.answering.citations);
+   with their supporting spans (rag.answering.citations); an answer no passage supports
+   is refused, not shown citing nothing;
 7. Verify: the model asked, in a prompt of its own, whether the cited passages state the
    final answer (rag.answering.check); the decision once more with its reply.
 

@@ -252,17 +252,54 @@ def premise_echo(question: str, reply: str, passages_text: str) -> float:
     return sum(w not in squeezed for w in echoed) / len(echoed)
 
 
-def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str]) -> float:
-    """Share of the question's names missing from the passages the reply cites (0 when it
-    names nothing or cites nothing)."""
+def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str],
+                    shown: Sequence[tuple[int, str]] = (), titles: Mapping[int, str] | None = None) -> float:
+    """What a Chinese question states that the answer's passages do not: the larger of the
+    share of its names missing from the passages the reply cites (0 when it cites nothing)
+    and the share of its figures missing from the passage it was taken from
+    (figures_missing).
+
+    The figures are the false premise's usual shape ("林俊贤在1995年的…里扮演了什么角色？"
+    over a passage that says 1991年): a figure the question states and the answer's passage
+    does not. Merged here rather than a signal of its own: on the development suites' rows
+    (session 14) it fired on no answerable question and on 45 of the 328 unanswerable ones,
+    17 of them cmrc-premise's, so a fit without that suite would drop it (under 5% of the
+    training rows)."""
     from .citations import cited_numbers
 
     names = [n for n in evidence.entities(question) if not re.search(r"\d", n)] if evidence.is_cjk(question) else []
     cited = [passages_by_n[n] for n in cited_numbers(reply) if n in passages_by_n]
-    if not names or not cited:
+    named = 0.0
+    if names and cited:
+        squeezed = evidence.squeeze(" ".join(cited))
+        named = sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
+    return max(named, figures_missing(question, reply, shown, titles))
+
+
+def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
+                    titles: Mapping[int, str] | None = None) -> float:
+    """Share of the figures a Chinese question states (digits with their units: "1995年",
+    "12秒91") that the passage the reply was taken from does not hold, read in what was
+    shown of it and its title; "88年" counts as held by "1988年". That passage is the one
+    whose shown sentence shares most of the reply's words (as draft_focus), not the one its
+    markers name: the draft's markers are often re-pointed later (Cite), and the decision
+    reads the draft. 0 when the question states no figure or is not Chinese (as the names),
+    or the reply shares nothing with the shown sentences. `shown`: (passage number,
+    sentence) pairs; the same reading for the pipeline and for stored rows
+    (benchmarks/fit_suites.py)."""
+    if not evidence.is_cjk(question) or not shown:
         return 0.0
-    squeezed = evidence.squeeze(" ".join(cited))
-    return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
+    stated = {n for q in evidence.quantities(question) if re.search(r"\d", q) for n in evidence.numbers(q)}
+    body = evidence.units(evidence.strip_markers(reply))
+    if not stated or not body:
+        return 0.0
+    source, text = max(shown, key=lambda item: len(body & evidence.units(item[1])))
+    if not body & evidence.units(text):
+        return 0.0
+    of_source = " ".join(t for n, t in shown if n == source)
+    held = evidence.numbers(f"{(titles or {}).get(source, '')} {of_source}")
+    held |= {v[2:] for v in held if len(v) == 4 and v[:2] in ("19", "20")}  # a year said in two digits
+    return sum(v not in held for v in stated) / len(stated)
 
 
 def cited_echo(question: str, reply: str, shown: Sequence[sentences.Scored],
@@ -307,7 +344,8 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
     return Signals(model_refuse=model_refuse, draft_support=support, draft_focus=focus, premise_echo=echo,
                    draft_no_figure=0.0 if answers_figure(question, reply, shown_text) else 1.0,
-                   subject_missing=subject_missing(question, reply, passages_by_n or {}),
+                   subject_missing=subject_missing(question, reply, passages_by_n or {},
+                                                   [(s.n, s.text) for s in shown], titles),
                    draft_no_name=0.0 if answers_name(question, reply) else 1.0,
                    cited_echo=cited_echo(question, reply, shown, titles))
 

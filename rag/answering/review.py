@@ -31,6 +31,8 @@ def reply_signals(state: AnswerState, reply: str, probe: Mapping[str, float] | N
         draft_no_figure=0.0 if refusal.answers_figure(question, reply, texts) else 1.0,
         draft_no_name=0.0 if refusal.answers_name(question, reply) else 1.0,
         cited_echo=refusal.cited_echo(question, reply, state.shown, titles),
+        # the pick copies its names from the passage it cites: only the figures can be missing
+        subject_missing=refusal.figures_missing(question, reply, [(s.n, s.text) for s in state.shown], titles),
     ))
 
 

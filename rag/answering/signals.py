@@ -42,7 +42,8 @@ class Signals:
     premise_echo: float | None = field(default=None, metadata=_REPLY)
     # the question asks for a figure and the answer gives none the passages state, in its unit
     draft_no_figure: float | None = field(default=None, metadata=_REPLY)
-    # share of the question's names that the passages the answer cites do not hold
+    # share of the question's names that the passages the answer cites do not hold, or of the
+    # figures it states that the sentences shown from them do not (the larger)
     subject_missing: float | None = field(default=None, metadata=_REPLY)
     # the question wants a person's name and the answer names nobody
     draft_no_name: float | None = field(default=None, metadata=_REPLY)

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import check, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
-from .review import review_reply
+from .review import has_content, review_reply
 from .signals import Signals
 from .state import AnswerState
 
@@ -260,14 +260,24 @@ class RepairWording(Stage):
         return state
 
 
-class Cite(Stage):
+class Cite(StreamingStage):
     """Every sentence of the answer pointed at a passage that supports it, and the
-    citations resolved with their supporting spans (rag.answering.citations)."""
+    citations resolved with their supporting spans (rag.answering.citations). An answer
+    that no shown passage supports, so that it would go out citing nothing, is refused
+    instead: every answer cites what it rests on (a small model can join words from
+    several passages into a claim none of them makes, "教协会长冯伟华" becoming the head of
+    another association)."""
 
-    needs = frozenset({"question", "reply", "context", "embedder", "options"})
+    needs = frozenset({"question", "reply", "context", "embedder", "options", "signals", "decision"})
     gives = frozenset({"text", "citations"})
 
-    def run(self, state: AnswerState) -> AnswerState:
+    def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
+        state = self.cite(state)
+        if not state.citations and has_content(state.text) and state.context:
+            yield from refuse(state, "unsupported_answer", "no passage supports the answer, so it could cite none")
+        return state
+
+    def cite(self, state: AnswerState) -> AnswerState:
         t0 = time.perf_counter()
         min_support = state.options.support_min_overlap
         text = citations.drop_invalid_markers(state.reply, list(state.context))
