@@ -354,8 +354,10 @@ def rank_cmd(args) -> int:
     print("|---|---:|---:|")
     for suite, rows in rows_by_suite.items():
         decision, _ = _fit([r for s in dev if s != suite for r in rows_by_suite[s]], args)
-        una = [decision.probability(r["signals"]) for r in rows if not r["answerable"]]
-        ans = [decision.probability(r["signals"]) for r in rows if r["answerable"]]
+        # a row a rule refuses whatever the decision says ranks as refused (as score() counts it)
+        p = {id(r): 1.0 if refused_by_rule(r) else decision.probability(r["signals"]) for r in rows}
+        una = [p[id(r)] for r in rows if not r["answerable"]]
+        ans = [p[id(r)] for r in rows if r["answerable"]]
         area, best = auc(una, ans), best_threshold_refusals(una, ans, args.at_most)
         print(f"| {suite}{' (test only)' if suite in test_only else ''} | {'—' if area is None else f'{area:.3f}'} | "
               f"{'—' if best is None else f'{best:.3f}'} |")

@@ -185,3 +185,21 @@ def test_a_stored_row_gets_the_figure_part_of_subject_missing_as_the_pipeline_me
     assert fit_suites.stored_subject_missing(row) == 1.0
     row = {**row, "signals": {"subject_missing": 0.0}}
     assert fit_suites.stored_subject_missing(row) == 0.0
+
+
+def test_rank_puts_a_row_a_rule_refuses_at_the_top_whatever_its_probability(monkeypatch, capsys):
+    def row(i, answerable, lex, **extra):
+        return {"id": f"r{i}", "suite": "s1" if i < 40 else "s2", "answerable": answerable,
+                "answer": "甲[1]。", "citations": [{"n": 1}], "signals": {"lex_best": lex, "dense_best": 0.85},
+                "scores": {}, "timings": {}, **extra}
+    # s2: answerable rows rank low, unanswerable high, but one answerable answer cites nothing
+    s1 = [row(i, i % 2 == 0, 0.7 if i % 2 == 0 else 0.1) for i in range(40)]
+    s2 = [row(40 + i, i % 2 == 0, 0.7 if i % 2 == 0 else 0.1) for i in range(10)]
+    def s2_auc(rows):
+        monkeypatch.setattr(fit_suites, "_rows", lambda args: ({"s1": s1, "s2": rows}, set()))
+        fit_suites.rank_cmd(_args(at_most=0.0, suites=None, without=None, generator="llama-cpp"))
+        return next(x for x in capsys.readouterr().out.splitlines() if x.startswith("| s2 |")).split(" | ")[1]
+
+    assert s2_auc(s2) == "1.000"
+    # 5 x 5 pairs: the answerable answer that cites nothing ranks above all 5 unanswerable ones
+    assert s2_auc([{**s2[0], "citations": []}, *s2[1:]]) == "0.800"
