@@ -296,8 +296,9 @@ def fit_cmd(args) -> int:
         Path(args.json).write_text(json.dumps({"generator": args.generator, "figures": figures}, ensure_ascii=False,
                                               indent=1) + "\n", encoding="utf-8")
     if args.write:
-        meta = {"fitted_on": f"{len(dev_rows)} rows of the development suites "
-                             f"{', '.join(dev)} ({args.generator})",
+        ruled = sum(refused_by_rule(r) for r in dev_rows)
+        meta = {"fitted_on": f"{len(dev_rows) - ruled} rows of the development suites "
+                             f"{', '.join(dev)} ({args.generator}; {ruled} more refused by a rule whatever it says)",
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
                 "dropped_features": dropped, "max_false_refusal": level, "l2": args.l2,
                 "calibrated": ({"target_refused": args.target_refused, "levels": list(LEVELS), "by": args.calibrate_by}
