@@ -26,3 +26,12 @@ def test_name_shape():
     assert names.is_name_shaped("唐于渝") and names.is_name_shaped("巴拉克·歐巴馬")
     assert not names.is_name_shaped("作者系西南大学经济管理学院副院长") and not names.is_name_shaped("唐")
     assert names.is_chinese_name("张锦辉") and not names.is_chinese_name("高水平建设")
+
+
+def test_the_text_sharing_most_units_is_found_first_on_ties():
+    from rag.text.measures import sharing_most, units
+
+    texts = ["数据编目16万类。", "积分可兑换算力资源。", "算力资源积分兑换。"]
+    assert sharing_most(units("积分兑换算力资源"), texts) == 1  # tied with [2]: the first
+    assert sharing_most(units("数据编目"), texts) == 0
+    assert sharing_most(units("巴黎"), texts) == 0  # nothing shared: the first

@@ -173,7 +173,7 @@ def supporting_spans(answer_sentences: Sequence[str], passage: str) -> tuple[str
         units = evidence.content_units(sent)
         if not units or not candidates:
             continue
-        best = max(candidates, key=lambda c: len(units & evidence.units(c)))
+        best = candidates[evidence.sharing_most(units, candidates)]
         if units & evidence.units(best) and best not in spans:
             spans.append(best)
     return tuple(spans)

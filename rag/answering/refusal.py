@@ -293,7 +293,7 @@ def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
     body = evidence.units(evidence.strip_markers(reply))
     if not stated or not body:
         return 0.0
-    source, text = max(shown, key=lambda item: len(body & evidence.units(item[1])))
+    source, text = shown[evidence.sharing_most(body, [t for _, t in shown])]
     if not body & evidence.units(text):
         return 0.0
     of_source = " ".join(t for n, t in shown if n == source)
@@ -339,7 +339,7 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     body = evidence.units(evidence.strip_markers(reply))
     focus = 0.0
     if shown and body:
-        source = max(shown, key=lambda s: len(body & evidence.units(s.text)))
+        source = shown[evidence.sharing_most(body, [s.text for s in shown])]
         focus = sentences.lexical_scores(question, [source.text], weights)[0]
     echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
     return Signals(model_refuse=model_refuse, draft_support=support, draft_focus=focus, premise_echo=echo,

@@ -273,7 +273,7 @@ class Cite(StreamingStage):
 
     def stream(self, state: AnswerState) -> Iterator[StreamEvent]:
         state = self.cite(state)
-        if not state.citations and has_content(state.text) and state.context:
+        if not state.citations and has_content(state.text):
             yield from refuse(state, "unsupported_answer", "no passage supports the answer, so it could cite none")
         return state
 

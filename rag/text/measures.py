@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from .names import foreign_names, is_chinese_name
 from .script import CJK_CHAR as _CJK, CJK_RUN, IDEOGRAPHS
@@ -75,6 +76,12 @@ def units(text: str) -> set[str]:
         grams.update(run[i : i + 2] for i in range(len(run) - 1))
     grams.update(w for w in re.findall(r"[a-z]+|\d+(?:\.\d+)?", text) if w not in _EN_STOP)
     return grams
+
+
+def sharing_most(wanted: set[str], texts: Sequence[str]) -> int:
+    """Index of the text holding most of the units in `wanted` (the first on ties): the
+    sentence an answer was taken from, the passage sentence a cited sentence rests on."""
+    return max(range(len(texts)), key=lambda i: len(wanted & units(texts[i])))
 
 
 def content_units(text: str) -> set[str]:
