@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -324,3 +325,42 @@ def test_auto_uses_llama_server_when_built_and_the_embedded_model_otherwise(tmp_
     assert len(started) == 2 and not started[1].alive()
     assert backend.model_server is None and not backend.fallback
     assert type(backend.assistant.generator("llama-cpp")).__name__ == "LlamaCppGenerator"
+
+
+def test_a_stream_waiting_for_a_busy_slot_can_be_stopped_and_gives_up_with_a_clear_error(tmp_path):
+    # a Python API caller streaming more answers at once than the generator has slots: the extra
+    # one waits for a slot, and neither waits past a stop nor for ever
+    with fake(tmp_path, "--think", "3", slots=1) as server:
+        gen = LlamaServerGenerator(server.settings.replace(request_timeout=1.0), server)
+        stop_busy = threading.Event()
+        busy = threading.Thread(target=lambda: list(gen.stream(MESSAGES, max_tokens=2, cancel=stop_busy)), daemon=True)
+        busy.start()
+        assert wait_until(lambda: stats(server)["active"] == 1)
+
+        def waited(**kw) -> tuple[list | Exception, float]:
+            # run in a thread joined with a bound: a wait that never ends fails here, not hangs
+            out: list = []
+            t0 = time.monotonic()
+
+            def run():
+                try:
+                    out.append(list(gen.stream(MESSAGES, max_tokens=2, **kw)))
+                except Exception as e:  # noqa: BLE001 - the error is what is checked
+                    out.append(e)
+            t = threading.Thread(target=run, daemon=True)
+            t.start()
+            t.join(5)
+            assert out, "the stream kept waiting for a slot"
+            return out[0], time.monotonic() - t0
+
+        cancel = threading.Event()
+        threading.Timer(0.2, cancel.set).start()
+        got, took = waited(cancel=cancel)
+        assert got == [] and took < 0.8  # stopped while waiting: nothing asked, nothing said
+        got, took = waited()
+        assert isinstance(got, BackendUnavailableError) and 0.9 < took < 2.5
+        assert re.search(r"1 slot\(s\).*busy for 1 s.*generation_slots", str(got))
+        assert stats(server)["active"] == 1 and len(stats(server)["requests"]) == 1  # neither was sent
+        stop_busy.set()
+        busy.join(5)
+        assert not busy.is_alive()

@@ -119,7 +119,9 @@ class LlamaServerGenerator(OpenAICompatGenerator):
         self._local.usage = usage
         # a slot of this generator's own; more callers than slots wait here (the model line
         # lets no more answers through than there are slots, so normally none does)
-        slot = self._free_slots.get()
+        slot = self._take_slot(cancel)
+        if slot is None:
+            return  # stopped while waiting for a slot: nothing was asked
         extra["id_slot"] = slot
 
         def on_event(event: dict) -> None:
@@ -149,6 +151,26 @@ class LlamaServerGenerator(OpenAICompatGenerator):
             self._free_slots.put(slot)
             if probe:
                 usage["probe"] = dict(seen)
+
+    SLOT_POLL = 0.05  # seconds between looks at `cancel` while waiting for a free slot
+
+    def _take_slot(self, cancel: threading.Event | None) -> int | None:
+        """A free slot of this generator's own, waiting for one when every slot is in use (a
+        caller of the Python API streaming more answers at once than there are slots). None
+        when `cancel` is set while waiting; BackendUnavailableError after request_timeout
+        seconds, rather than waiting for ever behind answers that do not end."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            if cancel is not None and cancel.is_set():
+                return None
+            try:
+                return self._free_slots.get(timeout=min(self.SLOT_POLL, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise BackendUnavailableError(
+                        f"llama-server: all {self.concurrency} slot(s) of this generator stayed busy for "
+                        f"{self.timeout:g} s (request_timeout). Run fewer answers at once, or start the server "
+                        "with more slots (settings.generation_slots).") from None
 
     def _was_cut(self, generation: int, within: float = 1.0) -> bool:
         """Did the server die or restart since `generation`? A killed process closes its
