@@ -197,6 +197,17 @@ def test_a_sentence_no_passage_supports_is_dropped_when_others_stand():
     assert any(n.startswith("dropped a sentence") for n in answer.notes)
 
 
+def test_a_numbered_list_answer_reaches_the_reader_as_a_list_with_each_item_cited():
+    # asked "what", a model may write a numbered list with no markers: its item numbers once
+    # read as invented figures, and the right list was swapped for the best evidence sentence
+    reply = "重庆从以下方面推进：\n1. 完善数据共享激励机制，提高供给动力\n2. 建立算力资源智能调度平台"
+    _, _, answer = run("重庆在数据和算力上做了哪些部署？", reply, decision=ANSWER_ALL)
+    assert not answer.refused and answer.signals["draft_support"] > 0.5
+    assert answer.text == ("重庆从以下方面推进：\n1. 完善数据共享激励机制，提高供给动力[2]。\n"
+                           "2. 建立算力资源智能调度平台[3]。")
+    assert [c.n for c in answer.citations] == [2, 3] and all(c.supported for c in answer.citations)
+
+
 # ---------------------------------------------------------------- wording
 def test_a_paraphrased_span_is_snapped_to_the_documents_words():
     _, _, answer = run("数据编目和归集各有多少类？", "数据编目16万类和归集15万类[1]。")

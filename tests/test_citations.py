@@ -131,3 +131,20 @@ def test_an_answer_no_other_passage_holds_is_left_with_its_citation():
     question = "《青天衙门Ⅱ伏魔录》的第四单元叫什么？"
     reply = "《青天衙门Ⅱ伏魔录》的第四单元叫《望子成龙》[2]。"
     assert citations.repair(reply, TWO, question=question)[0] == reply
+
+
+def test_repair_keeps_a_numbered_list_and_cites_each_item_but_not_its_lead_in():
+    # a model's list answer: the lines and item numbers stay, each item gets the passage that
+    # supports it, and the lead-in ("…以下几点：") is no claim to cite
+    listed = "重庆的数据工作有以下几点：\n1. 公共数据资源体系数据编目16万类\n2. 对头部平台实行穿透式监管"
+    text, notes = citations.repair(listed, CONTEXT)
+    assert text == ("重庆的数据工作有以下几点：\n1. 公共数据资源体系数据编目16万类[1]。\n"
+                    "2. 对头部平台实行穿透式监管[2]。")
+    assert len(notes) == 2 and all(n.startswith("added [") for n in notes)
+    # an item no passage supports is dropped with its number; the others keep theirs
+    text, notes = citations.repair(listed + "\n3. 免费发放高铁车票", CONTEXT)
+    assert text.splitlines()[1:] == ["1. 公共数据资源体系数据编目16万类[1]。", "2. 对头部平台实行穿透式监管[2]。"]
+    assert any(n.startswith("dropped a sentence") for n in notes)
+    # one line with no item number reads as before
+    assert citations.repair("数据编目16万类。头部平台实行穿透式监管。", CONTEXT)[0] == "数据编目16万类[1]。头部平台实行穿透式监管[2]。"
+

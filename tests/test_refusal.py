@@ -36,6 +36,17 @@ def test_draft_support_catches_invented_figures_and_content():
     assert draft_support("What share of requests is met?", "It is 60% [1].", TEXT) == 0.0
 
 
+def test_a_numbered_list_answer_is_not_read_as_invented_figures():
+    # the item numbers of a model's list ("1.", "2、", "(3)") order the items: they are no figures
+    # the passages fail to state. Read as figures they made a right list answer "unsupported",
+    # and the pipeline swapped it for the best evidence sentence
+    q = "重庆公共数据资源体系有哪些数据？"
+    listed = "重庆公共数据资源体系有以下数据：\n1. 数据编目16万类[1]。\n2、数据需求满足率95%[1]。\n(3) 秒级数据共享[1]。"
+    assert draft_support(q, listed, TEXT + "实现秒级数据共享。") > 0.8  # only the lead-in's "以下" is not in the text
+    # a figure inside an item is still checked
+    assert draft_support(q, "重庆公共数据资源体系有以下数据：\n1. 数据编目20万类[1]。", TEXT) == 0.0
+
+
 def test_draft_focus_is_low_when_the_answer_comes_from_a_sentence_off_the_question():
     # false premise: the answer copies a university from a byline about someone else
     weights = sentences.UnitWeights(s.text for s in SHOWN)

@@ -35,3 +35,17 @@ def test_the_text_sharing_most_units_is_found_first_on_ties():
     assert sharing_most(units("积分兑换算力资源"), texts) == 1  # tied with [2]: the first
     assert sharing_most(units("数据编目"), texts) == 0
     assert sharing_most(units("巴黎"), texts) == 0  # nothing shared: the first
+
+
+def test_list_item_numbers_are_kept_apart_and_are_no_figures():
+    from rag.text import measures
+    from rag.text.sentences import list_lines
+
+    text = "目标如下：\n1. 建设超算中心，占比12.5%。\n2、投资30亿元\n (3) 共建平台\n- 其他"
+    assert list_lines(text) == [("", "目标如下："), ("1. ", "建设超算中心，占比12.5%。"), ("2、", "投资30亿元"),
+                                (" (3) ", "共建平台"), ("- ", "其他")]
+    assert measures.quantities(text) == ["12.5%", "30亿元"]
+    assert measures.numbers(text) == {"12.5", "30"}
+    # a decimal, a year or a negative figure opening a line is a figure, not an item number
+    assert measures.quantities("1.5万人\n2025年\n-5度") == ["1.5万人", "2025年", "5度"]
+

@@ -193,14 +193,19 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
     notes: list[str] = []
     if not context:
         return text, notes
-    out: list[str] = []
-    kept_supported = 0
-    pending: list[tuple[str, bool]] = []
+    pending: list[tuple[int, str, bool | None]] = []  # (line, sentence, supported; None: a lead-in)
     passage_units: dict[int, set[str]] = {}
-    for sentence in evidence.split_sentences(text):
+    # a list answer keeps its lines and item numbers: each item's sentences are checked, the
+    # numbers ("1. ") are not sentences to cite
+    lines = evidence.list_lines(text)
+    units = [(i, sentence) for i, (_, body) in enumerate(lines) for sentence in evidence.split_sentences(body)]
+    for line, sentence in units:
         clean = evidence.strip_markers(sentence).strip()
         if not re.search(rf"[\w{IDEOGRAPHS}]", clean):
             continue  # a bare marker or punctuation left over
+        if clean.endswith((":", "：")) and line + 1 < len(lines):
+            pending.append((line, clean, None))  # a list's lead-in ("提出了以下目标："): no claim to cite
+            continue
         cited = [n for m in parse_markers(sentence) for n in m.numbers if n in context]
         scores = {n: support_score(clean, reading_text(context[n].chunk), embedder) for n in context}
         best_n = max(scores, key=lambda n: (scores[n], -n))
@@ -219,17 +224,18 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
             if extra is not None:
                 notes.append(f"added [{extra}] to a sentence whose cited passage lacks its answer: that passage holds it")
                 numbers.append(extra)
-            pending.append((_with_markers(clean, sentence, numbers), True))
+            pending.append((line, _with_markers(clean, sentence, numbers), True))
         else:
-            pending.append((sentence.strip(), False))
-    kept_supported = sum(ok for _, ok in pending)
-    for sentence, ok in pending:
-        if ok or not kept_supported:
-            out.append(sentence)
+            pending.append((line, sentence.strip(), False))
+    kept_supported = sum(bool(ok) for _, _, ok in pending)
+    out: dict[int, list[str]] = {}
+    for line, sentence, ok in pending:
+        if ok is not False or not kept_supported:
+            out.setdefault(line, []).append(sentence)
         else:
             notes.append(f"dropped a sentence no passage supports: {evidence.strip_markers(sentence)[:40]!r}")
-    joined = "".join(out) if evidence.is_cjk(text) else " ".join(out)
-    return joined, notes
+    glue = "" if evidence.is_cjk(text) else " "
+    return "\n".join(lines[i][0] + glue.join(kept) for i, kept in sorted(out.items())), notes
 
 
 # answer_passage: a passage is added when it holds at least this share of the answer's own

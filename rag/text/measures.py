@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from .names import foreign_names, is_chinese_name
 from .script import CJK_CHAR as _CJK, CJK_RUN, IDEOGRAPHS
 from .script import is_chinese as is_cjk  # noqa: F401  (the name callers of the measures use)
-from .sentences import MARKER, split_sentences  # noqa: F401  (re-exported for the measures' callers)
+from .sentences import LIST_ITEM_NUMBER, MARKER, list_lines, split_sentences  # noqa: F401  (re-exported for the measures' callers)
 from .variants import fold
 
 # Bigrams that say what kind of question it is, not what it is about: they must
@@ -52,6 +52,9 @@ _QUANTITY = re.compile(
     rf"|(?:[{_ZH_NUMERAL}]+(?:[{_ZH_COUNTERS}]|成|方面|维度|大类))"
 )
 _TRAILING_WORD = re.compile(r"\s+([A-Za-z]+)$")
+# a list item's number ("1. ", "2、", "3）" opening a line; "(1)", "（二）" anywhere) orders the
+# items, it states no amount: a model's numbered list must not read as invented figures
+_ENUMERATOR = re.compile(rf"(?m)^([ \t]*)(?:{LIST_ITEM_NUMBER})|[(（](?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})[)）]")
 _DIGIT_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
@@ -113,7 +116,7 @@ def quantities(text: str, *, years: bool = True) -> list[str]:
     """Figures in a text ("95%", "16万类", "31个", "四个方面"). With years=False a
     bare year ("2025年") is skipped: it dates a report, it does not answer "how many"."""
     found = []
-    plain = strip_markers(text)
+    plain = without_enumerators(strip_markers(text))
     for m in _QUANTITY.finditer(plain):
         q = m.group(0).strip()
         word = _TRAILING_WORD.search(q)
@@ -134,12 +137,18 @@ def quantities(text: str, *, years: bool = True) -> list[str]:
     return found
 
 
+def without_enumerators(text: str) -> str:
+    """The text with its list items' numbers blanked out (each by one space, the line's
+    indentation kept): "1. 建设…\n2. 加强…" -> " 建设…\n 加强…"."""
+    return _ENUMERATOR.sub(lambda m: (m.group(1) or "") + " ", text)
+
+
 def numbers(text: str) -> set[str]:
     """The bare numeric values in a text (digits, and Chinese numerals up to 99), for
     checking that a figure in an answer also appears in the context."""
-    plain = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", strip_markers(text))  # "100,000" is one number
+    plain = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", without_enumerators(strip_markers(text)))  # "100,000" is one number
     vals = {v.rstrip("0").rstrip(".") if "." in v else v for v in _DIGIT_TOKEN.findall(plain)}
-    for m in re.finditer(r"[零〇一二两三四五六七八九十]+", text):
+    for m in re.finditer(r"[零〇一二两三四五六七八九十]+", plain):
         v = _zh_small_number(m.group(0))
         if v is not None:
             vals.add(str(v))

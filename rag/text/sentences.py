@@ -10,6 +10,10 @@ SENTENCE_END_MARKS = "。！？!?；;"
 _CLOSERS = set("”’」』）)\"'】")
 # A citation marker in any of the shapes models produce: [1] [1,2] [1-3] 【1】 ［1］
 MARKER = re.compile(r"[\[【［]\s*\d+(?:\s*(?:[,，、;；]|[-–~～])\s*\d+)*\s*[\]】］]")
+# A list item's number or bullet opening a line ("1. ", "2、", "3）", "(4)", "- "): it orders
+# the items and is kept apart from the item's sentences (a model's numbered list answer)
+LIST_ITEM_NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、)）](?!\d)|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]"
+_LIST_ITEM_START = re.compile(rf"^[ \t]*(?:{LIST_ITEM_NUMBER}|[-*•·](?=\s))[ \t]*")
 _SENT_END = re.compile(rf"(?<=[{SENTENCE_END_MARKS}])|(?<=\.)(?=\s)|\n+")
 # In running Chinese prose (the chunker's slicing) only the full-width marks and ! ? end a
 # sentence: an ASCII ";" or ". " there is inside a formula, a URL or an abbreviation.
@@ -41,4 +45,17 @@ def split_sentences(text: str) -> list[str]:
             piece = piece[lead.end() :]
         if piece.strip():
             out.append(piece.strip())
+    return out
+
+
+def list_lines(text: str) -> list[tuple[str, str]]:
+    """(item number or bullet with its spacing, rest of the line) for each non-blank line:
+    "1. 建设…\n2. 加强…" -> [("1. ", "建设…"), ("2. ", "加强…")]; ("", line) for a line
+    that opens with no item number."""
+    out = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        m = _LIST_ITEM_START.match(line)
+        out.append((m.group(0), line[m.end():]) if m else ("", line))
     return out
