@@ -46,6 +46,9 @@ def test_list_item_numbers_are_kept_apart_and_are_no_figures():
                                 (" (3) ", "共建平台"), ("- ", "其他")]
     assert measures.quantities(text) == ["12.5%", "30亿元"]
     assert measures.numbers(text) == {"12.5", "30"}
+    # numbered items in one line, after a colon or a sentence end
+    assert measures.quantities("目标有：1. 建设超算中心；2. 投资30亿元。3、共建平台") == ["30亿元"]
     # a decimal, a year or a negative figure opening a line is a figure, not an item number
+    assert measures.quantities("增长率为：1.5%；比分2、3") == ["1.5%", "2", "3"]
     assert measures.quantities("1.5万人\n2025年\n-5度") == ["1.5万人", "2025年", "5度"]
 

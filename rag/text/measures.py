@@ -52,9 +52,11 @@ _QUANTITY = re.compile(
     rf"|(?:[{_ZH_NUMERAL}]+(?:[{_ZH_COUNTERS}]|成|方面|维度|大类))"
 )
 _TRAILING_WORD = re.compile(r"\s+([A-Za-z]+)$")
-# a list item's number ("1. ", "2、", "3）" opening a line; "(1)", "（二）" anywhere) orders the
-# items, it states no amount: a model's numbered list must not read as invented figures
-_ENUMERATOR = re.compile(rf"(?m)^([ \t]*)(?:{LIST_ITEM_NUMBER})|[(（](?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})[)）]")
+# a list item's number ("1. ", "2、", "3）" opening a line or following a sentence end or a
+# colon, "…：1. 甲；2. 乙"; "(1)", "（二）" anywhere) orders the items, it states no amount: a
+# model's numbered list must not read as invented figures
+_ENUMERATOR = re.compile(rf"(?m)(^[ \t]*|(?<=[。；;：:！？!?])[ \t]*)(?:{LIST_ITEM_NUMBER})"
+                         r"|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]")
 _DIGIT_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
