@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from .names import foreign_names, is_chinese_name
 from .script import CJK_CHAR as _CJK, CJK_RUN, IDEOGRAPHS
 from .script import is_chinese as is_cjk  # noqa: F401  (the name callers of the measures use)
-from .sentences import LIST_ITEM_NUMBER, MARKER, list_lines, split_sentences  # noqa: F401  (re-exported for the measures' callers)
+from .sentences import LIST_ITEM_NUMBER, PARENTHESIZED_ITEM  # a list's item numbers are no figures
+from .sentences import MARKER, list_lines, split_sentences  # noqa: F401  (re-exported for the measures' callers)
 from .variants import fold
 
 # Bigrams that say what kind of question it is, not what it is about: they must
@@ -55,8 +56,7 @@ _TRAILING_WORD = re.compile(r"\s+([A-Za-z]+)$")
 # a list item's number ("1. ", "2、", "3）" opening a line or following a sentence end or a
 # colon, "…：1. 甲；2. 乙"; "(1)", "（二）" anywhere) orders the items, it states no amount: a
 # model's numbered list must not read as invented figures
-_ENUMERATOR = re.compile(rf"(?m)(^[ \t]*|(?<=[。；;：:！？!?])[ \t]*)(?:{LIST_ITEM_NUMBER})"
-                         r"|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]")
+_ENUMERATOR = re.compile(rf"(?m)(^[ \t]*|(?<=[。；;：:！？!?])[ \t]*)(?:{LIST_ITEM_NUMBER})|{PARENTHESIZED_ITEM}")
 _DIGIT_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 

@@ -12,7 +12,9 @@ _CLOSERS = set("”’」』）)\"'】")
 MARKER = re.compile(r"[\[【［]\s*\d+(?:\s*(?:[,，、;；]|[-–~～])\s*\d+)*\s*[\]】］]")
 # A list item's number or bullet opening a line ("1. ", "2、", "3）", "(4)", "- "): it orders
 # the items and is kept apart from the item's sentences (a model's numbered list answer)
-LIST_ITEM_NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、)）](?!\d)|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]"
+_ITEM_NUMERAL = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+PARENTHESIZED_ITEM = rf"[(（]{_ITEM_NUMERAL}[)）]"  # "(1)", "（二）": an item number wherever it stands
+LIST_ITEM_NUMBER = rf"{_ITEM_NUMERAL}[.、)）](?!\d)|{PARENTHESIZED_ITEM}"
 _LIST_ITEM_START = re.compile(rf"^[ \t]*(?:{LIST_ITEM_NUMBER}|[-*•·](?=\s))[ \t]*")
 _SENT_END = re.compile(rf"(?<=[{SENTENCE_END_MARKS}])|(?<=\.)(?=\s)|\n+")
 # In running Chinese prose (the chunker's slicing) only the full-width marks and ! ? end a
