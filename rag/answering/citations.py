@@ -198,8 +198,8 @@ def repair(text: str, context: dict[int, Hit], *, embedder=None,
     # a list answer keeps its lines and item numbers: each item's sentences are checked, the
     # numbers ("1. ") are not sentences to cite
     lines = evidence.list_lines(text)
-    units = [(i, sentence) for i, (_, body) in enumerate(lines) for sentence in evidence.split_sentences(body)]
-    for line, sentence in units:
+    line_sentences = [(i, sentence) for i, (_, body) in enumerate(lines) for sentence in evidence.split_sentences(body)]
+    for line, sentence in line_sentences:
         clean = evidence.strip_markers(sentence).strip()
         if not re.search(rf"[\w{IDEOGRAPHS}]", clean):
             continue  # a bare marker or punctuation left over
