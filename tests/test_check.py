@@ -185,3 +185,20 @@ def test_check_answers_off_leaves_the_check_out_and_reads_its_training_mean(tmp_
         answer = a.ask("重庆公共数据资源体系目前编目了多少类数据？", generator="checking")
         assert len(gen.prompts) - before == asked, check_answers
         assert ("model_unverified" in answer.signals) == check_answers
+
+
+
+# ---------------------------------------------------------------------- yes/no questions
+def test_a_yes_no_question_answered_no_is_not_put_to_the_check_which_misreads_the_negation():
+    # the check's 否 would refuse it; the decision goes without the check (its training mean)
+    question = "重庆公共数据资源体系编目了20万类数据吗？"
+    gen = Checking("重庆公共数据资源体系没有编目20万类，编目了16万类数据[1]。", yes=0.05, no=0.95)
+    answer = _ask(gen, question)
+    assert not answer.refused and answer.text.startswith("重庆公共数据资源体系没有编目20万类")
+    assert "model_unverified" not in answer.signals and "verify" not in answer.timings
+    assert len(gen.prompts) == 1  # the answer's prompt only
+    # a yes answer to the same question, and a "no" to a question that is not yes/no, are checked
+    said_yes = _ask(Checking("重庆公共数据资源体系编目了16万类数据[1]。", yes=0.05, no=0.95), question)
+    assert said_yes.refused and said_yes.refusal.code == "not_verified"
+    not_polar = _ask(Checking("重庆公共数据资源体系没有编目20万类，编目了16万类数据[1]。", yes=0.05, no=0.95))
+    assert not_polar.refused and not_polar.refusal.code == "not_verified"

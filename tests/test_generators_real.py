@@ -110,6 +110,24 @@ def test_llama_checks_its_answer_against_the_passages_it_cites(assistant):
     assert unverified(checker, *CHECK_PAIRS[0][:2], CHECK_SHOWN, CHECK_TITLES) < 0.2
 
 
+def test_llama_answers_no_to_a_yes_no_question_the_passage_negates(tmp_path):
+    """A negative answer to a yes/no question is not put to the answer check, which reads
+    its "没有" as a "否" (cmrc-polar: 0.62-0.76 on such answers) and would refuse it."""
+    from rag.text.polar import verdict
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "library.md").write_text(
+        "# 青溪市图书馆\n\n青溪市图书馆新馆于去年建成，馆藏图书120万册。新馆没有设立古籍修复中心，"
+        "馆藏古籍交由市档案馆保管和修复。\n", encoding="utf-8")
+    a = Assistant.load(Settings(corpus_dir=str(corpus), index_dir=str(tmp_path / "index")))
+    question = "青溪市图书馆新馆设立了古籍修复中心吗？"
+    answer = a.ask(question, generator="llama-cpp")
+    assert not answer.refused, answer.text
+    assert verdict(answer.text, question) == "no" and answer.citations, answer.text
+    assert any("answered no" in n for n in answer.notes), answer.notes
+
+
 def test_llama_streams_tokens_as_they_come(assistant):
     events = list(assistant.ask_stream(GOLD["q37"]["question"], generator="llama-cpp"))
     tokens = [e for e in events if e.kind == "token"]

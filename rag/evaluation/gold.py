@@ -34,6 +34,9 @@ class GoldItem:
     # Optional extension of the format: chunk ids that count as support whatever their text
     # (CMRC: the paragraph the question was asked on). Empty for the project's own gold set.
     evidence_chunks: tuple[str, ...] = ()
+    # Optional: "yes" or "no" for a yes/no question; the answer is then right when its
+    # verdict (rag.text.polar.verdict) is this one, whatever else it says.
+    verdict: str | None = None
 
     @property
     def has_evidence(self) -> bool:
@@ -48,6 +51,8 @@ class GoldItem:
             d[key] = list(d[key])
         if not self.evidence_chunks:
             del d["evidence_chunks"]
+        if self.verdict is None:
+            del d["verdict"]
         return d
 
 
@@ -82,10 +87,15 @@ def parse_gold_item(obj: Any, where: str = "gold item") -> GoldItem:
         raise GoldFileError(f"{where}: an answerable question needs at least one entry in 'answers'.")
     if not answerable and (answers or evidence or chunks):
         raise GoldFileError(f"{where}: an unanswerable question ('answerable': false) must have empty 'answers' and 'evidence'.")
+    verdict = obj.get("verdict")
+    if verdict not in (None, "yes", "no"):
+        raise GoldFileError(f"{where}: 'verdict' must be \"yes\", \"no\" or null, got {verdict!r}.")
+    if verdict is not None and not answerable:
+        raise GoldFileError(f"{where}: an unanswerable question has no verdict; set 'verdict' to null.")
     lang = obj.get("lang") or M.text_lang(question)
     if not isinstance(lang, str):
         raise GoldFileError(f"{where}: 'lang' must be a string such as \"zh\" or \"en\".")
-    return GoldItem(str(qid), question.strip(), answers, evidence, answerable, lang, chunks)
+    return GoldItem(str(qid), question.strip(), answers, evidence, answerable, lang, chunks, verdict)
 
 
 def load_gold(path: str | os.PathLike) -> list[GoldItem]:

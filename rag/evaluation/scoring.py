@@ -11,6 +11,7 @@ from . import metrics as M
 from ..ingest.corpus import reading_text
 from ..config import RETRIEVAL_MODES
 from .gold import GoldItem
+from ..text import polar
 
 HIT_KS = (1, 3, 5)
 NDCG_K = 5
@@ -39,9 +40,14 @@ def score_row(item: GoldItem, retrieved: list[dict], answer: str, refused: bool,
         scores[f"ndcg@{NDCG_K}"] = M.ndcg_at_k(rel, NDCG_K, n_relevant)
     if item.answerable:
         text = "" if refused else answer  # a refusal never earns answer credit
-        scores["em"] = M.exact_match(text, item.answers)
-        scores["f1"] = M.f1_score(text, item.answers)
-        scores["contains"] = M.contains(text, item.answers)
+        if item.verdict:
+            # a yes/no question: right is the verdict the answer gives, not its characters
+            right = float(bool(text) and polar.verdict(text, item.question) == item.verdict)
+            scores["em"] = scores["f1"] = scores["contains"] = right
+        else:
+            scores["em"] = M.exact_match(text, item.answers)
+            scores["f1"] = M.f1_score(text, item.answers)
+            scores["contains"] = M.contains(text, item.answers)
         if item.has_evidence:
             scores["citations_supported"] = [c["supports"] for c in citations]
             # the promise in one number: the answer holds a gold answer and cites a passage
