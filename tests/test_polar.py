@@ -109,3 +109,8 @@ def test_a_gold_yes_no_item_is_scored_by_the_verdict_of_the_answer():
         obj = {"id": "q", "question": "是吗？", "answers": ["是"], "answerable": True, **bad}
         with pytest.raises(GoldFileError, match=message):
             parse_gold_item(obj)
+
+
+def test_a_question_word_inside_the_answer_is_no_negation():
+    # "是否" in "这些符号是否是…还有待研究" asks; it does not answer no
+    assert verdict("这些符号是否是中国最古老的象形文字，还有待于进一步研究[1]。", "这些符号是不是中国最古老的象形文字？") == "yes"

@@ -50,7 +50,7 @@ _LEAD_NO_EN = re.compile(r"^(no|not|nope|false|incorrect)\b", re.IGNORECASE)
 _LEAD_YES_EN = re.compile(r"^(yes|yeah|yep|correct|true|indeed)\b", re.IGNORECASE)
 # Negation words, for an answer that states its verdict without a leading yes or no
 # ("苏镜宇没有进入上海申花一队"); words that only look negative are taken out first.
-_NOT_NEGATION = re.compile(r"不仅|不僅|不断|不斷|不少|不同|不久|不过|不過|不但|不管|不论|不論|不如|不得不|不错|不錯|"
+_NOT_NEGATION = re.compile(r"是否|能否|可否|与否|與否|不仅|不僅|不断|不斷|不少|不同|不久|不过|不過|不但|不管|不论|不論|不如|不得不|不错|不錯|"
                            r"无论|無論|未来|未來|非常|无线|無線|非洲|毫不|莫不")
 _NEGATION_ZH = re.compile(r"没有|沒有|没|沒|从未|從未|未曾|并未|並未|未能|未|不是|并非|並非|不再|不曾|不能|不会|不會|不可|不|无法|無法|无|無|否")
 _NEGATION_EN = re.compile(r"\b(not|never|no|none|neither|nor)\b|n't\b", re.IGNORECASE)
