@@ -187,7 +187,6 @@ def test_check_answers_off_leaves_the_check_out_and_reads_its_training_mean(tmp_
         assert ("model_unverified" in answer.signals) == check_answers
 
 
-
 # ---------------------------------------------------------------------- yes/no questions
 def test_a_yes_no_question_answered_no_is_not_put_to_the_check_which_misreads_the_negation():
     # the check's 否 would refuse it; the decision goes without the check (its training mean)
@@ -202,3 +201,6 @@ def test_a_yes_no_question_answered_no_is_not_put_to_the_check_which_misreads_th
     assert said_yes.refused and said_yes.refusal.code == "not_verified"
     not_polar = _ask(Checking("重庆公共数据资源体系没有编目20万类，编目了16万类数据[1]。", yes=0.05, no=0.95))
     assert not_polar.refused and not_polar.refusal.code == "not_verified"
+    # the same reading for a stored row checked offline (benchmarks/fit_suites.py check)
+    assert unverified(Checking("", yes=0.05, no=0.95), question, "重庆没有编目20万类[1]。", SHOWN, TITLES) is None
+    assert unverified(Checking("", yes=0.05, no=0.95), question, "重庆编目了16万类[1]。", SHOWN, TITLES) == pytest.approx(0.95)

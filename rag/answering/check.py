@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..text import polar
 from ..text.variants import fold
 from . import prompts
 from .generators.base import Generator, Message
@@ -47,14 +48,22 @@ def check_messages(question: str, answer: str, shown: Sequence[tuple[int, str]],
                                                                answer=_MARKER.sub("", answer).strip()))}]
 
 
+def misreads(question: str, answer: str) -> bool:
+    """Would the check misread this answer? "苏镜宇进入过上海申花一队吗？" answered "苏镜宇没有进入
+    上海申花一队" from a passage that says so: asked whether the passages state that answer, the
+    small model reads the answer's "没有" as its own "否" (0.62-0.76 on such answers in the
+    cmrc-polar suite). So a yes/no question answered no by negating its claim is not checked."""
+    return polar.is_polar(question) and polar.stated_verdict(answer, question) == "no"
+
+
 def unverified(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
                titles: Mapping[int, str]) -> float | None:
     """P("否") / (P("是") + P("否")) on the check's first token: 1.0 for an answer that is a
     refusal or empty (nothing the passages could state), None when the backend reports no
-    first-token probabilities."""
+    first-token probabilities or the check would misread the answer (`misreads`)."""
     if not answer.strip() or prompts.is_refusal_reply(answer):
         return 1.0
-    if not generator.supports_probe:
+    if not generator.supports_probe or misreads(question, answer):
         return None
     generator.complete(check_messages(question, answer, shown, titles), max_tokens=1, temperature=0.0,
                        probe=[YES, NO])

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Sequence
 
 from ..errors import ConfigError
-from ..text import polar
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import check, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
@@ -309,11 +308,9 @@ class Verify(StreamingStage):
             return state  # nothing a model wrote, or a stopped answer: nothing to check
         if p_with_check(state, 1.0) < state.decision.threshold and not state.decision.meta.get("record_all"):
             return state  # not even a flat "no" would make the decision refuse: no need to ask
-        if polar.is_polar(state.question) and polar.stated_verdict(state.text, state.question) == "no":
-            # "苏镜宇进入过上海申花一队吗？" answered "苏镜宇没有进入上海申花一队" from a passage that says
-            # so: asked whether the passages state that answer, the small model reads the answer's
-            # "没有" as its own "否" (0.62-0.76 on such answers in cmrc-polar). The decision goes
-            # without the check, as for a backend that reports no probabilities (its training mean)
+        if check.misreads(state.question, state.text):
+            # a "no" to a yes/no question: the decision goes without the check, as for a backend
+            # that reports no probabilities (its training mean)
             state.notes.append("a yes/no question answered no: the answer check misreads a negative answer, "
                                "so it is not asked")
             return state
@@ -329,4 +326,3 @@ class Verify(StreamingStage):
         if state.p_no_answer() >= state.decision.threshold:
             yield from refuse(state, "not_verified", "asked afterwards, the model did not find its answer in the passages")
         return state
-

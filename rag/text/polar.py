@@ -5,13 +5,14 @@ A reply "文档中没有找到…" to "苏镜宇进入过上海申花一队吗�
 上海申花一队" is wrong, and so is a "是的" to a claim the passage contradicts. The evaluation
 scores yes/no questions by the verdict an answer gives (`verdict`, for a gold item's optional
 "verdict"); the pipeline uses `is_polar` and `stated_verdict` to keep a negative answer away
-from the answer check, which misreads it (rag.answering.stages.Verify).
+from the answer check, which misreads it (rag.answering.check.misreads).
 """
 from __future__ import annotations
 
 import re
 
-from .script import has_cjk
+from .script import IDEOGRAPHS, has_cjk
+from .sentences import MARKER, split_sentences
 
 # Question words: a sentence holding one asks for a value, not for yes or no
 # ("你知道复兴社是什么时候成立的吗？" ends in 吗 but asks "when").
@@ -20,7 +21,8 @@ _WH_ZH = re.compile(r"什么|甚麼|什麼|哪|谁|誰|多少|几[个個年月�
 _CHOICE = re.compile(r"还是|還是")
 _WH_EN = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 # "A不A" / "A没A" ("是不是", "有没有", "能不能", "会不会", "可不可以") and the written forms.
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没沒]\1|是否|能否|可否|有无|有無|对不对|對不對|好不好")
+_REPEATED_VERB = rf"([{IDEOGRAPHS}])[不没沒]\1"
+_A_NOT_A = re.compile(_REPEATED_VERB + r"|是否|能否|可否|有无|有無|对不对|對不對|好不好")
 _ENDS_ZH = re.compile(r"[吗嗎么麼嘛][\s？?。！!]*$")
 _AUX_EN = re.compile(r"^\s*(is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must)"
                      r"(n't)?\b", re.IGNORECASE)
@@ -54,7 +56,6 @@ _NOT_NEGATION = re.compile(r"是否|能否|可否|与否|與否|不仅|不僅|�
                            r"无论|無論|未来|未來|非常|无线|無線|非洲|毫不|莫不")
 _NEGATION_ZH = re.compile(r"没有|沒有|没|沒|从未|從未|未曾|并未|並未|未能|未|不是|并非|並非|不再|不曾|不能|不会|不會|不可|不|无法|無法|无|無|否")
 _NEGATION_EN = re.compile(r"\b(not|never|no|none|neither|nor)\b|n't\b", re.IGNORECASE)
-_MARKERS = re.compile(r"\[\d+\]")
 _LEAD_NOISE = re.compile(r"^[\s\"'“”‘’「」『』《》（）()：:，,。.!！-]+")
 
 
@@ -73,7 +74,7 @@ def _negations(text: str, about: str = "") -> int:
 
 
 def _body(answer: str) -> str:
-    return _LEAD_NOISE.sub("", _MARKERS.sub("", answer)).strip()
+    return _LEAD_NOISE.sub("", MARKER.sub("", answer)).strip()
 
 
 def stated_verdict(answer: str, question: str = "") -> str | None:
@@ -88,7 +89,7 @@ def stated_verdict(answer: str, question: str = "") -> str | None:
         return "no"
     if _LEAD_YES_ZH.match(text) or _LEAD_YES_EN.match(text):
         return "yes"
-    first = re.split(r"(?<=[。！？!?；;])|(?<=\.)\s", text, maxsplit=1)[0]
+    first = split_sentences(text)[0]
     # the question's "是不是" / "有没有" / "是否" asks; it negates nothing: its claim is read
     # ("需不需要数据库" -> "需要数据库", so that "不需要" in the answer is a no)
     asked = statement(question)
@@ -112,5 +113,4 @@ def statement(question: str) -> str:
     s = re.sub(r"[吗嗎么麼嘛]$", "", s)
     s = re.sub(r"[，,]?(对|對|对不对|對不對|是不是)$", "", s)
     s = s.replace("是否", "").replace("能否", "能").replace("可否", "可以").replace("有无", "有").replace("有無", "有")
-    return re.sub(r"([\u4e00-\u9fff])[不没沒]\1", r"\1", s)
-
+    return re.sub(_REPEATED_VERB, r"\1", s)
