@@ -271,6 +271,55 @@ def test_the_clause_is_given_to_chinese_spans_only():
     assert widened == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑[1]。" and notes
 
 
+def test_a_reason_is_given_the_whole_sentence_it_comes_from():
+    from rag.answering import wording
+
+    sentence = ("“鑫诺二号”发生技术故障，致使太阳帆板二次展开和通信天线展开未能完成，"
+                "卫星无法提供通信广播传输服务。")
+    question = "鑫诺二号为什么无法提供广播传输服务？"
+    # the model copied the consequence, reworded; the reason is the clause before it
+    answer = "鑫诺二号太阳帆板二次展开和通信天线展开未能完成，卫星无法提供通信广播传输服务[1]。"
+    whole, notes = wording.give_clause(answer, question, ["该卫星于10月29日发射。", sentence])
+    assert whole == sentence[:-1] + "[1]。" and "whole sentence" in notes[0]
+    # verbatim, traditional, and an English "why" with a Chinese answer
+    trad = "由於建春門院的作梗，以仁王最終未能成為太子。"
+    assert wording.give_clause("以仁王最終未能成為太子[2]。", "以仁王為什麼沒有成為太子？", [trad])[0] == \
+        "由於建春門院的作梗，以仁王最終未能成為太子[2]。"
+    assert wording.give_clause("以仁王最終未能成為太子[2]。", "Why did Mochihito not become crown prince?",
+                               [trad])[0] == "由於建春門院的作梗，以仁王最終未能成為太子[2]。"
+    # not a reason question: the clause only, as before
+    assert wording.give_clause("卫星无法提供通信广播传输服务[1]。", "鑫诺二号出了什么事？", [sentence])[0] == \
+        "卫星无法提供通信广播传输服务[1]。"
+    # left alone: already the whole sentence, drawn from no sentence, two sentences, an English answer
+    assert wording.whole_sentence(sentence[:-1] + "[1]。", [sentence]) is None
+    assert wording.whole_sentence("因为资金不足[1]。", [sentence]) is None
+    assert wording.whole_sentence("发生技术故障。卫星无法提供服务[1]。", [sentence]) is None
+    assert wording.give_clause("Because of a fault [1].", "Why did the satellite fail?", [sentence]) == \
+        ("Because of a fault [1].", [])
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("鑫诺二号为什么无法提供服务？", True), ("為何停播？", True), ("停播是什么原因？", True),
+    ("Why did the station close?", True), ("What caused the fault?", True),
+    ("他因为什么而离开？", True),
+    ("鑫诺二号何时发射？", False), ("卫星如何运作？", False), ("How was the fault found?", False),
+    # 为 as the verb: "called what", "used as what", "what is the motto"
+    ("罗素-爱因斯坦宣言最初称为什么？", False), ("又被稱為什麼？", False), ("敷岛主要作为什么用途？", False),
+    ("他的名言为什么？", False), ("这个词译为什么?", False),
+])
+def test_asks_reason(question, reason):
+    from rag.text import measures
+
+    assert measures.asks_reason(question) is reason
+
+
+def test_a_reason_answer_reaches_the_reader_as_its_whole_sentence():
+    _, _, answer = run("为什么要设立“数据共享增值池”？", "反哺一定比例给供给单位[2]。")
+    assert answer.text == "收益分配和反哺机制方面，设立“数据共享增值池”，对跨部门共享产生的市场化收益，反哺一定比例给供给单位[2]。"
+    assert answer.citations[0].n == 2 and answer.citations[0].supported
+    assert any("whole sentence" in n for n in answer.notes)
+
+
 def test_a_bare_span_answer_reaches_the_reader_with_its_clause():
     _, _, answer = run("数据需求满足率是多少？", "95%[1]。")
     assert answer.text == "数据需求满足率95%[1]。"  # the passage's clause, verbatim

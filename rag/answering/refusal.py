@@ -367,7 +367,8 @@ def answers_figure(question: str, reply: str, shown_text: str) -> bool:
     unit = evidence.asked_unit(question)
     known = evidence.numbers(shown_text)
     years = evidence.asks_year(question)
-    for q in evidence.quantities(evidence.strip_markers(reply), years=years):
+    # folded: the unit is read in simplified characters ("1個" is one 个)
+    for q in evidence.quantities(evidence.fold(evidence.strip_markers(reply)), years=years):
         nums = evidence.numbers(q)
         if nums and nums <= known and (not unit or unit in q):
             return True

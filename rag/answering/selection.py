@@ -200,7 +200,7 @@ def rank(
         for k, s in enumerate(texts):
             if any(not evidence.numbers(f) <= asked for f in evidence.quantities(s, years=years)):
                 score[k] += cue * FIGURE_BONUS
-    if _ASKS_PERSON.search(question):
+    if _ASKS_PERSON.search(evidence.fold(question)):
         wants_name = evidence.asks_name(question)
         for k, s in enumerate(texts):
             if _BYLINE.search(s) or is_name_shaped(s):
@@ -245,12 +245,12 @@ def shorten(sentence: str, question: str, limit: int = MAX_SENTENCE_CHARS) -> st
 # context_sentences, context_sentences_wide, context_sentences_one: rag.config), fitted on
 # the development suites, not the seed gold (benchmarks/fit_evidence.py).
 _ASKS_MANY = re.compile(
-    r"哪些|哪几|几个方面|有何|分别|包括|为什么|为何|原因|理由|如何|怎样|怎么|措施|举措|做法|途径|方式|哪[两三四五六七八九十几]"
+    r"哪些|哪几|几个方面|有何|分别|包括|原因|理由|如何|怎样|怎么|措施|举措|做法|途径|方式|哪[两三四五六七八九十几]"
     r"|\b(?:why|reasons?|how(?! (?:many|much|long|old|far|often|big|large|high)\b)|ways?|steps|measures"
     r"|what (?:are|were)|which \w+s|list|name (?:the|all|some))\b",
     re.IGNORECASE,
 )
-_ASKS_ONE_NAME = re.compile(r"谁|哪位|哪一位|哪个人|哪一個人|\bwho(?:m|se)?\b", re.IGNORECASE)
+_ASKS_ONE_NAME = re.compile(r"谁|哪位|哪一位|哪个人|\bwho(?:m|se)?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -263,11 +263,13 @@ class Budget:
 
 
 def question_kind(question: str) -> str:
-    """"many" for a list, a reason or a way (哪些/为什么/如何/怎样, which ...s/why/how),
+    """"many" for a list, a reason or a way (哪些/为什么/如何/怎样, which ...s/why/how; the
+    simplified and the traditional question alike),
     "one" for a single figure or name (多少/谁, how many/who), "some" otherwise."""
-    if _ASKS_MANY.search(question):
+    folded = evidence.fold(question)  # a traditional question is sized as its simplified twin
+    if evidence.asks_reason(folded) or _ASKS_MANY.search(folded):
         return "many"
-    if evidence.asks_quantity(question) or evidence.asks_name(question) or _ASKS_ONE_NAME.search(question):
+    if evidence.asks_quantity(folded) or evidence.asks_name(folded) or _ASKS_ONE_NAME.search(folded):
         return "one"
     return "some"
 

@@ -20,7 +20,11 @@ These repairs run after the answer-or-refuse decision and change only wording:
 - clause: a bare span copied from an evidence sentence ("油塘", "1678年") is given the
   clause of that sentence it stands in ("九龙观塘区的油塘是车辆通往该坟场唯一的出入口",
   "于康熙十七年（1678年）在湖南衡阳称帝"): the answer reads on its own, in the documents'
-  words, and keeps the qualifiers a span cut too short drops.
+  words, and keeps the qualifiers a span cut too short drops;
+- reason: the answer to a "why" question that is drawn from one evidence sentence is given
+  that whole sentence. A sentence often states the cause before its consequence ("“鑫诺二号”
+  发生技术故障，致使太阳帆板……未能完成，卫星无法提供……服务"), and a small model copies
+  the consequence, the part that shares the question's words, leaving the reason out.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from ..text import measures as evidence
+from ..text.sentences import split_sentences
 from ..text.variants import in_script_of
 
 SNAP_MAX_CHARS = 40  # longer answers are sentences, not spans: leave them alone
@@ -60,18 +65,41 @@ def snap(answer: str, sentences: Sequence[str]) -> str | None:
         return None  # already verbatim
     best: tuple[float, str] | None = None
     for s in sentences:
-        sm = SequenceMatcher(None, core, s, autojunk=False)
-        blocks = [b for b in sm.get_matching_blocks() if b.size >= 2]
-        if not blocks:
-            continue
-        cover = sum(b.size for b in blocks) / len(core)
-        start, end = blocks[0].b, blocks[-1].b + blocks[-1].size
-        stretch = s[start:end]
+        cover, stretch = _in_order(core, s)
         if cover >= SNAP_MIN_COVER and len(stretch) <= SNAP_MAX_STRETCH * len(core) and (best is None or cover > best[0]):
             best = (cover, stretch)
     if best is None:
         return None
     return f"{best[1]}{markers}{closing or '。'}"
+
+
+def _in_order(core: str, sentence: str) -> tuple[float, str]:
+    """(share of the answer's characters found in the sentence in order, in runs of two or
+    more; the stretch of the sentence from the first run to the last)."""
+    blocks = [b for b in SequenceMatcher(None, core, sentence, autojunk=False).get_matching_blocks() if b.size >= 2]
+    if not blocks:
+        return 0.0, ""
+    return sum(b.size for b in blocks) / len(core), sentence[blocks[0].b:blocks[-1].b + blocks[-1].size]
+
+
+def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
+    """The evidence sentence a one-sentence answer is drawn from (verbatim, or most of its
+    characters in order), when that sentence says more than the answer; None otherwise."""
+    body, markers, closing = _split_markers(answer)
+    core = evidence.strip_markers(body).strip()
+    if not core or "\n" in core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:
+        return None
+    best: tuple[float, str] | None = None
+    for s in sentences:
+        cover = 1.0 if core in s else _in_order(core, s)[0]
+        if cover >= SNAP_MIN_COVER and (best is None or cover > best[0]):
+            best = (cover, s.strip())
+    if best is None:
+        return None
+    sentence = best[1].rstrip("。.！!；;")
+    if len(sentence) <= len(core):
+        return None
+    return f"{sentence}{markers}{closing or '。'}"
 
 
 # the clause an answer span stands in ends at these (not at "、": a list stays whole)
@@ -183,10 +211,16 @@ def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, li
 
 
 def give_clause(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, list[str]]:
-    """`widen` where it applies: a Chinese question's answer, or a Chinese span answering an
-    English question (never an English answer)."""
+    """`widen` where it applies (a Chinese question's answer, or a Chinese span answering an
+    English question; never an English answer); `whole_sentence` instead for a reason."""
     if not (evidence.is_cjk(question) or evidence.is_cjk(answer)):
         return answer, []
+    if evidence.asks_reason(question):
+        whole = whole_sentence(answer, sentences)
+        if whole and evidence.is_cjk(question):
+            whole = drop_glosses(whole)  # as `shape` did to the answer: the sentence's glosses stay out
+        if whole and whole != answer:
+            return whole, [f"gave the reason the whole sentence it comes from: {evidence.strip_markers(whole)[:40]!r}"]
     widened = widen(answer, sentences)
     if not widened:
         return answer, []

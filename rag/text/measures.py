@@ -179,8 +179,11 @@ _ASKS_QUANTITY_EN = re.compile(
 )
 
 
+# The question readers below match simplified forms; a traditional question is folded first
+# ("幾個", "什麼時候", "誰" read as "几个", "什么时候", "谁"), so both scripts ask alike.
 def asks_quantity(question: str) -> bool:
     """Does the question ask for a figure (an amount, a share, a count, a year)?"""
+    question = fold(question)
     return bool(_ASKS_QUANTITY_ZH.search(question) or _ASKS_QUANTITY_EN.search(question))
 
 
@@ -188,13 +191,25 @@ _ASKED_UNIT = re.compile(rf"(?:多少|几)\s*((?:[万亿千百]+)?{_CJK_UNIT}|[�
 
 
 def asked_unit(question: str) -> str:
-    """The measure word a quantity question names ("多少家" -> "家", "多少亿元" -> "亿元"), or ""."""
-    m = _ASKED_UNIT.search(question)
+    """The measure word a quantity question names ("多少家" -> "家", "多少亿元" -> "亿元"), or "",
+    in simplified characters."""
+    m = _ASKED_UNIT.search(fold(question))
     return m.group(1) if m else ""
 
 
 def asks_year(question: str) -> bool:
-    return bool(_ASKS_YEAR.search(question))
+    return bool(_ASKS_YEAR.search(fold(question)))
+
+
+# "称为什么？" / "作为什么用途" ask what, not why: 为 is the verb there (after 称, 作, 译, 成 ...),
+# or 什么 ends the question
+_ASKS_REASON = re.compile(
+    r"(?<![称作译成视认名改列])为什么(?![？?]|$)|为何|什么原因|\bwhy\b|\bwhat (?:caused|led to)\b", re.IGNORECASE)
+
+
+def asks_reason(question: str) -> bool:
+    """Does the question ask why (为什么/为何/什么原因, why/what caused)?"""
+    return bool(_ASKS_REASON.search(fold(question)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -359,4 +374,4 @@ _ASKS_NAME = re.compile(
 
 
 def asks_name(question: str) -> bool:
-    return bool(_ASKS_NAME.search(question))
+    return bool(_ASKS_NAME.search(fold(question)))
