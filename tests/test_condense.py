@@ -130,3 +130,17 @@ def test_default_setting_rewrites_by_rule_without_calling_the_model():
     gen = FakeGenerator("独立问题：重庆公共数据资源体系在数据安全方面采取了哪些措施？")
     out = condense_question("那数据安全方面呢？", HISTORY, gen, Settings())
     assert out == rule_rewrite("那数据安全方面呢？", HISTORY) and gen.prompts == []
+
+
+@pytest.mark.parametrize("question", ["還有呢？", "這些措施由誰負責？", "這個目標是什麼？", "另外，數據安全方面呢"])
+def test_traditional_follow_ups_are_recognised_as_their_simplified_twins(question):
+    # before, "還有" and "這些" / "這個" were not in the (simplified) word lists
+    assert looks_like_followup(question)
+
+
+def test_the_rule_rewrites_a_traditional_follow_up_in_traditional():
+    history = [("重慶如何推進什麼行動？", "…")]
+    # the question words are cut from the topic as written; the connective goes
+    assert rule_rewrite("那麼平台經濟呢？", history) == "重慶推進行動：平台經濟呢？"
+    assert rule_rewrite("還有呢？", history) == "重慶推進行動：還有哪些？"
+    assert rule_rewrite("还有呢？", [("重庆如何推进什么行动？", "…")]) == "重庆推进行动：还有哪些？"

@@ -28,6 +28,16 @@ def test_question_words_are_cut_from_queries_only():
     assert lexical.tokens("What is the rate of AI?", query=True) == ["rate", "ai"]
 
 
+def test_a_traditional_query_loses_its_question_words_too():
+    # before, "什麼" was no question word (the list is simplified): its units and the bridge
+    # bigrams ("在什", "麼時") went into the BM25 query of every traditional question
+    q = lexical.tokens("扁尾海蛇通常在什麼時候出沒？", query=True)
+    assert "什" not in q and "麼" not in q and "在什" not in q and "海蛇" in q and "出沒" in q
+    assert len(q) == len(lexical.tokens("扁尾海蛇通常在什么时候出没？", query=True))
+    # the query stays in its own script: the traditional index is matched as written
+    assert "時候" in q
+
+
 def test_term_counts_count_repeats():
     assert lexical.term_counts("数据数据")["数据"] == 2
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from ..config import Settings
 from ..text.script import CJK_CHAR, CJK_RUN, is_chinese
+from ..text.variants import TRADITIONAL, cut_folded, folded_in_place, script_of, to_traditional
 from .generators.base import Generator
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,13 @@ SHORT_EN = 10  # words
 
 def looks_like_followup(question: str) -> bool:
     """True when the question leans on earlier turns (leading 那/还有/what about...,
-    a pronoun, or a bare "呢？" tail) and is short enough not to carry its own topic."""
+    a pronoun, or a bare "呢？" tail) and is short enough not to carry its own topic.
+    A traditional question is read as its simplified twin ("還有", "這些")."""
     q = question.strip()
     if not q:
         return False
     if is_chinese(q):
+        q = folded_in_place(q)
         if len(q) > SHORT_ZH * 2:
             return False
         refers = any(ref in q for ref in _ZH_REFS)
@@ -78,10 +81,11 @@ def looks_like_followup(question: str) -> bool:
 def _strip_lead(question: str) -> str:
     q = question.strip()
     if is_chinese(q):
-        if q.startswith(_ZH_REFS):  # "那些措施…" starts with a pronoun, not with "那"
+        f = folded_in_place(q)
+        if f.startswith(_ZH_REFS):  # "那些措施…" starts with a pronoun, not with "那"
             return q
         for lead in _ZH_CONNECTIVES:
-            if q.startswith(lead):
+            if f.startswith(lead):
                 return q[len(lead):].lstrip("，,、 ") or q
         return q
     lowered = q.lower()
@@ -96,7 +100,7 @@ def _topic(previous: str) -> str:
     punctuation ("重庆如何推进X？" -> "重庆推进X"), so the follow-up supplies the question."""
     p = re.sub(r"[？?。！!\s]+$", "", previous.strip())
     if is_chinese(p):
-        stripped = _QUESTION_WORDS_ZH.sub("", p).rstrip("的，, ")
+        stripped = cut_folded(_QUESTION_WORDS_ZH, p).rstrip("的，, ")  # "什麼" goes as "什么" does
         return stripped if len(stripped) >= 2 else p
     return p
 
@@ -109,7 +113,7 @@ def rule_rewrite(question: str, history: History) -> str:
         return question.strip()
     topic = _topic(previous)
     rest = _strip_lead(question)
-    if is_chinese(topic) and "的" in topic and re.search(r"呢[？?]?\s*$", question) and not question.startswith(_ZH_REFS):
+    if is_chinese(topic) and "的" in topic and re.search(r"呢[？?]?\s*$", question) and not folded_in_place(question).startswith(_ZH_REFS):
         # "X的Y是多少？" then "那Z呢？": Z takes Y's place, so the old aspect Y would only
         # pull retrieval back to the previous answer
         head = topic.split("的", 1)[0]
@@ -117,6 +121,8 @@ def rule_rewrite(question: str, history: History) -> str:
     chinese = is_chinese(question) or is_chinese(topic)
     if not (_content_chars(rest) - set("呢吗么")):  # "还有呢？": more on the same topic
         rest = "还有哪些？" if chinese else "what else?"
+        if script_of(question) == TRADITIONAL or script_of(topic) == TRADITIONAL:
+            rest = to_traditional(rest)
     return f"{topic}：{rest}" if chinese else f"{topic}: {rest}"
 
 

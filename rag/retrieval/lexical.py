@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 
 from ..text.script import IDEOGRAPHS
+from ..text.variants import cut_folded
 
 ANALYZER = "char-1-2gram-v1"  # stored in the index; change it whenever tokens could change
 
@@ -56,8 +57,8 @@ def runs(text: str, query: bool = False) -> list[list[str]]:
     """The text as runs of units (CJK characters, Latin words, figures); punctuation and
     white space end a run. With query=True, question words are cut out first."""
     text = _normalise(text)
-    if query:
-        text = _QUESTION.sub(" ", text)
+    if query:  # found in simplified, cut as written: a traditional query loses "什麼" as well
+        text = cut_folded(_QUESTION, text, " ")
     out: list[list[str]] = []
     cur: list[str] = []
     for m in _UNIT.finditer(text):

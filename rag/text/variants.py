@@ -38,6 +38,25 @@ def fold(text: str) -> str:
     return to_simplified(text)
 
 
+def folded_in_place(text: str) -> str:
+    """`fold(text)` when folding keeps every character in its place (so a match found in the
+    folded text has the same span in the text as written: "還有" at 0 is "还有" at 0); the text
+    itself otherwise. For reading a traditional text with word lists written in simplified."""
+    folded = fold(text)
+    return folded if len(folded) == len(text) else text
+
+
+def cut_folded(pattern, text: str, replacement: str = "") -> str:
+    """The text with every match of `pattern` in its folded form replaced, each span cut
+    from the text as written (a traditional question loses "什麼" as a simplified one loses "什么")."""
+    folded = folded_in_place(text)
+    out, last = [], 0
+    for m in pattern.finditer(folded):
+        out += [text[last:m.start()], replacement]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
 def script_of(text: str) -> str | None:
     """SIMPLIFIED or TRADITIONAL by the characters that differ between the two forms
     (most characters are written alike in both); None when none of them occurs."""
