@@ -281,6 +281,8 @@ def test_a_reason_is_given_the_whole_sentence_it_comes_from():
     answer = "鑫诺二号太阳帆板二次展开和通信天线展开未能完成，卫星无法提供通信广播传输服务[1]。"
     whole, notes = wording.give_clause(answer, question, ["该卫星于10月29日发射。", sentence])
     assert whole == sentence[:-1] + "[1]。" and "whole sentence" in notes[0]
+    # a shown unit of two sentences: only the one the answer comes from
+    assert wording.give_clause(answer, question, ["该卫星于10月29日发射。" + sentence])[0] == sentence[:-1] + "[1]。"
     # verbatim, traditional, and an English "why" with a Chinese answer
     trad = "由於建春門院的作梗，以仁王最終未能成為太子。"
     assert wording.give_clause("以仁王最終未能成為太子[2]。", "以仁王為什麼沒有成為太子？", [trad])[0] == \

@@ -90,7 +90,9 @@ def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     if not core or "\n" in core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:
         return None
     best: tuple[float, str] | None = None
-    for s in sentences:
+    # a shown unit may hold several sentences (a short one is kept with its neighbour): only
+    # the one the answer is drawn from is given
+    for s in (x for unit in sentences for x in split_sentences(unit)):
         cover = 1.0 if core in s else _in_order(core, s)[0]
         if cover >= SNAP_MIN_COVER and (best is None or cover > best[0]):
             best = (cover, s.strip())
