@@ -246,7 +246,7 @@ def shorten(sentence: str, question: str, limit: int = MAX_SENTENCE_CHARS) -> st
 # the development suites, not the seed gold (benchmarks/fit_evidence.py).
 _ASKS_MANY = re.compile(
     r"哪些|哪几|几个方面|有何|分别|包括|原因|理由|如何|怎样|怎么|措施|举措|做法|途径|方式|哪[两三四五六七八九十几]"
-    r"|\b(?:why|reasons?|how(?! (?:many|much|long|old|far|often|big|large|high)\b)|ways?|steps|measures"
+    r"|\b(?:reasons?|how(?! (?:many|much|long|old|far|often|big|large|high)\b)|ways?|steps|measures"
     r"|what (?:are|were)|which \w+s|list|name (?:the|all|some))\b",
     re.IGNORECASE,
 )
@@ -267,7 +267,7 @@ def question_kind(question: str) -> str:
     simplified and the traditional question alike),
     "one" for a single figure or name (多少/谁, how many/who), "some" otherwise."""
     folded = evidence.fold(question)  # a traditional question is sized as its simplified twin
-    if evidence.asks_reason(folded) or _ASKS_MANY.search(folded):
+    if evidence.asks_reason(folded) or _ASKS_MANY.search(folded):  # a reason (why), a list or a way
         return "many"
     if evidence.asks_quantity(folded) or evidence.asks_name(folded) or _ASKS_ONE_NAME.search(folded):
         return "one"

@@ -87,7 +87,7 @@ def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     characters in order), when that sentence says more than the answer; None otherwise."""
     body, markers, closing = _split_markers(answer)
     core = evidence.strip_markers(body).strip()
-    if not core or "\n" in core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:
+    if not core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:  # a list's lines are sentences too
         return None
     best: tuple[float, str] | None = None
     # a shown unit may hold several sentences (a short one is kept with its neighbour): only
