@@ -17,8 +17,8 @@ on. A feature that fires (is non-zero) on fewer than 5% of the training rows is 
 from that fit, and `--without FEATURE` leaves a signal out of it (the extractive decision does
 not read lead_missing: README). With --write the decision fitted on all development suites is
 written into rag/answering/refusal_model.json for that kind of generator, with the held-out
-figures. Rows collected before a signal was recorded get it from what they store, by the
-pipeline's own rule (stored_lead_missing).
+figures. Signals the pipeline reads off what a row stores (lead_missing, subject_missing)
+are measured again on every row by the pipeline's own rule (stored_lead_missing).
 """
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
         checks = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
-            if r["signals"] and "lead_missing" not in r["signals"]:
+            if r["signals"]:
                 r["signals"]["lead_missing"] = stored_lead_missing(r)
             if r["signals"] and r["signals"].get("subject_missing") is not None:
                 r["signals"]["subject_missing"] = stored_subject_missing(r)
@@ -200,9 +200,10 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
 
 
 def stored_lead_missing(row: dict) -> float:
-    """`lead_missing` of a row collected before the signal was recorded, measured as the
-    pipeline does (refusal.context_signals) on what the row stores: the shown sentences and
-    the retrieved passages' titles."""
+    """`lead_missing` of a row, measured as the pipeline does now (refusal.context_signals) on
+    what the row stores: the shown sentences and the retrieved passages' titles. Every row is
+    measured again, so a row collected before the signal or its rule changed (session 18: the
+    opening name holding a retrieved title) reads what the pipeline would."""
     return round(lead_missing_in_shown(row["question"], (e["text"] for e in row.get("evidence") or []),
                                        (h.get("section") or "" for h in row.get("retrieved") or [])), 4)
 

@@ -195,6 +195,13 @@ def test_the_questions_opening_phrase_is_what_it_is_asked_about():
     assert leading_phrase("哪一个人是美国第一位黑人总统？") == ""
     assert leading_phrase("谁发现了青霉素？") == ""
     assert leading_phrase("88年那部《林投姐》电影是谁当的导演？") == ""
+    # a kind of work before its title: the title is the name
+    assert leading_phrase("电视剧《无字碑歌》是哪年开机拍的？") == "无字碑歌"
+    assert leading_phrase("《铁拳男人》由哪位导演掌镜？") == "铁拳男人"
+    # the document itself or its writer is no subject: a reader asks about the text they have
+    assert leading_phrase("文章建议加快布局哪些智能产品新赛道？") == ""
+    assert leading_phrase("文中提到要保障哪些平台从业者的合法权益？") == ""
+    assert leading_phrase("作者认为该怎样定义智能算力？") == ""
 
 
 def test_lead_missing_catches_a_subject_the_passages_do_not_hold():
@@ -217,6 +224,23 @@ def test_context_signals_read_the_opening_phrase_in_the_shown_sentences_and_the_
     q = "红钻鱼的锄骨具有什么形状的齿带？"
     assert refusal.context_signals(q, shown, shown).lead_missing == 1.0  # the subject is only in the title
     assert refusal.context_signals(q, shown, shown, titles=["红钻鱼"]).lead_missing == 0.0
+
+
+def test_an_opening_name_holding_a_retrieved_title_is_not_missing():
+    about_ling_yun = ["凌云因饰演冷峻小生走红。"]
+    # the kind before the name ("演员凌云") or an attribute after it ("杨群现居"): the prefix
+    # stops short, but the passage's title (its disambiguation dropped) is the name asked about
+    assert refusal.lead_missing("演员凌云当年是靠演什么样的角色红起来的？", about_ling_yun[0]) > 0.5
+    assert refusal.lead_missing_in_shown("演员凌云当年是靠演什么样的角色红起来的？", about_ling_yun, ["凌云 (演员)"]) == 0.0
+    assert refusal.lead_missing_in_shown("杨群现居哪里？", ["现居台北。"], ["楊群"]) == 0.0  # traditional title
+    assert refusal.lead_missing_in_shown("电视剧《无字碑歌》是哪年开机拍的？", ["2004年开拍。"], ["无字碑歌"]) == 0.0
+    # a neighbour's title is not inside the name: the miss it was built for still counts
+    other_snapper = "川纹笛鲷 体侧在背鳍软条部的下方具一大黑斑。"
+    assert refusal.lead_missing_in_shown("交叉笛鲷哪里有一个大黑斑？", [other_snapper], ["川纹笛鲷"]) == 1.0
+    # a title under half the name says too little: a heading "历史" is no 历史博物馆
+    assert not refusal.names_retrieved_title("历史博物馆位于哪里？", ["历史"])
+    assert refusal.names_retrieved_title("历史博物馆位于哪里？", ["历史博物馆（重庆）"])
+    assert not refusal.names_retrieved_title("Where is the history museum?", ["history museum"])
 
 
 def test_the_shipped_decisions_read_the_opening_name_as_fitted():

@@ -180,9 +180,34 @@ def lead_missing(question: str, text: str) -> float:
     return 1.0 - found / len(lead)
 
 
+# a title's trailing disambiguation, as encyclopaedias write it: "凌云 (演员)", "大曲车站（秋田县）"
+_TITLE_QUALIFIER = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def names_retrieved_title(question: str, titles: Iterable[str]) -> bool:
+    """Does the name a Chinese question opens with hold a retrieved passage's title, as at least
+    half of it? A reader's opening says more than the name around it: a kind before it ("演员凌云",
+    title "凌云 (演员)"), an attribute after it ("杨群现居", "大鳞大眼鲷幼鱼体侧"). The prefix
+    that lead_missing measures then stops short though the passage is about what was asked. A
+    neighbour's title is not inside the name (交叉笛鲷 holds no 川纹笛鲷), and a title of under half
+    the name (a heading "历史" in "历史博物馆") says too little to count."""
+    lead = evidence.squeeze(evidence.leading_phrase(question)) if evidence.is_cjk(question) else ""
+    if len(lead) < 2:
+        return False
+    for title in titles:
+        name = evidence.squeeze(_TITLE_QUALIFIER.sub("", title or ""))
+        if len(name) >= 2 and 2 * len(name) >= len(lead) and name in lead:
+            return True
+    return False
+
+
 def lead_missing_in_shown(question: str, shown_texts: Iterable[str], titles: Iterable[str]) -> float:
     """lead_missing over what the signal is read in: the sentences the model is shown and the
-    retrieved passages' titles (one place for the pipeline and for stored rows)."""
+    retrieved passages' titles (one place for the pipeline and for stored rows); 0 when the
+    opening name holds a retrieved title (names_retrieved_title)."""
+    titles = list(titles)
+    if names_retrieved_title(question, titles):
+        return 0.0
     return lead_missing(question, " ".join([*shown_texts, *titles]))
 
 

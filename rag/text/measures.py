@@ -304,23 +304,35 @@ _LEAD_STOP_START = ("哪", "什么", "多少", "为什么", "为何", "如何", 
 # "vn" stays), or a figure. A reader's reworded question opens with more than the name
 # ("汇丰|2005年买下的…", "演员凌云|当年是靠…"), and only the name is looked up.
 _NAME_END_TAGS = ("v", "t", "m", "d", "p", "c", "u", "r", "f", "q", "y", "e", "o", "zg")
+# A question that opens with the document itself or its writer ("文章提到…", "文中…", "作者认为…")
+# names no subject of its own: the reader asks about the text they were given
+_DOCUMENT_REFERENCES = ("文章", "文中", "本文", "该文", "此文", "原文", "全文", "这篇", "该篇", "文档", "作者", "笔者")
+_BOOK_TITLE = re.compile(r"《([^《》]{2,})》")
 
 
 def leading_phrase(question: str) -> str:
     """A Chinese question's opening name, in simplified characters: what it is asked about
     when it opens with it ("交叉笛鲷哪里…" -> "交叉笛鲷", "唐于渝在哪所大学…" -> "唐于渝");
-    "" when it opens with its question word, a figure or a verb, or the name is one character.
+    "" when it opens with its question word, a figure or a verb, a reference to the document
+    ("文章…", "文中…"), or the name is one character. A title in 《》 that the opening leads
+    into is the name ("电视剧《无字碑歌》是哪年…" -> "无字碑歌": 电视剧 only says what kind).
     jieba's tags cut some rare names short ("黑尾前肛鳗" -> "黑尾"): the rest is still looked up."""
+    text = fold(question).strip()
     lead = ""
-    for w in _jieba().lcut(fold(question).strip()):
+    for w in _jieba().lcut(text):
         if w in _LEAD_STOP or w.startswith(_LEAD_STOP_START) or not re.search(rf"[\w{IDEOGRAPHS}]", w):
             break  # a function or question word, or punctuation and white space
         lead += w
+    if lead.startswith(_DOCUMENT_REFERENCES):
+        return ""
     name = ""
     for w, flag in _jieba().posseg.cut(lead):
         if (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in w):
             break
         name += w
+    title = _BOOK_TITLE.match(text, len(lead))
+    if title and name == lead:  # nothing but the kind of work before it ("88年那部《…》" opens with a figure)
+        return title.group(1)
     return name if len(name) >= 2 else ""
 
 
