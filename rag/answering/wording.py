@@ -55,10 +55,21 @@ def _split_markers(answer: str) -> tuple[str, str, str]:
     return answer[: m.start()], m.group(1).strip(), m.group(2)
 
 
+def _parts(answer: str) -> tuple[str, str, str, str]:
+    """(body, core, markers, closing) of a one-sentence answer: the core is the body without
+    citation markers, what the repairs compare with the evidence."""
+    body, markers, closing = _split_markers(answer)
+    return body, evidence.strip_markers(body).strip(), markers, closing
+
+
+def _rebuilt(text: str, markers: str, closing: str) -> str:
+    """A repaired answer: the new text with the old answer's markers and closing punctuation."""
+    return f"{text}{markers}{closing or '。'}"
+
+
 def snap(answer: str, sentences: Sequence[str]) -> str | None:
     """The verbatim evidence stretch a short answer paraphrases, or None."""
-    body, markers, closing = _split_markers(answer)
-    core = evidence.strip_markers(body).strip()
+    body, core, markers, closing = _parts(answer)
     if not core or len(core) > SNAP_MAX_CHARS or evidence.MARKER.search(body):
         return None
     if any(core in s for s in sentences):
@@ -70,7 +81,7 @@ def snap(answer: str, sentences: Sequence[str]) -> str | None:
             best = (cover, stretch)
     if best is None:
         return None
-    return f"{best[1]}{markers}{closing or '。'}"
+    return _rebuilt(best[1], markers, closing)
 
 
 def _in_order(core: str, sentence: str) -> tuple[float, str]:
@@ -85,8 +96,7 @@ def _in_order(core: str, sentence: str) -> tuple[float, str]:
 def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     """The evidence sentence a one-sentence answer is drawn from (verbatim, or most of its
     characters in order), when that sentence says more than the answer; None otherwise."""
-    body, markers, closing = _split_markers(answer)
-    core = evidence.strip_markers(body).strip()
+    body, core, markers, closing = _parts(answer)
     if not core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:  # a list's lines are sentences too
         return None
     best: tuple[float, str] | None = None
@@ -101,7 +111,7 @@ def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     sentence = best[1].rstrip("。.！!；;")
     if len(sentence) <= len(core):
         return None
-    return f"{sentence}{markers}{closing or '。'}"
+    return _rebuilt(sentence, markers, closing)
 
 
 # the clause an answer span stands in ends at these (not at "、": a list stays whole)
@@ -111,8 +121,7 @@ _CLAUSE_ENDS = re.compile(r"[，,。；;！!？?：:]")
 def widen(answer: str, sentences: Sequence[str]) -> str | None:
     """The clause of an evidence sentence that a short answer copies verbatim, when it
     is more than the answer and at most SNAP_MAX_CHARS long; None otherwise."""
-    body, markers, closing = _split_markers(answer)
-    core = evidence.strip_markers(body).strip()
+    body, core, markers, closing = _parts(answer)
     if not core or len(core) > SNAP_MAX_CHARS or evidence.MARKER.search(body) or _CLAUSE_ENDS.search(core):
         return None
     for s in sentences:
@@ -125,7 +134,7 @@ def widen(answer: str, sentences: Sequence[str]) -> str | None:
         clause = s[start:end_match.start() if end_match else len(s)].strip()
         if clause == core or len(clause) > SNAP_MAX_CHARS:
             return None
-        return f"{clause}{markers}{closing or '。'}"
+        return _rebuilt(clause, markers, closing)
     return None
 
 
@@ -163,8 +172,7 @@ def snap_list(answer: str, sentences: Sequence[str]) -> str | None:
     """A list answer rebuilt in another order or with items from elsewhere ('"4D标注"、"大模型标注"、
     "跨领域跨模式语义对齐"、"标准化"') -> the evidence clause that lists most of its items,
     verbatim; None when no clause lists at least two of them and most of the answer."""
-    body, markers, closing = _split_markers(answer)
-    core = evidence.strip_markers(body).strip()
+    _, core, markers, closing = _parts(answer)
     items = _items(core)
     if (len(items) < 2 or len(core) > 2 * SNAP_MAX_CHARS or any(len(i) > LIST_MAX_ITEM_CHARS for i in items)
             or re.search(r"[。；;：:（）()\n]", core) or any(core in s for s in sentences)):
@@ -178,7 +186,7 @@ def snap_list(answer: str, sentences: Sequence[str]) -> str | None:
                 best = (found, clause.strip())
     if best is None:
         return None
-    return f"{best[1]}{markers}{closing or '。'}"
+    return _rebuilt(best[1], markers, closing)
 
 
 def is_echo(answer: str, question: str) -> bool:
