@@ -210,6 +210,8 @@ def test_lead_missing_catches_a_subject_the_passages_do_not_hold():
     other_snapper = "川纹笛鲷 体侧在背鳍软条部的下方具一大黑斑。"
     assert refusal.lead_missing("交叉笛鲷哪里有一个大黑斑？", other_snapper) == 1.0
     assert refusal.lead_missing("川纹笛鲷哪里有一个大黑斑？", other_snapper) == 0.0
+    # a start of one character is no evidence of the name: 沼泽 holds no 沼鹿
+    assert refusal.lead_missing("沼鹿的生活习性是什么样的？", "坡鹿 生活在开放的塘地、潮湿的草原或沼泽。") == 1.0
     # the name found from its start up to a point: the rest is missing
     assert refusal.lead_missing("红钻鱼幼鱼的体色是什么？", "红钻鱼 体色为红色。") == pytest.approx(2 / 5)
     # a traditional question over traditional passages reads the same

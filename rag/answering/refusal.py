@@ -164,10 +164,15 @@ def entity_missing(question: str, passages_text: str) -> float:
     return sum(evidence.squeeze(n) not in squeezed for n in names) / len(names)
 
 
+LEAD_MIN_FOUND = 2  # a start of one character is in almost any text: no evidence of the name
+
+
 def lead_missing(question: str, text: str) -> float:
     """Share of the name a Chinese question opens with (measures.leading_phrase) that `text`
     does not hold from its first character: 1 - (longest start of the name found in the text)
-    / (its length). 0 for an English question or one that opens with no name."""
+    / (its length), where a start shorter than LEAD_MIN_FOUND counts as none ("沼鹿" over a
+    passage on 坡鹿 that says 沼泽 holds no 沼鹿). 0 for an English question or one that opens
+    with no name."""
     if not evidence.is_cjk(question):
         return 0.0
     lead = evidence.squeeze(evidence.leading_phrase(question))
@@ -177,6 +182,8 @@ def lead_missing(question: str, text: str) -> float:
     found = 0
     while found < len(lead) and lead[: found + 1] in squeezed:
         found += 1
+    if found < LEAD_MIN_FOUND:
+        found = 0
     return 1.0 - found / len(lead)
 
 
