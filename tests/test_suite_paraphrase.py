@@ -3,6 +3,7 @@ the way a reader asks, not the way the article puts it. The suites exist because
 questions copy their sentence's words, so a decision fitted on them learned "few shared words =
 refuse"; two of them, so that a fold holding one out still trains on reworded questions. These
 checks keep the files what their README says they are."""
+import functools
 import json
 import re
 from pathlib import Path
@@ -73,6 +74,18 @@ def test_the_paraphrases_share_far_fewer_words_with_their_sentence_than_cmrc_que
     assert sum(ours) / len(ours) <= 0.65 * sum(theirs) / len(theirs)
 
 
+@functools.lru_cache(maxsize=1)
+def _asked_by_built_suites() -> tuple[frozenset[str], frozenset[str]]:
+    """The CMRC question ids the suites built at run time ask: the cmrc-split sample and
+    cmrc-given (evals/suites.toml's sizes and seeds). Built once for every file checked."""
+    arts = cmrc_split.load_articles(ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json")
+    split = cmrc_split.build_split_suite(arts, n_answerable=150, n_unanswerable=60)
+    asked = frozenset(q.id for q in split.answerable + split.unanswerable)
+    given = build_given_suite(arts, n_answerable=60, n_unanswerable=60, seed=cmrc_split.SPLIT_SEED,
+                              split_seed=cmrc_split.SPLIT_SEED, exclude=asked)
+    return asked, frozenset(g.id.removeprefix("given-") for g in given[0] + given[1])
+
+
 @pytest.mark.parametrize("name", [f[0] for f in PARAPHRASE_FILES])
 def test_the_paraphrased_questions_reuse_no_question_of_another_suite(name):
     """Disjoint from the other question files, from the cmrc-split sample and from cmrc-given's
@@ -83,13 +96,9 @@ def test_the_paraphrased_questions_reuse_no_question_of_another_suite(name):
     others = ["cmrc_en.jsonl", "cmrc_en2.jsonl", "cmrc_premise.jsonl"] + [f[0] for f in PARAPHRASE_FILES if f[0] != name]
     for other in others:
         assert not set(mine) & {o["source_id"] for o in _lines(other)}, other
-    arts = cmrc_split.load_articles(ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json")
-    split = cmrc_split.build_split_suite(arts, n_answerable=150, n_unanswerable=60)  # evals/suites.toml's sizes
-    asked = {q.id for q in split.answerable + split.unanswerable}
-    assert not set(mine) & asked
-    given = build_given_suite(arts, n_answerable=60, n_unanswerable=60, seed=cmrc_split.SPLIT_SEED,
-                              split_seed=cmrc_split.SPLIT_SEED, exclude=asked)  # evals/suites.toml's cmrc-given
-    shared = set(mine) & {g.id.removeprefix("given-") for g in given[0] + given[1]}
+    split_asked, given_asked = _asked_by_built_suites()
+    assert not set(mine) & split_asked
+    shared = set(mine) & given_asked
     # cmrc_para.jsonl and cmrc-given were built without checking each other: one question (para-098,
     # DEV_136_QUERY_0, not indexed there, answerable with its passage in cmrc-given) is in both
     assert len(shared) <= (1 if name == "cmrc_para.jsonl" else 0), shared

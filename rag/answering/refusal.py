@@ -167,16 +167,17 @@ def entity_missing(question: str, passages_text: str) -> float:
 LEAD_MIN_FOUND = 2  # a start of one character is in almost any text: no evidence of the name
 
 
-def lead_missing(question: str, text: str) -> float:
-    """Share of the name a Chinese question opens with (measures.leading_phrase) that `text`
-    does not hold from its first character: 1 - (longest start of the name found in the text)
-    / (its length), where a start shorter than LEAD_MIN_FOUND counts as none ("沼鹿" over a
-    passage on 坡鹿 that says 沼泽 holds no 沼鹿). 0 for an English question or one that opens
-    with no name."""
+def _opening_name(question: str) -> str:
+    """The name a Chinese question opens with (measures.leading_phrase), squeezed; "" for an
+    English question or one that opens with no name of two characters or more."""
     if not evidence.is_cjk(question):
-        return 0.0
+        return ""
     lead = evidence.squeeze(evidence.leading_phrase(question))
-    if len(lead) < 2:
+    return lead if len(lead) >= 2 else ""
+
+
+def _missing_share(lead: str, text: str) -> float:
+    if not lead:
         return 0.0
     squeezed = evidence.squeeze(text)
     found = 0
@@ -187,8 +188,25 @@ def lead_missing(question: str, text: str) -> float:
     return 1.0 - found / len(lead)
 
 
+def lead_missing(question: str, text: str) -> float:
+    """Share of the name a Chinese question opens with (measures.leading_phrase) that `text`
+    does not hold from its first character: 1 - (longest start of the name found in the text)
+    / (its length), where a start shorter than LEAD_MIN_FOUND counts as none ("沼鹿" over a
+    passage on 坡鹿 that says 沼泽 holds no 沼鹿). 0 for an English question or one that opens
+    with no name."""
+    return _missing_share(_opening_name(question), text)
+
+
 # a title's trailing disambiguation, as encyclopaedias write it: "凌云 (演员)", "大曲车站（秋田县）"
 _TITLE_QUALIFIER = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def _holds_title(lead: str, titles: Iterable[str]) -> bool:
+    for title in titles if lead else ():
+        name = evidence.squeeze(_TITLE_QUALIFIER.sub("", title or ""))
+        if len(name) >= 2 and 2 * len(name) >= len(lead) and name in lead:
+            return True
+    return False
 
 
 def names_retrieved_title(question: str, titles: Iterable[str]) -> bool:
@@ -198,24 +216,18 @@ def names_retrieved_title(question: str, titles: Iterable[str]) -> bool:
     that lead_missing measures then stops short though the passage is about what was asked. A
     neighbour's title is not inside the name (交叉笛鲷 holds no 川纹笛鲷), and a title of under half
     the name (a heading "历史" in "历史博物馆") says too little to count."""
-    lead = evidence.squeeze(evidence.leading_phrase(question)) if evidence.is_cjk(question) else ""
-    if len(lead) < 2:
-        return False
-    for title in titles:
-        name = evidence.squeeze(_TITLE_QUALIFIER.sub("", title or ""))
-        if len(name) >= 2 and 2 * len(name) >= len(lead) and name in lead:
-            return True
-    return False
+    return _holds_title(_opening_name(question), titles)
 
 
 def lead_missing_in_shown(question: str, shown_texts: Iterable[str], titles: Iterable[str]) -> float:
     """lead_missing over what the signal is read in: the sentences the model is shown and the
     retrieved passages' titles (one place for the pipeline and for stored rows); 0 when the
-    opening name holds a retrieved title (names_retrieved_title)."""
+    opening name holds a retrieved title (names_retrieved_title). The opening name is read once."""
+    lead = _opening_name(question)
     titles = list(titles)
-    if names_retrieved_title(question, titles):
+    if _holds_title(lead, titles):
         return 0.0
-    return lead_missing(question, " ".join([*shown_texts, *titles]))
+    return _missing_share(lead, " ".join([*shown_texts, *titles]))
 
 
 def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Sequence[sentences.Scored],
