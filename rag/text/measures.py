@@ -227,7 +227,8 @@ def _jieba():
 
 # Words that point at the documents themselves ("第一篇", "两篇", "篇文章", "一文"): a question
 # names articles by their place in the feature, which the passages never say of themselves,
-# so these are neither content an answer adds nor a premise it echoes.
+# so these are neither content an answer adds nor a premise it echoes. (Openings that refer to the
+# document, for the question's leading name, are _DOCUMENT_REFERENCES below.)
 _DOC_REFERENCE = re.compile(r"^(?:第?[一二三四五六七八九十两几首\d]+篇|篇文章|[一本该全原]文)$")
 
 
@@ -305,7 +306,8 @@ _LEAD_STOP_START = ("哪", "什么", "多少", "为什么", "为何", "如何", 
 # ("汇丰|2005年买下的…", "演员凌云|当年是靠…"), and only the name is looked up.
 _NAME_END_TAGS = ("v", "t", "m", "d", "p", "c", "u", "r", "f", "q", "y", "e", "o", "zg")
 # A question that opens with the document itself or its writer ("文章提到…", "文中…", "作者认为…")
-# names no subject of its own: the reader asks about the text they were given
+# names no subject of its own: the reader asks about the text they were given. (_DOC_REFERENCE
+# above is the word-level twin that content words skip; 文章 and 作者 stay content words there.)
 _DOCUMENT_REFERENCES = ("文章", "文中", "本文", "该文", "此文", "原文", "全文", "这篇", "该篇", "文档", "作者", "笔者")
 _BOOK_TITLE = re.compile(r"《([^《》]{2,})》")
 
