@@ -19,10 +19,16 @@ not read lead_missing: README). With --write the decision fitted on all developm
 written into rag/answering/refusal_model.json for that kind of generator, with the held-out
 figures. Signals the pipeline reads off what a row stores (lead_missing, subject_missing)
 are measured again on every row by the pipeline's own rule (stored_lead_missing).
+
+`export` writes a collection's rows to evals/fit_rows/<generator>.jsonl.gz (suites collected
+apart add up there), and `--rows evals/fit_rows` runs fit, score, rank and fallback on them
+without collecting: a fresh machine need not spend 90-180 minutes of the model first
+(evals/fit_rows/README.md says which collection the files hold).
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import statistics
 import sys
@@ -181,12 +187,15 @@ def _print_table(figures: dict[str, dict], test_only: set[str], extra: str | Non
 
 def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
     specs = load_suites(args.suites)
-    rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
+    if getattr(args, "rows", None):  # a Namespace built by hand (tests) has no --rows
+        rows_by_suite, folders = read_shipped_rows(Path(args.rows), args.generator), {}
+    else:
+        rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
+        folders = suite_dirs(Path(args.out) / args.generator, args.generator)
     rows_by_suite = {s: r for s, r in rows_by_suite.items() if s not in (args.skip or [])}
-    folders = suite_dirs(Path(args.out) / args.generator, args.generator)
     for suite, rows in rows_by_suite.items():
-        path = folders[suite] / CHECKS_FILE
-        checks = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        path = folders[suite] / CHECKS_FILE if suite in folders else None
+        checks = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
             if r["signals"]:
@@ -197,6 +206,58 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
                 r["signals"].setdefault("model_unverified", checks[r["id"]])
             r["suite"] = suite
     return rows_by_suite, {s.name for s in specs if s.test_only}
+
+
+ROWS = ROOT / "evals" / "fit_rows"  # committed collections (`export`): <generator>.jsonl.gz
+# what fit, score, rank and fallback read of a row; the rest of a report row (config, warnings,
+# the stage timings) stays in the collection
+EXPORTED = ("id", "question", "lang", "answerable", "gold_answers", "retrieved", "answer", "citations", "refused",
+            "evidence", "signals", "scores")
+
+
+def read_shipped_rows(folder: Path, generator: str) -> dict[str, list[dict]]:
+    """Suite name -> rows, from an `export` file (`--rows DIR`): DIR/<generator>.jsonl.gz."""
+    path = folder / f"{generator}.jsonl.gz"
+    if not path.is_file():
+        raise ConfigError(f"{path} does not exist; `benchmarks/fit_suites.py --out DIR --generator {generator} export "
+                          f"{folder}` writes it from a collection.")
+    by_suite: dict[str, list[dict]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            by_suite.setdefault(row.pop("suite"), []).append(row)
+    return by_suite
+
+
+def export_cmd(args) -> int:
+    """Write the collected rows a decision is fitted and scored on (every suite collected,
+    the test-only ones too, with their answer checks) as one gzipped JSON-lines file,
+    DIR/<generator>.jsonl.gz, so `fit`, `score`, `rank` and `fallback` run from it with
+    `--rows DIR` without collecting again (90-180 minutes on 2 cores for the model). A suite
+    this collection does not hold keeps the rows it has in an existing file, so suites
+    collected apart (`collect --only`) add up; suites are written in evals/suites.toml's order."""
+    collected, _ = _rows(args)
+    folder = Path(args.dest)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{args.generator}.jsonl.gz"
+    kept_before = ({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s not in collected}
+                   if path.is_file() else {})
+    if kept_before:
+        print(f"kept from {path}: {', '.join(kept_before)}")
+    merged = {**kept_before, **collected}
+    order = [s.name for s in load_suites(args.suites)]
+    rows_by_suite = {s: merged[s] for s in sorted(merged, key=lambda s: (s not in order, order.index(s) if s in order else 0, s))}
+    n = 0
+    # mtime 0: the same rows give the same bytes, so git sees no change where there is none
+    with gzip.GzipFile(path, "wb", mtime=0) as raw:
+        for suite, rows in rows_by_suite.items():
+            for r in rows:
+                kept = {k: r[k] for k in EXPORTED if k in r}
+                kept["timings"] = {"first_token": (r.get("timings") or {}).get("first_token")}
+                raw.write((json.dumps({"suite": suite, **kept}, ensure_ascii=False) + "\n").encode("utf-8"))
+                n += 1
+    print(f"{n} rows of {len(rows_by_suite)} suites -> {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    return 0
 
 
 def stored_lead_missing(row: dict) -> float:
@@ -309,7 +370,7 @@ def fit_cmd(args) -> int:
                 "embedder": Settings.load().embedder,
                 "means": {f: round(statistics.mean(final.features(r["signals"]).get(f, 0.0) for r in dev_rows), 4)
                           for f in REFUSAL_FEATURES},
-                "command": f"benchmarks/fit_suites.py --generator {args.generator} fit --l2 {args.l2} "
+                "command": f"benchmarks/fit_suites.py{' --rows ' + args.rows if args.rows else ''} --generator {args.generator} fit --l2 {args.l2} "
                            + (f"--calibrate --calibrate-by {args.calibrate_by} --target-refused {args.target_refused}"
                               if args.calibrate
                               else f"--max-false-refusal {args.max_false_refusal}") + f" --scales '{args.scales}'"
@@ -374,7 +435,8 @@ def _fallback_rows(args) -> dict[str, list[tuple[float, bool, bool]]]:
     model path right and cited, the extractive path right and cited), from the two
     generators' collected rows (same questions, same evidence)."""
     lm, _ = _rows(args)
-    x = fit_rows(Path(args.out) / "extractive", "extractive", include_test_only=True)
+    x = (read_shipped_rows(Path(args.rows), "extractive") if getattr(args, "rows", None)
+         else fit_rows(Path(args.out) / "extractive", "extractive", include_test_only=True))
     out = {}
     for suite, rows in lm.items():
         picked = {r["id"]: r for r in x.get(suite, [])}
@@ -425,10 +487,12 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                    help="a signal this decision does not read (weight 0; repeatable)")
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suites", default=str(SUITES))
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--rows", metavar="DIR", help="read the rows from DIR/<generator>.jsonl.gz (`export`; the shipped "
+                    f"ones: {ROWS.relative_to(ROOT)}) instead of the collection under --out")
     ap.add_argument("--generator", default="llama-cpp")
     ap.add_argument("--skip", action="append", help="a collected suite to leave out of fit / score / fallback (repeatable)")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -458,9 +522,16 @@ def main() -> int:
     k.add_argument("--only", nargs="*", help="suite names (default: all)")
     k.add_argument("--limit", type=int, default=None, help="rows per suite")
     k.set_defaults(func=check_cmd)
+    e = sub.add_parser("export", help="write the collected rows to DIR/<generator>.jsonl.gz, for --rows")
+    e.add_argument("dest", metavar="DIR", nargs="?", default=str(ROWS))
+    e.set_defaults(func=export_cmd)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)
-    args = ap.parse_args()
+    return ap
+
+
+def main() -> int:
+    args = parser().parse_args()
     try:
         return args.func(args)
     except ConfigError as e:  # no collection under --out: say so, no traceback
