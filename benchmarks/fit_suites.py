@@ -246,7 +246,7 @@ def export_cmd(args) -> int:
         print(f"kept from {path}: {', '.join(kept_before)}")
     merged = {**kept_before, **collected}
     order = [s.name for s in load_suites(args.suites)]
-    rows_by_suite = {s: merged[s] for s in sorted(merged, key=lambda s: (s not in order, order.index(s) if s in order else 0, s))}
+    rows_by_suite = {s: merged[s] for s in sorted(merged, key=lambda s: (order.index(s) if s in order else len(order), s))}
     n = 0
     # mtime 0: the same rows give the same bytes, so git sees no change where there is none
     with gzip.GzipFile(path, "wb", mtime=0) as raw:

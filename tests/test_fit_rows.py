@@ -3,6 +3,8 @@ which fit, score, rank and fallback read with `--rows` instead of collecting aga
 minutes of the model on 2 cores): what they hold, and that export and reading keep them."""
 from __future__ import annotations
 
+import gzip
+import json
 import sys
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import fit_suites  # noqa: E402
 
 from rag import ConfigError  # noqa: E402
 from rag.evaluation import load_suites  # noqa: E402
+
 
 def test_the_shipped_rows_hold_every_suite_they_are_meant_to():
     """Every suite of evals/suites.toml for the extractive path; for the model, every
@@ -60,8 +63,6 @@ def test_a_missing_rows_file_says_how_to_write_it(tmp_path):
 
 
 def _write_rows(folder: Path, generator: str, suites: dict[str, list[str]]) -> None:
-    import gzip
-    import json
     folder.mkdir(parents=True, exist_ok=True)
     with gzip.open(folder / f"{generator}.jsonl.gz", "wt", encoding="utf-8") as f:
         for suite, ids in suites.items():
