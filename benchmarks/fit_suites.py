@@ -193,8 +193,15 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
         rows_by_suite = fit_rows(Path(args.out) / args.generator, args.generator, include_test_only=True)
         folders = suite_dirs(Path(args.out) / args.generator, args.generator)
     rows_by_suite = {s: r for s, r in rows_by_suite.items() if s not in (args.skip or [])}
+    return measured(rows_by_suite, folders), {s.name for s in specs if s.test_only}
+
+
+def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | None = None) -> dict[str, list[dict]]:
+    """The rows with the signals the pipeline reads off what a row stores measured again by
+    its current rules (stored_lead_missing, stored_subject_missing), and the answer checks of
+    a collection's checks.json (`check`) added: what every command reads."""
     for suite, rows in rows_by_suite.items():
-        path = folders[suite] / CHECKS_FILE if suite in folders else None
+        path = (folders or {})[suite] / CHECKS_FILE if suite in (folders or {}) else None
         checks = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
@@ -205,7 +212,7 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
             if r["signals"] and checks.get(r["id"]) is not None:
                 r["signals"].setdefault("model_unverified", checks[r["id"]])
             r["suite"] = suite
-    return rows_by_suite, {s.name for s in specs if s.test_only}
+    return rows_by_suite
 
 
 ROWS = ROOT / "evals" / "fit_rows"  # committed collections (`export`): <generator>.jsonl.gz
@@ -234,14 +241,16 @@ def export_cmd(args) -> int:
     the test-only ones too, with their answer checks) as one gzipped JSON-lines file,
     DIR/<generator>.jsonl.gz, so `fit`, `score`, `rank` and `fallback` run from it with
     `--rows DIR` without collecting again (90-180 minutes on 2 cores for the model). A suite
-    this collection does not hold keeps the rows it has in an existing file, so suites
-    collected apart (`collect --only`) add up; suites are written in evals/suites.toml's order."""
+    this collection does not hold keeps the rows it has in an existing file (their signals
+    measured again, as on every read), so suites collected apart (`collect --only`) add up;
+    suites are written in evals/suites.toml's order."""
     collected, _ = _rows(args)
     folder = Path(args.dest)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{args.generator}.jsonl.gz"
-    kept_before = ({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s not in collected}
-                   if path.is_file() else {})
+    # measured again as the collected ones are, so the file reads the same whatever was merged
+    kept_before = measured({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s not in collected}
+                           if path.is_file() else {})
     if kept_before:
         print(f"kept from {path}: {', '.join(kept_before)}")
     merged = {**kept_before, **collected}

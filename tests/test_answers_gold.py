@@ -63,7 +63,9 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # decision refitted with it (2026-12-05, AMD EPYC): 0.889 / 1.0 / 0.667 / 0.0 (whole gold set,
     # from the collected rows: 0.861 / 0.986 / 0.667 / 0.014). With the question's figures in
     # subject_missing and answers that cite nothing refused (2026-12-06, AMD EPYC rows): 0.889 /
-    # 1.0 / 0.633 / 0.0 (whole gold set 0.861 / 0.986 / 0.633 / 0.028).
+    # 1.0 / 0.633 / 0.0 (whole gold set 0.861 / 0.986 / 0.633 / 0.028). Refitted on the committed
+    # rows (evals/fit_rows, every suite) with a figure the answer's sentence contradicts in
+    # subject_missing (session 20): the same, 0.889 / 1.0 / 0.633 / 0.0 (from the rows).
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
     # 5 of the 30 under the measured 20: a llama.cpp build for another CPU (AVX2, AMD) moved

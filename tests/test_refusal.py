@@ -280,6 +280,36 @@ def test_a_figure_the_question_states_and_the_answers_passage_lacks_is_a_missing
     assert refusal.figures_missing(q, "不知道", shown, titles) == 0.0
 
 
+def test_a_figure_the_answers_own_sentence_gives_otherwise_is_a_contradicted_premise():
+    # false premises from CMRC articles: the question's year is elsewhere in the same passage,
+    # so the passage holds it, but the sentence the answer comes from says another year
+    school = [(1, "华南理工大学法学院于2004年成立，首任院长为王某。"), (1, "1999年，学校与广东民族学院合并。")]
+    q = "华南理工大学法学院1999年创立时，首任院长是谁？"
+    assert refusal.figures_missing(q, "首任院长为王某[1]。", school) == 1.0
+    assert refusal.figure_contradicted(q, school[0][1])
+    # the model echoing the premise's year does not make the sentence hold it
+    teacher = [(1, "1934年经校长焦菊隐推荐，与师兄王和霖同拜马连良先生门下。"), (1, "1944年毕业。")]
+    assert refusal.figures_missing("王金璐1944年经谁推荐拜入马连良门下？",
+                                   "王金璐1944年经校长焦菊隐推荐拜入马连良门下[1]。", teacher) == 1.0
+    # traditional script and another unit (an age)
+    player = [(1, "他23歲時加入阿森納，司職中場。"), (1, "25歲那年他受傷離隊。")]
+    assert refusal.figures_missing("他25歲時加入了哪支球隊？", "阿森納[1]。", player) == 1.0
+    # the reworded answerable question: its year is in the answer's sentence
+    assert refusal.figures_missing("华南理工大学法学院2004年成立时，首任院长是谁？", "首任院长为王某[1]。", school) == 0.0
+    # an answer of several sentences: one of them was taken from the sentence giving the figure
+    post = [(1, "伯尔尼条约是瑞士政府在1874年9月15日召开的国际会议的成果，邮政总联盟后来改称万国邮政联盟。"),
+            (1, "10月9日定为世界邮政日，以纪念该条约的签署。")]
+    reply = "10月9日定为世界邮政日[1]。伯尔尼条约是瑞士政府在1874年9月15日召开的国际会议的成果，邮政总联盟后来改称万国邮政联盟[1]。"
+    assert refusal.figures_missing("为了纪念伯尔尼条约，每年10月9日成了什么节日？", reply, post) == 0.0
+    # a yes/no question: the contradicted year is the answer "no", not a reason to refuse
+    wolf = [(1, "北海道狼于1889年灭绝。"), (1, "日本狼亦于1905年灭绝。")]
+    assert not refusal.figure_contradicted("北海道狼是在1905年灭绝的吗？", wolf[0][1])
+    assert refusal.figures_missing("北海道狼是在1905年灭绝的吗？", "不是，北海道狼于1889年灭绝[1]。", wolf) == 0.0
+    # counters of things are no premise's figure: a sentence counts several kinds at once
+    plays = [(1, "他写了5个剧本，其中《甲》获奖。"), (1, "他共有3个剧本被拍成电影。")]
+    assert refusal.figures_missing("他写的3个剧本中哪个获奖？", "《甲》[1]。", plays) == 0.0
+
+
 def test_subject_missing_is_the_larger_of_the_missing_names_and_the_missing_figures():
     q = "林俊贤在1995年的《人海骄阳》里扮演了什么角色？"
     shown = [sentences.Scored(0.5, 1, 0, "后来林俊贤在1991年的《人海骄阳》里演男主角钟文轩。")]

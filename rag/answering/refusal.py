@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text import measures as evidence
+from ..text import measures as evidence, polar
 from . import prompts, selection as sentences
 from .signals import FEATURES, REPLY_FEATURES as MODEL_FEATURES, Signals, as_mapping
 
@@ -320,6 +320,15 @@ def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str],
     return max(named, figures_missing(question, reply, shown, titles))
 
 
+# Units a false premise restates with another value: a date, an age, a rank in a series, a
+# count of times, a length or time in a record. A figure of these units that the answer's own
+# sentence gives otherwise ("1999年" asked, "2004年" there) marks a premise the passage
+# contradicts; counters of things ("3个", "5家") are left out, as a sentence often counts
+# several kinds of things at once.
+CONTRADICTING_UNITS = "年月日号號岁歲届屆任次米秒"
+_STATED_FIGURE = re.compile(rf"(\d+(?:\.\d+)?)\s*([{CONTRADICTING_UNITS}])")
+
+
 def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
                     titles: Mapping[int, str] | None = None) -> float:
     """Share of the figures a Chinese question states (digits with their units: "1995年",
@@ -327,10 +336,12 @@ def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
     shown of it and its title; "88年" counts as held by "1988年". That passage is the one
     whose shown sentence shares most of the reply's words (as draft_focus), not the one its
     markers name: the draft's markers are often re-pointed later (Cite), and the decision
-    reads the draft. 0 when the question states no figure or is not Chinese (as the names),
-    or the reply shares nothing with the shown sentences. `shown`: (passage number,
-    sentence) pairs; the same reading for the pipeline and for stored rows
-    (benchmarks/fit_suites.py)."""
+    reads the draft. 1.0 when that sentence itself contradicts a figure the question states
+    (figure_contradicted): the premise's figure is often elsewhere in the same passage,
+    which is where a false premise takes it from. 0 when the question states no figure or
+    is not Chinese (as the names), or the reply shares nothing with the shown sentences.
+    `shown`: (passage number, sentence) pairs; the same reading for the pipeline and for
+    stored rows (benchmarks/fit_suites.py)."""
     if not evidence.is_cjk(question) or not shown:
         return 0.0
     stated = {n for q in evidence.quantities(question) if re.search(r"\d", q) for n in evidence.numbers(q)}
@@ -340,10 +351,49 @@ def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
     source, text = shown[evidence.sharing_most(body, [t for _, t in shown])]
     if not body & evidence.units(text):
         return 0.0
+    if figure_contradicted(question, text, drawn_on(reply, [t for _, t in shown])):
+        return 1.0
     of_source = " ".join(t for n, t in shown if n == source)
-    held = evidence.numbers(f"{(titles or {}).get(source, '')} {of_source}")
-    held |= {v[2:] for v in held if len(v) == 4 and v[:2] in ("19", "20")}  # a year said in two digits
+    held = _with_short_years(evidence.numbers(f"{(titles or {}).get(source, '')} {of_source}"))
     return sum(v not in held for v in stated) / len(stated)
+
+
+def _with_short_years(values: set[str]) -> set[str]:
+    """The values with each year also said in two digits ("1988" also as "88")."""
+    return values | {v[2:] for v in values if len(v) == 4 and v[:2] in ("19", "20")}
+
+
+def figure_contradicted(question: str, sentence: str, also_drawn_on: Sequence[str] = ()) -> bool:
+    """Does the sentence give another value for a figure the question states, in the same
+    unit (CONTRADICTING_UNITS), while neither it nor `also_drawn_on` (the sentences the
+    reply's other sentences were taken from) gives the stated one? "华南理工大学法学院1999年
+    创立时…" against "…2004年成立法学院": yes; against a sentence with no year, or with 1999
+    too: no. A reply repeating the question's figure does not hold it: a model often echoes
+    the premise. Never for a yes/no question (its premise being contradicted is the answer "no")."""
+    if polar.is_polar(question):
+        return False
+
+    def figures(text: str) -> set[tuple[str, str]]:
+        return set(_STATED_FIGURE.findall(evidence.strip_markers(text)))
+
+    stated = figures(question)
+    held = _with_short_years(evidence.numbers(" ".join([sentence, *also_drawn_on])))
+    # another value: one the question does not state too ("1991年和1993年的剧" asks of both)
+    others = {unit for _, unit in figures(sentence) - stated}
+    return any(value not in held and unit in others for value, unit in stated)
+
+
+def drawn_on(reply: str, sentences: Sequence[str]) -> list[str]:
+    """The sentences each sentence of the reply shares most words with (one each, those
+    sharing any): what a reply of several sentences was taken from."""
+    found = []
+    for part in evidence.split_sentences(evidence.strip_markers(reply)):
+        words = evidence.units(part)
+        if words and sentences:
+            best = sentences[evidence.sharing_most(words, sentences)]
+            if words & evidence.units(best):
+                found.append(best)
+    return found
 
 
 def cited_echo(question: str, reply: str, shown: Sequence[sentences.Scored],
