@@ -305,6 +305,9 @@ def test_a_figure_the_answers_own_sentence_gives_otherwise_is_a_contradicted_pre
     wolf = [(1, "北海道狼于1889年灭绝。"), (1, "日本狼亦于1905年灭绝。")]
     assert not refusal.figure_contradicted("北海道狼是在1905年灭绝的吗？", wolf[0][1])
     assert refusal.figures_missing("北海道狼是在1905年灭绝的吗？", "不是，北海道狼于1889年灭绝[1]。", wolf) == 0.0
+    # a decade and a number of years are no other value of a date
+    assert not refusal.figure_contradicted("他1976年提出了什么政策？", "印尼经济于1970年代始见增长。")
+    assert not refusal.figure_contradicted("他2008年毕业后去了哪里？", "他入学4年后毕业，加入新华社。")
     # counters of things are no premise's figure: a sentence counts several kinds at once
     plays = [(1, "他写了5个剧本，其中《甲》获奖。"), (1, "他共有3个剧本被拍成电影。")]
     assert refusal.figures_missing("他写的3个剧本中哪个获奖？", "《甲》[1]。", plays) == 0.0

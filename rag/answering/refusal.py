@@ -326,7 +326,8 @@ def subject_missing(question: str, reply: str, passages_by_n: Mapping[int, str],
 # contradicts; counters of things ("3个", "5家") are left out, as a sentence often counts
 # several kinds of things at once.
 CONTRADICTING_UNITS = "年月日号號岁歲届屆任次米秒"
-_STATED_FIGURE = re.compile(rf"(\d+(?:\.\d+)?)\s*([{CONTRADICTING_UNITS}])")
+# "90年代" is a decade and "3年级" a school year, not a date
+_STATED_FIGURE = re.compile(rf"(\d+(?:\.\d+)?)\s*([{CONTRADICTING_UNITS}])(?![代级級])")
 
 
 def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
@@ -376,11 +377,15 @@ def figure_contradicted(question: str, sentence: str, also_drawn_on: Sequence[st
     def figures(text: str) -> set[tuple[str, str]]:
         return set(_STATED_FIGURE.findall(evidence.strip_markers(text)))
 
+    def kind(value: str, unit: str) -> tuple[str, bool]:
+        # a year ("2008年") and a number of years ("4年后") are not two values of one figure
+        return unit, unit == "年" and len(value) == 4
+
     stated = figures(question)
     held = _with_short_years(evidence.numbers(" ".join([sentence, *also_drawn_on])))
     # another value: one the question does not state too ("1991年和1993年的剧" asks of both)
-    others = {unit for _, unit in figures(sentence) - stated}
-    return any(value not in held and unit in others for value, unit in stated)
+    others = {kind(v, u) for v, u in figures(sentence) - stated}
+    return any(value not in held and kind(value, unit) in others for value, unit in stated)
 
 
 def drawn_on(reply: str, sentences: Sequence[str]) -> list[str]:
