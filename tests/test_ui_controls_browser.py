@@ -47,6 +47,17 @@ class Scripted:
     def calls(self) -> list[dict]:
         return [json.loads(x) for x in self.log.read_text().splitlines()] if self.log.is_file() else []
 
+    def settled_calls(self, quiet: float = 1.0) -> list[dict]:
+        """The calls once the log has not grown for `quiet` seconds: a call's line is written
+        when it ends, which can come just after the page shows its answer."""
+        seen, since = self.calls(), time.time()
+        while time.time() - since < quiet:
+            time.sleep(0.1)
+            now = self.calls()
+            if len(now) != len(seen):
+                seen, since = now, time.time()
+        return seen
+
 
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory):
@@ -108,8 +119,14 @@ def test_regenerate_and_edit_ask_again_in_place(page, scripted):
     wait_answer(page)
     ask(page, QUESTION)
     wait_answer(page)
-    n_calls = len(scripted.calls())
+    n_calls = len(scripted.settled_calls())
     page.click("#regenerate")  # the button takes the focus; it comes back to the question box
+    # the old answer's meta is still on the page until the new call replaces it: wait for the
+    # call itself first (on a loaded machine the page condition alone can hold before it starts)
+    deadline = time.time() + 20
+    while len(scripted.calls()) <= n_calls:
+        assert time.time() < deadline, f"the model was not asked again: {scripted.calls()}"
+        time.sleep(0.1)
     wait_js(page, f"() => document.querySelectorAll('#chat .bot .answer-meta').length === 2 "
                   f"&& document.activeElement?.closest('#question') !== null", 20, scripted.server)
     assert len(scripted.calls()) == n_calls + 1  # the model was asked again
