@@ -200,8 +200,9 @@ def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | No
     """The rows with the signals the pipeline reads off what a row stores measured again by
     its current rules (stored_lead_missing, stored_subject_missing), and the answer checks of
     a collection's checks.json (`check`) added: what every command reads."""
+    folders = folders or {}
     for suite, rows in rows_by_suite.items():
-        path = (folders or {})[suite] / CHECKS_FILE if suite in (folders or {}) else None
+        path = folders[suite] / CHECKS_FILE if suite in folders else None
         checks = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}

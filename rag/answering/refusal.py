@@ -349,10 +349,11 @@ def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
     body = evidence.units(evidence.strip_markers(reply))
     if not stated or not body:
         return 0.0
-    source, text = shown[evidence.sharing_most(body, [t for _, t in shown])]
+    texts = [t for _, t in shown]
+    source, text = shown[evidence.sharing_most(body, texts)]
     if not body & evidence.units(text):
         return 0.0
-    if figure_contradicted(question, text, drawn_on(reply, [t for _, t in shown])):
+    if figure_contradicted(question, text, drawn_on(reply, texts)):
         return 1.0
     of_source = " ".join(t for n, t in shown if n == source)
     held = _with_short_years(evidence.numbers(f"{(titles or {}).get(source, '')} {of_source}"))
@@ -388,17 +389,12 @@ def figure_contradicted(question: str, sentence: str, also_drawn_on: Sequence[st
     return any(value not in held and kind(value, unit) in others for value, unit in stated)
 
 
-def drawn_on(reply: str, sentences: Sequence[str]) -> list[str]:
-    """The sentences each sentence of the reply shares most words with (one each, those
-    sharing any): what a reply of several sentences was taken from."""
-    found = []
-    for part in evidence.split_sentences(evidence.strip_markers(reply)):
-        words = evidence.units(part)
-        if words and sentences:
-            best = sentences[evidence.sharing_most(words, sentences)]
-            if words & evidence.units(best):
-                found.append(best)
-    return found
+def drawn_on(reply: str, shown_texts: Sequence[str]) -> tuple[str, ...]:
+    """The shown sentences the reply's sentences were taken from (citations.supporting_spans
+    over them): what a reply of several sentences rests on."""
+    from .citations import supporting_spans
+
+    return supporting_spans(evidence.split_sentences(evidence.strip_markers(reply)), "".join(shown_texts))
 
 
 def cited_echo(question: str, reply: str, shown: Sequence[sentences.Scored],
