@@ -62,7 +62,8 @@ def collect(args) -> int:
     t0 = time.perf_counter()
     never = never_refuse()
     run_suites(specs, Settings.load(), generators=[args.generator], out_dir=out, limit=args.limit,
-               decisions={"language_model": never, "no_model": never}, only=args.only, log=lambda m: print(m, flush=True))
+               decisions={"language_model": never, "no_model": never}, only=args.only, log=lambda m: print(m, flush=True),
+               ids=set(args.ids) if args.ids else None)
     print(f"collected in {time.perf_counter() - t0:.0f} s")
     return 0
 
@@ -208,12 +209,21 @@ def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | No
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
             if r["signals"]:
                 r["signals"]["lead_missing"] = stored_lead_missing(r)
+                merge_lacks_asked(r["signals"])
             if r["signals"] and r["signals"].get("subject_missing") is not None:
                 r["signals"]["subject_missing"] = stored_subject_missing(r)
             if r["signals"] and checks.get(r["id"]) is not None:
                 r["signals"].setdefault("model_unverified", checks[r["id"]])
             r["suite"] = suite
     return rows_by_suite
+
+
+def merge_lacks_asked(signals: dict) -> None:
+    """Rows collected before session 21 hold `draft_no_figure` and `draft_no_name` apart; the
+    pipeline now measures them as one signal, `draft_lacks_asked`, the larger of the two."""
+    parts = [signals.pop(f) for f in ("draft_no_figure", "draft_no_name") if f in signals]
+    if parts and "draft_lacks_asked" not in signals:
+        signals["draft_lacks_asked"] = max(float(v or 0.0) for v in parts)
 
 
 ROWS = ROOT / "evals" / "fit_rows"  # committed collections (`export`): <generator>.jsonl.gz
@@ -254,6 +264,16 @@ def export_cmd(args) -> int:
                            if path.is_file() else {})
     if kept_before:
         print(f"kept from {path}: {', '.join(kept_before)}")
+    if args.by_id and path.is_file():
+        # row by row: the file's rows of a collected suite stay, in their order, unless asked again
+        before = measured({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s in collected})
+        for suite, rows in before.items():
+            fresh = {r["id"]: r for r in collected[suite]}
+            unknown = set(fresh) - {r["id"] for r in rows}
+            if unknown:
+                raise SystemExit(f"--by-id: {suite} rows {sorted(unknown)} are not in {path}; export the whole suite")
+            collected[suite] = [fresh.get(r["id"], r) for r in rows]
+            print(f"{suite}: {len(fresh)} of {len(rows)} rows replaced")
     merged = {**kept_before, **collected}
     order = [s.name for s in load_suites(args.suites)]
     rows_by_suite = {s: merged[s] for s in sorted(merged, key=lambda s: (order.index(s) if s in order else len(order), s))}
@@ -509,6 +529,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("collect", help="run every suite with a never-refusing decision, keeping every signal")
     c.add_argument("--only", nargs="*", help="suite names (default: all)")
     c.add_argument("--limit", type=int, default=None, help="questions per suite")
+    c.add_argument("--ids", nargs="*", help="ask only these question ids (a rule that reaches a few rows: "
+                                             "then `export --by-id`)")
     c.set_defaults(func=collect)
     f = sub.add_parser("fit", help="leave-one-suite-out figures; --write stores the decision fitted on all")
     _model_args(f)
@@ -534,6 +556,9 @@ def parser() -> argparse.ArgumentParser:
     k.set_defaults(func=check_cmd)
     e = sub.add_parser("export", help="write the collected rows to DIR/<generator>.jsonl.gz, for --rows")
     e.add_argument("dest", metavar="DIR", nargs="?", default=str(ROWS))
+    e.add_argument("--by-id", action="store_true",
+                   help="a collected row replaces the file's row of its suite and id; the file's other rows stay "
+                        "(for `collect --ids`; without it a collected suite replaces the file's whole suite)")
     e.set_defaults(func=export_cmd)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)

@@ -391,15 +391,15 @@ def test_a_name_question_answered_with_an_affiliation_gets_the_sentence_that_nam
     assert "唐于渝" in answer.text and not answer.refused
     assert any("wants a name" in n for n in answer.notes)
     assert answer.citations and answer.citations[0].n == 1 and answer.citations[0].supported
-    assert answer.signals["draft_no_name"] == 0.0
+    assert answer.signals["draft_lacks_asked"] == 0.0
 
 
 def test_a_name_question_with_no_name_in_the_documents_raises_the_no_name_signal():
     hits = [_byline_hit(1, "作者系重庆社会科学院城市与区域经济研究所副所长"), _hit(2, DATA)]
     _, _, answer = run("这篇文章的作者叫什么名字？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
                        decision=ANSWER_ALL)
-    assert answer.signals["draft_no_name"] == 1.0
-    refuse_nameless = refusal.Decision(weights={"draft_no_name": 6.0}, bias=-3.0, threshold=0.5)
+    assert answer.signals["draft_lacks_asked"] == 1.0
+    refuse_nameless = refusal.Decision(weights={"draft_lacks_asked": 6.0}, bias=-3.0, threshold=0.5)
     _, _, answer = run("这篇文章的作者叫什么名字？", "重庆社会科学院城市与区域经济研究所副所长[1]。", hits=hits,
                        decision=refuse_nameless)
     assert answer.refused

@@ -106,3 +106,26 @@ def test_export_adds_the_suites_it_collected_to_those_already_shipped(tmp_path):
     assert [r["id"] for r in merged["cmrc-split"]] == ["s-9"]
     # measured again on export, as on every read: the collected rows and the kept ones alike
     assert merged["cmrc-en"][0]["signals"]["lead_missing"] == merged["seed-gold"][0]["signals"]["lead_missing"] == 1.0
+
+
+def test_export_by_id_replaces_only_the_rows_asked_again(tmp_path):
+    """`collect --ids` asks a few questions again (those a changed rule reaches); `export
+    --by-id` puts each in its old row's place and keeps the suite's other rows."""
+    _write_rows(tmp_path / "new", "llama-cpp", {"cmrc-split": ["s-2"]})
+    _write_rows(tmp_path / "shipped", "llama-cpp", {"cmrc-split": ["s-1", "s-2", "s-3"], "seed-gold": ["g-1"]})
+    with gzip.open(tmp_path / "new" / "llama-cpp.jsonl.gz", "rt", encoding="utf-8") as f:
+        fresh = json.loads(f.read())
+    fresh["question"] = "苏镜宇后来转会去了哪里？"
+    with gzip.open(tmp_path / "new" / "llama-cpp.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps(fresh, ensure_ascii=False) + "\n")
+    args = fit_suites.parser().parse_args(["--rows", str(tmp_path / "new"), "--generator", "llama-cpp",
+                                           "export", "--by-id", str(tmp_path / "shipped")])
+    assert args.func(args) == 0
+    merged = fit_suites.read_shipped_rows(tmp_path / "shipped", "llama-cpp")
+    assert [r["id"] for r in merged["cmrc-split"]] == ["s-1", "s-2", "s-3"] and list(merged["seed-gold"])
+    assert [r["question"] for r in merged["cmrc-split"]] == ["苏镜宇的原名是什么？", "苏镜宇后来转会去了哪里？",
+                                                             "苏镜宇的原名是什么？"]
+    # a row the file does not hold is refused: it would have no place in the suite
+    _write_rows(tmp_path / "new", "llama-cpp", {"cmrc-split": ["s-9"]})
+    with pytest.raises(SystemExit, match="s-9"):
+        args.func(args)

@@ -4,7 +4,7 @@ kept in the script of the passages they come from."""
 from fakes import FakeGenerator
 from rag.answering import pipeline as answering, refusal, review
 from rag.answering.pipeline import AskOptions
-from rag.answering.selection import UnitWeights
+from rag.answering.selection import Scored, UnitWeights
 from rag.ingest.corpus import Document, chunk_document
 from rag.text import measures, variants
 from rag.types import Chunk, Hit
@@ -57,6 +57,19 @@ def test_a_name_question_answered_with_a_foreign_name_is_not_repaired_away():
     shown = []  # name_repair only looks for another sentence when the reply names nobody
     reply, note = review.name_repair("青霉素是由谁发现的？", "由弗莱明发现[1]。", shown)
     assert reply == "由弗莱明发现[1]。" and note is None
+
+
+def test_only_a_question_asking_a_name_outright_has_its_nameless_reply_repaired():
+    """"由谁" says a name is wanted; "哪位…" is answered by titles and pen names too ("古龙",
+    "仁穆王后": no name to person_names), so there the model's reply stands, while the
+    evidence ranking and the refusal's draft_lacks_asked still read it as a name question."""
+    shown = [Scored(1.0, 1, 0, "影评认为该片由张彻执导，摄影构图讲究。", 1.0, 1.0)]
+    reply, note = review.name_repair("这部电影改编自哪位武侠作家的小说？", "原著是古龙的《九月鹰飞》[1]。", shown)
+    assert reply == "原著是古龙的《九月鹰飞》[1]。" and note is None
+    assert measures.asks_name("这部电影改编自哪位武侠作家的小说？")
+    assert not measures.asks_name_outright("这部电影改编自哪位武侠作家的小说？")
+    reply, note = review.name_repair("这部电影由谁执导？", "由一家香港公司出品[1]。", shown)
+    assert "张彻" in reply and note
 
 
 # ---------------------------------------------------------------- figures with any unit

@@ -16,6 +16,11 @@ from rag.types import Chunk
     ("What is the name of the professor who wrote the piece?", True),
     ("Who took the photo in the feature?", True),
     ("谁主办了这组专题？", False),  # plain 谁 often wants an organisation
+    ("尖沙咀的九龙酒店是哪位建筑师设计的？", True),  # 位 counts people, whatever the role
+    ("赤膀鸭这个物种最早是由哪一位博物学家描述的？", True),
+    ("這首歌是哪位歌手唱的？", True),  # read in simplified characters
+    ("哪个人最早提出了这个概念？", True),
+    ("这个词在哪个地区使用？", False),
     ("数据需求满足率是多少？", False),
 ])
 def test_asks_name(question, wants):

@@ -109,7 +109,7 @@ def test_the_extractive_generator_answers_through_the_pipeline_not_a_prompt():
 def test_the_features_are_the_signal_fields_and_the_stored_weights_load():
     assert FEATURES[:7] == ("lex_best", "lex_shown", "dense_best", "english", "figure_missing", "entity_missing",
                             "lead_missing")
-    assert set(REPLY_FEATURES) == set(FEATURES[7:]) and "draft_no_name" in REPLY_FEATURES
+    assert set(REPLY_FEATURES) == set(FEATURES[7:]) and "draft_lacks_asked" in REPLY_FEATURES
     stored = json.loads(refusal.MODEL_FILE.read_text(encoding="utf-8"))["decisions"]
     for kind in stored:
         assert set(refusal.load_decision(kind).weights) == set(FEATURES)

@@ -222,6 +222,36 @@ def test_the_false_premise_questions_are_about_indexed_articles_and_name_nothing
         assert not any(n in text for n in names for text in corpus), qid
 
 
+# ---------------------------------------------------------------------- the name questions
+def test_the_name_questions_are_about_unused_indexed_articles_and_their_answers_are_in_them():
+    """cmrc_names.jsonl: 30 answerable name questions (the answer a name the article gives, in an
+    evidence sentence of the article as indexed) and 30 asking for a person the article never
+    names, interleaved; 60 different indexed articles that no other suite file asks about."""
+    raw = _suite_lines("cmrc_names.jsonl")
+    items = load_gold(ROOT / "evals" / "suites" / "cmrc_names.jsonl")
+    arts = {a.id: a for a in cmrc_split.load_articles(ROOT / "evals" / "cmrc2018" / "cmrc2018_dev.json")}
+    indexed, _ = cmrc_split.split_ids(arts)
+    corpus = cmrc_split.build_split_suite(list(arts.values()), n_answerable=0, n_unanswerable=0).corpus_files
+    assert [o["id"] for o in raw] == [f"nm-{n:03d}" for n in range(1, 61)]
+    assert [o["kind"] for o in raw] == ["name", "unnamed"] * 30
+    assert len({i.question for i in items}) == 60 and all(i.lang == "zh" for i in items)
+    sources = [o["source_id"] for o in raw]
+    assert len(set(sources)) == 60 and set(sources) <= set(indexed)
+    others = {o["source_id"].split("_QUERY_")[0] for f in (ROOT / "evals" / "suites").glob("*.jsonl")
+              if f.name != "cmrc_names.jsonl" for o in _suite_lines(f.name) if o.get("source_id")}
+    assert not set(sources) & others
+    for item, obj in zip(items, raw):
+        text = corpus[f"{obj['source_id']}.md"]
+        assert item.answerable == (obj["kind"] == "name") and obj["why"], item.id
+        if item.answerable:
+            assert len(item.evidence) == 1 and item.evidence[0] in text, item.id
+            assert len(item.answers) == 1 and item.answers[0] in item.evidence[0], item.id
+        else:
+            assert not item.answers and not item.evidence, item.id
+    foreign = [o["answers"][0] for o in raw if o["kind"] == "name" and "·" in o["answers"][0]]
+    assert len(foreign) >= 3, foreign  # dotted transliterations among them (more are undotted: 乔姆斯基)
+
+
 # ---------------------------------------------------------------------- suites.toml
 TOML = """
 [defaults]
@@ -329,6 +359,18 @@ def test_a_run_prints_one_row_per_suite_and_generator(suite_file, tmp_path):
     assert "english" in fit_rows(out, "extractive", include_test_only=True)
 
 
+def test_a_run_with_ids_asks_only_those_questions(suite_file, tmp_path):
+    """run_suites(ids=...): only the questions with those ids; a suite holding none is skipped."""
+    specs = load_suites(suite_file)
+    first = build_suite(specs[0], Settings(embedder="hash"), list(specs)).items[0].id
+    results = run_suites(specs, Settings(embedder="hash"), generators=["extractive"], out_dir=tmp_path / "out",
+                         ids={first})
+    # the traditional twin keeps its questions' ids; the English suite holds none of them
+    assert [(r.suite, r.summary["n_questions"]) for r in results] == [("split", 1), ("split-trad", 1)]
+    rows = json.loads((tmp_path / "out" / "split-extractive" / "report.json").read_text(encoding="utf-8"))["rows"]
+    assert [row["id"] for row in rows] == [first]
+
+
 # ---------------------------------------------------------------------- the real suites, small
 @pytest.mark.slow
 def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monkeypatch):
@@ -345,7 +387,7 @@ def test_the_real_suites_on_ten_questions_each_give_sane_figures(tmp_path, monke
     results = {r.suite: r for r in run_suites(specs, Settings.load(), generators=["extractive"],
                                                out_dir=tmp_path / "out", limit=10)}
     assert set(results) == {"cmrc-split", "cmrc-split-trad", "cmrc-en", "cmrc-en2", "cmrc-premise", "cmrc-para", "cmrc-para2",
-                            "cmrc-polar", "cmrc-polar2", "nomiracl-zh", "cmrc-given", "seed-gold"}
+                            "cmrc-names", "cmrc-polar", "cmrc-polar2", "nomiracl-zh", "cmrc-given", "seed-gold"}
     assert results["cmrc-polar"].test_only and results["cmrc-polar2"].test_only  # reported, not fitted on
     for name in ("cmrc-split", "cmrc-split-trad"):
         f = results[name].figures()

@@ -25,8 +25,10 @@ from browser_support import (  # noqa: E402
     ARTIFACTS, EVIDENCE, QUESTION, ROOT, Server, ask, browser, open_page, running, shot, wait_answer,
     wait_js,
 )
+from ui.chat_tab import STORAGE_KEY  # noqa: E402  (where this browser keeps its conversation)
 
 __all__ = ["browser"]  # a fixture, used by name
+
 
 OTHER = "重庆如何打造数字产业集群？"
 
@@ -143,11 +145,25 @@ def test_regenerate_and_edit_ask_again_in_place(page, scripted):
     assert QUESTION in page.inner_text("#chat .user") and OTHER not in page.inner_text("#chat")
 
 
+def stored_conversation(pg) -> str | None:
+    """What this browser keeps of its conversation (encrypted by BrowserState: compared, not read)."""
+    return pg.evaluate("k => window.localStorage.getItem(k)", STORAGE_KEY)
+
+
+def wait_saved(pg, before: str | None) -> None:
+    """Until the page has written a conversation other than `before` (saving follows the page's
+    update, so a reload right after an update can find the previous one)."""
+    pg.wait_for_function("([k, old]) => window.localStorage.getItem(k) !== old", arg=[STORAGE_KEY, before],
+                         timeout=30_000)
+
+
 def test_reload_keeps_the_conversation_only_in_its_own_browser(browser, context, scripted):
     pg = context.new_page()
     open_page(pg, scripted.server, ready_timeout=60)
+    empty = stored_conversation(pg)
     ask(pg, QUESTION)
     wait_answer(pg)
+    wait_saved(pg, empty)  # the answer is on the page before it is in localStorage
     pg.reload()
     pg.wait_for_selector("#chat")
     wait_js(pg, "() => document.querySelector('#chat .bot .answer-meta')", 20)
@@ -166,9 +182,11 @@ def test_reload_keeps_the_conversation_only_in_its_own_browser(browser, context,
     finally:
         other.close()
 
+    saved = stored_conversation(pg)
+    assert saved
     pg.click("#clear")
     pg.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0", timeout=10_000)
-    time.sleep(0.5)  # the empty conversation is saved
+    wait_saved(pg, saved)  # the empty conversation is saved (a fixed 0.5 s sleep flaked under load)
     pg.reload()
     pg.wait_for_selector("#chat")
     time.sleep(1.5)

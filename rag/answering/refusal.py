@@ -426,8 +426,8 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
     model_refuse = float(p) if p is not None else (1.0 if declined else 0.0)
     if declined:  # it did decline, whatever its first token's probability was
         return Signals(model_refuse=1.0, draft_support=0.0, draft_focus=0.0, premise_echo=0.0,
-                       draft_no_figure=1.0 if evidence.asks_quantity(question) else 0.0, subject_missing=0.0,
-                       draft_no_name=1.0 if evidence.asks_name(question) else 0.0, cited_echo=0.0)
+                       draft_lacks_asked=1.0 if evidence.asks_quantity(question) or evidence.asks_name(question) else 0.0,
+                       subject_missing=0.0, cited_echo=0.0)
     shown_text = " ".join(s.text for s in shown)
     support = draft_support(question, reply, shown_text)
     # the sentence the answer was taken from: the shown one sharing most of its units
@@ -438,10 +438,9 @@ def draft_signals(question: str, reply: str, shown: Sequence[sentences.Scored], 
         focus = sentences.lexical_scores(question, [source.text], weights)[0]
     echo = premise_echo(question, reply, passages_text or shown_text) if evidence.is_cjk(question) else 0.0
     return Signals(model_refuse=model_refuse, draft_support=support, draft_focus=focus, premise_echo=echo,
-                   draft_no_figure=0.0 if answers_figure(question, reply, shown_text) else 1.0,
+                   draft_lacks_asked=draft_lacks_asked(question, reply, shown_text),
                    subject_missing=subject_missing(question, reply, passages_by_n or {},
                                                    [(s.n, s.text) for s in shown], titles),
-                   draft_no_name=0.0 if answers_name(question, reply) else 1.0,
                    cited_echo=cited_echo(question, reply, shown, titles))
 
 
@@ -468,6 +467,11 @@ def answers_figure(question: str, reply: str, shown_text: str) -> bool:
         if nums and nums <= known and (not unit or unit in q):
             return True
     return False
+
+
+def draft_lacks_asked(question: str, reply: str, shown_text: str) -> float:
+    """1.0 when the question asks for a figure or a name and the reply gives none of it."""
+    return 0.0 if answers_figure(question, reply, shown_text) and answers_name(question, reply) else 1.0
 
 
 def extractive_signals() -> Signals:

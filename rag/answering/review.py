@@ -28,8 +28,7 @@ def reply_signals(state: AnswerState, reply: str, probe: Mapping[str, float] | N
     # the pick is the best sentence: its focus is the best sentence's lexical share
     return refusal.extractive_signals().merged(Signals(
         draft_focus=state.signals.lex_best,
-        draft_no_figure=0.0 if refusal.answers_figure(question, reply, texts) else 1.0,
-        draft_no_name=0.0 if refusal.answers_name(question, reply) else 1.0,
+        draft_lacks_asked=refusal.draft_lacks_asked(question, reply, texts),
         cited_echo=refusal.cited_echo(question, reply, state.shown, titles),
         # the pick copies its names from the passage it cites: only the figures can be missing
         subject_missing=refusal.figures_missing(question, reply, [(s.n, s.text) for s in state.shown], titles),
@@ -37,10 +36,10 @@ def reply_signals(state: AnswerState, reply: str, probe: Mapping[str, float] | N
 
 
 def name_repair(question: str, reply: str, shown: Sequence[sentences.Scored]) -> tuple[str, str | None]:
-    """A question that wants a person's name, answered without one ("作者是谁？" -> the
-    author's affiliation), is answered with the best shown sentence that does name someone,
-    if any: (reply, note) with note None when nothing changed."""
-    if not evidence.asks_name(question) or refusal.answers_name(question, reply) or prompts.is_refusal_reply(reply):
+    """A question that asks for a name outright (evidence.asks_name_outright), answered
+    without one ("作者是谁？" -> the author's affiliation), is answered with the best shown
+    sentence that does name someone, if any: (reply, note) with note None when nothing changed."""
+    if not evidence.asks_name_outright(question) or refusal.answers_name(question, reply) or prompts.is_refusal_reply(reply):
         return reply, None
     named = next((s for s in shown if evidence.person_names(s.text)), None)
     if named is None:

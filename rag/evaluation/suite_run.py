@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +100,12 @@ class _Assistants:
 def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequence[str], out_dir: str | os.PathLike,
                limit: int | None = None, resume: bool = True, k: int | None = None, retrieval: str | None = None,
                progress=None, log: Log | None = None, decisions: dict | None = None,
-               only: Sequence[str] | None = None) -> list[SuiteResult]:
+               only: Sequence[str] | None = None, ids: Collection[str] | None = None) -> list[SuiteResult]:
     """Every suite for every generator, through rag.evaluation.runner.run_eval; writes
     DIR/<suite>-<generator>/ and DIR/suites.md, DIR/suites.json. `decisions` replaces the
     answer-or-refuse decisions by kind (benchmarks/fit_suites.py collects every signal with
-    one that never refuses)."""
+    one that never refuses). `ids`: ask only the questions with these ids (a suite holding
+    none of them is skipped): to ask again the few a change of rule reaches."""
     log = log or (lambda msg: None)
     if not generators:
         raise ConfigError("Name at least one generator for the suites (e.g. --generator extractive).")
@@ -116,6 +117,10 @@ def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequen
             continue  # the others stay in `specs`: a suite may take its corpus from another (corpus_of)
         t0 = time.perf_counter()
         built = build_suite(spec, base, list(specs))
+        if ids is not None:
+            built = replace(built, items=[item for item in built.items if item.id in ids])
+            if not built.items:
+                continue
         for n, gen in enumerate(generators):
             if n:
                 t0 = time.perf_counter()

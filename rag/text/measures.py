@@ -377,15 +377,28 @@ def person_names(text: str) -> list[str]:
     return list(dict.fromkeys(out + foreign_names(folded)))
 
 
-# Questions that want a person's name: an author, a photographer, "叫什么名字". (Plain 谁
+# Questions that ask for a name outright: an author, a photographer, "叫什么名字". (Plain 谁
 # often wants an organisation: "谁主办".)
-_ASKS_NAME = re.compile(
+_ASKS_NAME_OUTRIGHT = re.compile(
     r"作者是谁|作者叫|谁写|谁撰写|由谁|谁拍|谁摄|摄影(?:师|者)?是谁|记者是谁|叫什么名字|什么名字|姓名|名字是|哪位(?:作者|记者|学者|专家|教授)"
     r"|\bwho (?:wrote|authored|took|photographed|is the author)\b|\bname of the (?:author|professor|researcher|reporter|photographer|writer)\b"
     r"|\bwhat is the (?:author|photographer|reporter)'?s name\b",
     re.IGNORECASE,
 )
+# ... and any "哪位 / 哪一位 / 哪个人" (位 counts people: "哪位建筑师", "哪位博物学家")
+_ASKS_PERSON_BY_CLASSIFIER = re.compile(r"哪一?位|哪个人")
 
 
 def asks_name(question: str) -> bool:
-    return bool(_ASKS_NAME.search(fold(question)))
+    """Does the question want a person's name (the evidence ranking's name bonus, the
+    refusal's `draft_lacks_asked`)?"""
+    folded = fold(question)
+    return bool(_ASKS_NAME_OUTRIGHT.search(folded) or _ASKS_PERSON_BY_CLASSIFIER.search(folded))
+
+
+def asks_name_outright(question: str) -> bool:
+    """Does the question say in words that it wants a name or an author ("作者是谁", "叫什么
+    名字", "由谁")? Then a reply naming nobody is wrong for certain (rag.answering.review's
+    repair); "哪位…" is also answered by a title or a pen name ("仁穆王后", "古龙") that the
+    name reader (person_names) does not see as a name."""
+    return bool(_ASKS_NAME_OUTRIGHT.search(fold(question)))
