@@ -265,15 +265,16 @@ def export_cmd(args) -> int:
     if kept_before:
         print(f"kept from {path}: {', '.join(kept_before)}")
     if args.by_id and path.is_file():
-        # row by row: the file's rows of a collected suite stay, in their order, unless asked again
+        # row by row: the file's rows of a collected suite stay, in their order, unless asked
+        # again; questions the file does not hold yet (a suite collected past its old --limit)
+        # follow them, in the order asked
         before = measured({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s in collected})
         for suite, rows in before.items():
             fresh = {r["id"]: r for r in collected[suite]}
-            unknown = set(fresh) - {r["id"] for r in rows}
-            if unknown:
-                raise SystemExit(f"--by-id: {suite} rows {sorted(unknown)} are not in {path}; export the whole suite")
-            collected[suite] = [fresh.get(r["id"], r) for r in rows]
-            print(f"{suite}: {len(fresh)} of {len(rows)} rows replaced")
+            held = {r["id"] for r in rows}
+            added = [r for r in collected[suite] if r["id"] not in held]
+            collected[suite] = [fresh.get(r["id"], r) for r in rows] + added
+            print(f"{suite}: {len(fresh) - len(added)} of {len(rows)} rows replaced, {len(added)} added")
     merged = {**kept_before, **collected}
     order = [s.name for s in load_suites(args.suites)]
     rows_by_suite = {s: merged[s] for s in sorted(merged, key=lambda s: (order.index(s) if s in order else len(order), s))}
@@ -557,8 +558,9 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write the collected rows to DIR/<generator>.jsonl.gz, for --rows")
     e.add_argument("dest", metavar="DIR", nargs="?", default=str(ROWS))
     e.add_argument("--by-id", action="store_true",
-                   help="a collected row replaces the file's row of its suite and id; the file's other rows stay "
-                        "(for `collect --ids`; without it a collected suite replaces the file's whole suite)")
+                   help="a collected row replaces the file's row of its suite and id, or follows the suite's rows when "
+                        "the file has none; the file's other rows stay (for `collect --ids`; without it a "
+                        "collected suite replaces the file's whole suite)")
     e.set_defaults(func=export_cmd)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)

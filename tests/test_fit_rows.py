@@ -109,8 +109,9 @@ def test_export_adds_the_suites_it_collected_to_those_already_shipped(tmp_path):
 
 
 def test_export_by_id_replaces_only_the_rows_asked_again(tmp_path):
-    """`collect --ids` asks a few questions again (those a changed rule reaches); `export
-    --by-id` puts each in its old row's place and keeps the suite's other rows."""
+    """`collect --ids` asks a few questions again (those a changed rule reaches), or a suite's
+    questions past its old limit; `export --by-id` puts each in its old row's place, or after
+    the suite's rows when it had none, and keeps the suite's other rows."""
     _write_rows(tmp_path / "new", "llama-cpp", {"cmrc-split": ["s-2"]})
     _write_rows(tmp_path / "shipped", "llama-cpp", {"cmrc-split": ["s-1", "s-2", "s-3"], "seed-gold": ["g-1"]})
     with gzip.open(tmp_path / "new" / "llama-cpp.jsonl.gz", "rt", encoding="utf-8") as f:
@@ -125,7 +126,9 @@ def test_export_by_id_replaces_only_the_rows_asked_again(tmp_path):
     assert [r["id"] for r in merged["cmrc-split"]] == ["s-1", "s-2", "s-3"] and list(merged["seed-gold"])
     assert [r["question"] for r in merged["cmrc-split"]] == ["苏镜宇的原名是什么？", "苏镜宇后来转会去了哪里？",
                                                              "苏镜宇的原名是什么？"]
-    # a row the file does not hold is refused: it would have no place in the suite
-    _write_rows(tmp_path / "new", "llama-cpp", {"cmrc-split": ["s-9"]})
-    with pytest.raises(SystemExit, match="s-9"):
-        args.func(args)
+    # a question the file does not hold yet (the suite collected past its old limit) follows
+    _write_rows(tmp_path / "new", "llama-cpp", {"cmrc-split": ["s-9", "s-1"]})
+    assert args.func(args) == 0
+    merged = fit_suites.read_shipped_rows(tmp_path / "shipped", "llama-cpp")
+    assert [r["id"] for r in merged["cmrc-split"]] == ["s-1", "s-2", "s-3", "s-9"]
+    assert merged["cmrc-split"][1]["question"] == "苏镜宇后来转会去了哪里？"  # kept: not asked again
