@@ -260,16 +260,15 @@ def export_cmd(args) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{args.generator}.jsonl.gz"
     # measured again as the collected ones are, so the file reads the same whatever was merged
-    kept_before = measured({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s not in collected}
-                           if path.is_file() else {})
+    existing = measured(read_shipped_rows(folder, args.generator)) if path.is_file() else {}
+    kept_before = {s: r for s, r in existing.items() if s not in collected}
     if kept_before:
         print(f"kept from {path}: {', '.join(kept_before)}")
-    if args.by_id and path.is_file():
+    if args.by_id:
         # row by row: the file's rows of a collected suite stay, in their order, unless asked
         # again; questions the file does not hold yet (a suite collected past its old --limit)
         # follow them, in the order asked
-        before = measured({s: r for s, r in read_shipped_rows(folder, args.generator).items() if s in collected})
-        for suite, rows in before.items():
+        for suite, rows in ((s, r) for s, r in existing.items() if s in collected):
             fresh = {r["id"]: r for r in collected[suite]}
             held = {r["id"] for r in rows}
             added = [r for r in collected[suite] if r["id"] not in held]
