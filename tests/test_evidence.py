@@ -35,6 +35,9 @@ def test_years_count_only_when_asked_for():
         ("What share of data requests is met?", True, False),
         ("In which year was it approved?", True, True),
         ("文章建议搭建什么平台？", False, False),
+        ("英格兰国旗有哪几种颜色？", False, False),  # which ones, not how many
+        ("「四聪」除了邓飏还有哪几位？", False, False),
+        ("他在哪几年出任会长？", True, True),  # years are figures
         ("Which universities take part?", False, False),
     ],
 )

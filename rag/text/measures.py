@@ -170,8 +170,9 @@ def _zh_small_number(s: str) -> int | None:
     return None
 
 
-_ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么时候|何时|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
-_ASKS_QUANTITY_ZH = re.compile(r"多少|几[个项类家年名种位条所方大]|多大|多高|多长|多久|比例|比重|占比|哪一年|哪年|何年|什么时候|何时")
+_ASKS_YEAR = re.compile(r"哪一年|哪年|哪几年|何年|什么时候|何时|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+# "哪几种/哪几位/哪几个" asks which ones, not how many ("有哪几种颜色？"); "哪几年" still asks for years
+_ASKS_QUANTITY_ZH = re.compile(r"多少|(?<!哪)几[个项类家名种位条所方大]|几年|多大|多高|多长|多久|比例|比重|占比|哪一年|哪年|何年|什么时候|何时")
 _ASKS_QUANTITY_EN = re.compile(
     r"\bhow (?:many|much|long|big|large)\b|\bwhat (?:share|percentage|proportion|amount|number|year)\b"
     r"|\bwhich year\b|\bin what year\b|\bwhen\b|\b(?:rate|ratio)\b",
@@ -187,7 +188,7 @@ def asks_quantity(question: str) -> bool:
     return bool(_ASKS_QUANTITY_ZH.search(question) or _ASKS_QUANTITY_EN.search(question))
 
 
-_ASKED_UNIT = re.compile(rf"(?:多少|几)\s*((?:[万亿千百]+)?{_CJK_UNIT}|[万亿])")
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)\s*((?:[万亿千百]+)?{_CJK_UNIT}|[万亿])")
 
 
 def asked_unit(question: str) -> str:
