@@ -22,6 +22,19 @@ def test_title_words_count_at_half_weight():
     assert ranked[0].n == 1 and ranked[0].lexical > ranked[1].lexical
 
 
+def test_title_weight_one_lets_the_asked_words_choose_within_a_passage():
+    # every sentence of an article is about its title: one repeats the subject's name, the
+    # other holds the asked fact and names the subject only through the title
+    passages = [(1, "前肛鳗", "前肛鳗属于底栖鱼类，多分布在海底，以小型鱼类为食，数量多但无经济价值。体长可达52公分。")]
+    q = "前肛鳗的体长是多少？"
+    fact = "体长可达52公分。"
+    half, full = rank(q, passages, cue_scale=0.0), rank(q, passages, cue_scale=0.0, title_weight=1.0)
+    lexical = lambda ranked: {s.text == fact: s.lexical for s in ranked}  # noqa: E731
+    assert lexical(half)[False] >= lexical(half)[True]  # the name's two bigrams outweigh 体长 at half weight
+    assert full[0].text == fact and lexical(full)[True] > lexical(full)[False]
+    assert [s.score for s in rank(q, passages, title_weight=sentences.W_TITLE)] == [s.score for s in rank(q, passages)]
+
+
 def test_figure_question_prefers_a_sentence_with_a_figure():
     passages = [(1, "", "重庆建成公共数据资源体系，覆盖全市。"), (2, "", "重庆公共数据资源体系编目16万类。")]
     assert rank("重庆公共数据资源体系编目了多少类？", passages)[0].n == 2

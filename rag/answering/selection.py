@@ -138,9 +138,10 @@ def lexical_query(question: str, glossary: bilingual.Glossary | None = None) -> 
 
 
 def lexical_scores(question: str, sentences: Sequence[str], weights: UnitWeights = UNIFORM,
-                   titles: Sequence[str] | None = None) -> list[float]:
+                   titles: Sequence[str] | None = None, title_weight: float | None = None) -> list[float]:
     """IDF-weighted share of the question's key units found in each sentence, in [0, 1];
-    units found only in the sentence's title (when given) count W_TITLE."""
+    units found only in the sentence's title (when given) count W_TITLE, or `title_weight`."""
+    w_title = W_TITLE if title_weight is None else title_weight
     terms = evidence.question_terms(lexical_query(question, weights.glossary))
     if not terms:
         return [0.0] * len(sentences)
@@ -151,7 +152,7 @@ def lexical_scores(question: str, sentences: Sequence[str], weights: UnitWeights
         own = terms & evidence.units(s)
         score = sum(w[t] for t in own)
         if titles is not None and titles[k]:
-            score += W_TITLE * sum(w[t] for t in (terms & evidence.units(titles[k])) - own)
+            score += w_title * sum(w[t] for t in (terms & evidence.units(titles[k])) - own)
         out.append(score / total)
     return out
 
@@ -172,19 +173,21 @@ def rank(
     query_vector: np.ndarray | None = None,
     dense_weight: float | None = None,
     cue_scale: float | None = None,
+    title_weight: float | None = None,
 ) -> list[Scored]:
     """Every sentence of the passages, best first. `embedder` adds the dense signal
     (sentence vectors are cached process-wide, see rag.retrieval.sentence_vectors), with
     `dense_weight` in place of W_DENSE / W_DENSE_EN when given, and the cue bonuses
     (FIGURE_BONUS, BYLINE_BONUS, NAME_BONUS) times `cue_scale` (benchmarks/fit_evidence.py
-    fits both)."""
+    fits both), and `title_weight` in place of W_TITLE (benchmarks/evidence_variants.py)."""
     items = [(n, i, s) for n, _section, text in passages if not carries_instructions(text)  # no injected orders
              for i, s in enumerate(split_units(text))]
     if not items:
         return []
     titles = {n: section for n, section, _ in passages}
     texts = [s for _, _, s in items]
-    lex = np.array(lexical_scores(question, texts, weights, [titles[n] for n, _, _ in items]), dtype=np.float32)
+    lex = np.array(lexical_scores(question, texts, weights, [titles[n] for n, _, _ in items], title_weight),
+                   dtype=np.float32)
     dense = np.zeros(len(items), dtype=np.float32)
     english = not evidence.is_cjk(question)
     if embedder is not None:
