@@ -1,16 +1,25 @@
-"""What a change to the sentence ranking does to the evidence, before any model is asked.
+"""What a change to the sentence ranking does to the evidence, before any model answers.
 
     RAG_SHARED_DATA=../shared/data .venv/bin/python benchmarks/evidence_variants.py --title-weight 1.0 \
         [--only SUITE ...] [--ids-json FILE]
 
-For every suite with an index (evals/suites.toml; the given-passage suites, NoMIRACL and
-cmrc-given, order their passages by the same lexical scores and are left out here), each
-question is retrieved once and its sentences ranked and selected twice: as shipped
-(rag.answering.selection) and with the variant. Printed per suite: evidence recall on the
-answerable questions with gold evidence both ways (as rag.evaluation scores it), the questions
-whose evidence the variant finds or loses, and how many questions, answerable or not, are
-shown other sentences. Those are the rows whose stored answers (evals/fit_rows) no longer
-hold under the variant: `--ids-json` writes them per suite, for `fit_suites.py collect --ids`.
+The variant is a title weight (rag.answering.selection.W_TITLE: how much a question unit
+that only the passage's title holds counts) in place of the shipped one. Every suite of
+evals/suites.toml is read, the given-passage ones (NoMIRACL, cmrc-given) too: they order
+their passages by the same lexical scores. Each question goes through what the Assistant
+does before the model answers (Assistant.evidence_state: the model's Chinese rendering of an
+English question, the search, the evidence selection) twice, as shipped and with the variant, for
+each generator: the extractive path reads English questions as asked, the model path
+through its rendering.
+
+A stored answer (evals/fit_rows) no longer holds when anything it was made from changes:
+the passages or their order, the sentences shown (best first: the refusal text quotes the
+first), the three best-ranked sentences (the decision's figure check reads them) or the
+sentences the extractive responder picks. Printed per suite: evidence recall on the
+answerable questions with gold evidence, as shipped and with the variant (the model path),
+the questions whose evidence the variant finds or loses, and the questions whose stored
+rows change, per generator. `--ids-json` writes those ids, {generator: {suite: [id, ...]}},
+for `fit_suites.py collect --ids`.
 """
 from __future__ import annotations
 
@@ -26,49 +35,45 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
-from rag.answering import (  # noqa: E402
-    budget_for, number_context, numbered_passages, rank_sentences, select_sentences,
-)
-from rag.evaluation import build_suite, load_suites, supports  # noqa: E402
+from rag.answering import extractive_pick, ranking_weights, title_weight_set  # noqa: E402
+from rag.evaluation import SuiteAssistants, build_suite, evidence_shown, load_suites  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
+GENERATORS = ("llama-cpp", "extractive")
 
 
-def shown_sentences(assistant: Assistant, question: str, passages, options, **variant) -> list[str]:
-    """The sentences the responder would be shown, with the ranking's keyword overrides."""
-    ranked = rank_sentences(question, passages, embedder=assistant.embedder, weights=assistant.unit_weights,
-                            **variant)
-    budget = budget_for(question, options)
-    return [s.text for s in select_sentences(ranked, budget.chars, question=question,
-                                             max_sentences=budget.sentences)]
+def row_inputs(state) -> tuple:
+    """What a stored row was made from, short of the model's reply."""
+    return (tuple(h.chunk.id for h in state.hits),
+            tuple((s.n, s.text) for s in state.shown),
+            tuple(s.text for s in state.ranked[:3]),
+            tuple(s.text for s in extractive_pick(state)))
 
 
-def holds_evidence(shown: list[str], evidence) -> bool:
-    return supports("".join(shown), evidence) or any(supports(s, evidence) for s in shown)
-
-
-def compare_suite(assistant: Assistant, items, variant: dict, progress: bool = True) -> dict:
-    """Per question, shipped against variant: recall counts and the ids shown other sentences."""
+def compare_suite(assistant: Assistant, items, weight: float) -> dict:
+    """Per question and generator, shipped against the variant."""
     from tqdm import tqdm
 
-    options = assistant.options()
     found = {"shipped": 0, "variant": 0}
-    scored, gained, lost, changed = 0, [], [], []
-    for item in tqdm(items, unit="q", leave=False, disable=not (progress and sys.stderr.isatty())):
-        passages = numbered_passages(number_context(assistant.retrieve(item.question)))
-        before = shown_sentences(assistant, item.question, passages, options)
-        after = shown_sentences(assistant, item.question, passages, options, **variant)
-        if before != after:
-            changed.append(item.id)
-        if item.answerable and item.evidence:
-            scored += 1
-            a, b = holds_evidence(before, item.evidence), holds_evidence(after, item.evidence)
-            found["shipped"] += a
-            found["variant"] += b
-            if b and not a:
-                gained.append(item.id)
-            if a and not b:
-                lost.append(item.id)
+    scored, gained, lost = 0, [], []
+    changed: dict[str, list[str]] = {name: [] for name in GENERATORS}
+    for item in tqdm(items, unit="q", leave=False, disable=not sys.stderr.isatty()):
+        for name in GENERATORS:
+            before = assistant.evidence_state(item.question, generator=name)
+            with title_weight_set(weight):
+                after = assistant.evidence_state(item.question, generator=name)
+            if row_inputs(before) != row_inputs(after):
+                changed[name].append(item.id)
+            if name == GENERATORS[0] and item.answerable and item.evidence:
+                scored += 1
+                a = evidence_shown([s.text for s in before.shown], item.evidence)
+                b = evidence_shown([s.text for s in after.shown], item.evidence)
+                found["shipped"] += a
+                found["variant"] += b
+                if b and not a:
+                    gained.append(item.id)
+                if a and not b:
+                    lost.append(item.id)
     return {"questions": len(items), "with_evidence": scored, "found": found, "gained": gained, "lost": lost,
             "changed": changed}
 
@@ -76,31 +81,34 @@ def compare_suite(assistant: Assistant, items, variant: dict, progress: bool = T
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--title-weight", type=float, required=True,
-                    help="weight of question units only the passage's title holds (shipped: selection.W_TITLE)")
-    ap.add_argument("--only", nargs="*", help="suite names (default: every suite with an index)")
-    ap.add_argument("--ids-json", help="write {suite: [ids shown other sentences]} here")
+                    help=f"weight of question units only the passage's title holds (shipped: {ranking_weights()['title']})")
+    ap.add_argument("--only", nargs="*", help="suite names (default: every suite)")
+    ap.add_argument("--ids-json", help="write {generator: {suite: [ids whose rows change]}} here")
     args = ap.parse_args(argv)
-    variant = {"title_weight": args.title_weight}
     specs = load_suites(SUITES)
-    print(f"CPU: {cpu_model()}   variant: {variant}", flush=True)
-    print("| suite | questions | evidence recall shipped | with variant | found | lost | shown other sentences |")
-    print("|---|---:|---:|---:|---|---|---:|")
-    changed = {}
-    t0 = time.perf_counter()
     unknown = sorted(set(args.only or ()) - {s.name for s in specs})
     if unknown:
         ap.error(f"no such suite in {SUITES.name}: {', '.join(unknown)} (there are: {', '.join(s.name for s in specs)})")
+    base = Settings.load()
+    print(f"CPU: {cpu_model()}   title weight {ranking_weights()['title']} -> {args.title_weight}", flush=True)
+    print("| suite | questions | evidence recall shipped | with variant | found | lost | "
+          + " | ".join(f"rows changed ({g})" for g in GENERATORS) + " |")
+    print("|---|---:|---:|---:|---|---|" + "---:|" * len(GENERATORS))
+    assistants = SuiteAssistants()  # one per corpus, one model for all of them
+    changed: dict[str, dict[str, list[str]]] = {g: {} for g in GENERATORS}
+    t0 = time.perf_counter()
     for spec in (s for s in specs if not args.only or s.name in args.only):
-        built = build_suite(spec, Settings.load(), specs)
-        if built.settings is None:  # given passages: no index to retrieve from
-            continue
-        r = compare_suite(Assistant.load(built.settings), built.items, variant)
+        built = build_suite(spec, base, specs)
+        r = compare_suite(assistants.for_suite(built, base, GENERATORS), built.items, args.title_weight)
         n = r["with_evidence"]
         recall = (lambda k: f"{r['found'][k] / n:.3f}" if n else "—")
         print(f"| {spec.name} | {r['questions']} | {recall('shipped')} | {recall('variant')} | "
-              f"{' '.join(r['gained']) or '—'} | {' '.join(r['lost']) or '—'} | {len(r['changed'])} |", flush=True)
-        changed[spec.name] = r["changed"]
-    print(f"{time.perf_counter() - t0:.0f} s")
+              f"{' '.join(r['gained']) or '—'} | {' '.join(r['lost']) or '—'} | "
+              + " | ".join(str(len(r["changed"][g])) for g in GENERATORS) + " |", flush=True)
+        for g in GENERATORS:
+            changed[g][spec.name] = r["changed"][g]
+    print(f"{time.perf_counter() - t0:.0f} s; rows changed in all: "
+          + ", ".join(f"{g} {sum(map(len, changed[g].values()))}" for g in GENERATORS))
     if args.ids_json:
         Path(args.ids_json).write_text(json.dumps(changed, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -8,7 +8,8 @@ retrieved passages ranked (lexical + W_DENSE * dense + cues), then the best ones
 budget sized to the question's kind ("one" figure or name, "some", "many": a list, a
 reason, a way). The settings context_chars, context_chars_one, context_sentences, context_sentences_one,
 context_chars_wide, context_sentences_wide and the selection's min_ratio, the Chinese
-dense weight and the scale of the cue bonuses (FIGURE_BONUS, BYLINE_BONUS, NAME_BONUS) are
+dense weight, the title weight (W_TITLE: how much a question unit only the passage's title
+holds counts) and the scale of the cue bonuses (FIGURE_BONUS, BYLINE_BONUS, NAME_BONUS) are
 fitted here; nothing is fitted on the seed gold (test only).
 
 For each development suite with gold evidence (evals/suites.toml: the CMRC split in both
@@ -20,7 +21,8 @@ characters shown (each shown character costs prompt time before the first answer
 Choice rule, on the training suites (suite-balanced means): the cheapest configuration
 whose recall is within --slack of the best one (on equal characters, the higher recall); the
 shipped cue scale 1.0 is kept unless another gains more than the slack in recall or saves more
-than 1% of the characters: the bonuses change only for a reason. Each suite is reported with the
+than 1% of the characters: the bonuses change only for a reason. The title weight buys no
+characters, so it is the one with the best recall, everything else as chosen. Each suite is reported with the
 configuration chosen on the others; the seed gold with the one chosen on all.
 """
 from __future__ import annotations
@@ -41,13 +43,14 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
 from rag.answering import (  # noqa: E402
-    number_context, numbered_passages, question_kind, rank_sentences, select_sentences,
+    number_context, numbered_passages, question_kind, rank_sentences, ranking_weights, select_sentences,
 )
-from rag.evaluation import GIVEN_PASSAGE_KINDS, build_suite, load_suites, supports  # noqa: E402
+from rag.evaluation import GIVEN_PASSAGE_KINDS, build_suite, evidence_shown, load_suites  # noqa: E402
 from rag.text import is_cjk  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
 DENSE_ZH = (0.3, 0.45, 0.7)  # Chinese questions; English ones keep W_DENSE_EN (only one English suite)
+TITLE = (0.5, 0.75, 1.0)  # weight of question units only the passage's title holds (selection.W_TITLE)
 CUE_SCALE = (0.0, 0.5, 1.0, 2.0)  # times the shipped cue bonuses (selection.py); English questions vary it too
 SHIPPED_CUE = 1.0  # kept unless another scale saves characters (CUE_MIN_SAVING)
 MIN_RATIO = (0.35, 0.2)
@@ -58,7 +61,7 @@ OPTIONS = {
     "many": [(c, n) for c in (320, 480) for n in (6, 8)],
 }
 # the hand-set sizes, weight and cue bonuses before this fit (ba6b5ff), printed beside the fitted ones
-BASELINE = {"dense": 0.45, "cue": 1.0, "min_ratio": 0.35, "one": (160, 1), "some": (160, 4), "many": (320, 6)}
+BASELINE = {"dense": 0.45, "title": 0.5, "cue": 1.0, "min_ratio": 0.35, "one": (160, 1), "some": (160, 4), "many": (320, 6)}
 # another cue scale than the shipped one must save more than this share of the characters
 # shown, or gain more than the slack in recall: a fraction of a character is noise, not a
 # reason to move the bonuses
@@ -66,7 +69,7 @@ CUE_MIN_SAVING = 0.01
 
 
 def measure(assistant: Assistant, items) -> list[dict]:
-    """Per question: its kind and, per (dense weight, cue scale, min ratio, option), (recall, chars)."""
+    """Per question: its kind and, per (dense weight, title weight, cue scale, min ratio, option), (recall, chars)."""
     out = []
     for item in items:
         q = item.question
@@ -74,33 +77,56 @@ def measure(assistant: Assistant, items) -> list[dict]:
         passages = numbered_passages(number_context(hits))
         kind = question_kind(q)
         table = {}
-        for w, cue in itertools.product(DENSE_ZH if is_cjk(q) else (None,), CUE_SCALE):
+        # a held value (--hold-shipped) is the only one measured
+        dense = (HELD["dense"],) if "dense" in HELD else DENSE_ZH
+        cues = (HELD["cue"],) if "cue" in HELD else CUE_SCALE
+        for w, title, cue in itertools.product(dense if is_cjk(q) else (None,), TITLE, cues):
             ranked = rank_sentences(q, passages, embedder=assistant.embedder, weights=assistant.unit_weights,
-                                    dense_weight=w, cue_scale=cue)
-            for mr, (chars, n) in itertools.product(MIN_RATIO, OPTIONS[kind]):
+                                    dense_weight=w, cue_scale=cue, title_weight=title)
+            held = HELD.get(kind), HELD.get("min_ratio")
+            for mr, (chars, n) in itertools.product((held[1],) if held[1] else MIN_RATIO,
+                                                    (held[0],) if held[0] else OPTIONS[kind]):
                 shown = [s.text for s in select_sentences(ranked, chars, question=q, max_sentences=n, min_ratio=mr)]
-                found = supports("".join(shown), item.evidence) or any(supports(s, item.evidence) for s in shown)
-                table[(w, cue, mr, (chars, n))] = (found, sum(len(s) for s in shown))
+                table[(w, title, cue, mr, (chars, n))] = (evidence_shown(shown, item.evidence),
+                                                          sum(len(s) for s in shown))
         out.append({"id": item.id, "kind": kind, "cjk": is_cjk(q), "table": table})
     return out
 
 
+# with --hold-shipped, the values kept at what ships (everything but the title weight): set in main
+HELD: dict = {}
+
+
+def shipped_config() -> dict:
+    """What ships now, as a configuration of this grid (the stage calls select() with its
+    default min_ratio)."""
+    import inspect
+
+    s, weights = Settings.load(), ranking_weights()
+    return {"dense": weights["dense"], "title": weights["title"], "cue": weights["cue"],
+            "min_ratio": inspect.signature(select_sentences).parameters["min_ratio"].default,
+            "one": (s.context_chars_one, s.context_sentences_one), "some": (s.context_chars, s.context_sentences),
+            "many": (s.context_chars_wide, s.context_sentences_wide)}
+
+
 def configs():
-    for w, cue, mr, one, some, many in itertools.product(DENSE_ZH, CUE_SCALE, MIN_RATIO, OPTIONS["one"],
-                                                         OPTIONS["some"], OPTIONS["many"]):
-        yield {"dense": w, "cue": cue, "min_ratio": mr, "one": one, "some": some, "many": many}
+    for w, title, cue, mr, one, some, many in itertools.product(DENSE_ZH, TITLE, CUE_SCALE, MIN_RATIO, OPTIONS["one"],
+                                                                OPTIONS["some"], OPTIONS["many"]):
+        cfg = {"dense": w, "title": title, "cue": cue, "min_ratio": mr, "one": one, "some": some, "many": many}
+        if all(cfg[k] == v for k, v in HELD.items()):
+            yield cfg
 
 
 def summarize(rows: list[dict]) -> dict:
-    """A suite's questions summed per (dense weight, cue scale, min ratio, kind, option):
+    """A suite's questions summed per (dense weight, title weight, cue scale, min ratio, kind, option):
     [questions whose evidence is shown, characters shown, questions], so that a
     configuration's figures are three look-ups, not a pass over the questions."""
     sums: dict = defaultdict(lambda: [0, 0, 0])
     for r in rows:
-        for (w, cue, mr, option), (found, chars) in r["table"].items():
+        for (w, title, cue, mr, option), (found, chars) in r["table"].items():
             # an English question was ranked once, at W_DENSE_EN (its key's weight is None)
             for dense in (DENSE_ZH if w is None else (w,)):
-                s = sums[(dense, cue, mr, r["kind"], option)]
+                s = sums[(dense, title, cue, mr, r["kind"], option)]
                 s[0] += found
                 s[1] += chars
                 s[2] += 1
@@ -111,7 +137,7 @@ def figures(summary: dict, cfg: dict) -> tuple[float, float]:
     """Evidence recall and mean characters shown, on a suite's questions (summarize), with this configuration."""
     found = chars = n = 0
     for kind in OPTIONS:
-        f, c, k = summary.get((cfg["dense"], cfg["cue"], cfg["min_ratio"], kind, cfg[kind]), (0, 0, 0))
+        f, c, k = summary.get((cfg["dense"], cfg["title"], cfg["cue"], cfg["min_ratio"], kind, cfg[kind]), (0, 0, 0))
         found, chars, n = found + f, chars + c, n + k
     return found / n, chars / n
 
@@ -137,25 +163,30 @@ def choose(by_suite: dict[str, dict], slack: float, max_chars_ratio: float | Non
         # CUE_MIN_SAVING of the characters: the best recall's own edge is no reason
         if shipped and shipped[0] >= recall - slack and shipped[1] <= chars * (1 + CUE_MIN_SAVING):
             recall, chars, cfg = shipped
+    # the title's weight buys no characters (it only orders a passage's sentences): among
+    # the configurations that differ from the chosen one only there, the best recall
+    same = [s for s in scored if {**s[2], "title": None} == {**cfg, "title": None}]
+    recall, chars, cfg = max(same, key=lambda s: (s[0], -s[1]))
     return cfg, recall, chars
 
 
 def show(cfg: dict) -> str:
-    return (f"dense {cfg['dense']}, cue {cfg['cue']}, min_ratio {cfg['min_ratio']}, one {cfg['one'][0]}ch/{cfg['one'][1]}s, "
+    return (f"dense {cfg['dense']}, title {cfg['title']}, cue {cfg['cue']}, min_ratio {cfg['min_ratio']}, one {cfg['one'][0]}ch/{cfg['one'][1]}s, "
             f"some {cfg['some'][0]}ch/{cfg['some'][1]}s, many {cfg['many'][0]}ch/{cfg['many'][1]}s")
 
 
-def print_cue_sweep(rows_by_suite: dict[str, dict], chosen: dict[str, dict], dev: dict[str, dict], final: dict) -> None:
-    """Held-out evidence recall and characters shown per cue scale, everything else as chosen
-    on the other suites (`chosen`, per suite), and the development suites' mean with the
-    configuration chosen on all of them (`final`): what the cue bonuses are worth."""
-    print("\n| cue scale | " + " | ".join(f"{s}: recall / chars" for s in rows_by_suite) + " | development mean (chosen on all) |")
+def print_sweep(key: str, values, rows_by_suite: dict[str, dict], chosen: dict[str, dict], dev: dict[str, dict],
+                final: dict) -> None:
+    """Held-out evidence recall and characters shown per value of one setting (`key`),
+    everything else as chosen on the other suites (`chosen`, per suite), and the development
+    suites' mean with the configuration chosen on all of them (`final`): what it is worth."""
+    print(f"\n| {key} | " + " | ".join(f"{s}: recall / chars" for s in rows_by_suite) + " | development mean (chosen on all) |")
     print("|---|" + "---:|" * (len(rows_by_suite) + 1))
-    for cue in CUE_SCALE:
-        cells = [figures(summary, {**chosen[suite], "cue": cue}) for suite, summary in rows_by_suite.items()]
-        per = [figures(summary, {**final, "cue": cue}) for summary in dev.values()]
+    for value in values:
+        cells = [figures(summary, {**chosen[suite], key: value}) for suite, summary in rows_by_suite.items()]
+        per = [figures(summary, {**final, key: value}) for summary in dev.values()]
         cells.append((statistics.mean(p[0] for p in per), statistics.mean(p[1] for p in per)))
-        print(f"| {cue} | " + " | ".join(f"{recall:.3f} / {chars:.1f}" for recall, chars in cells) + " |")
+        print(f"| {value} | " + " | ".join(f"{recall:.3f} / {chars:.1f}" for recall, chars in cells) + " |")
 
 
 FRONTIER = (1.0, 1.15, 1.3, 1.5)
@@ -186,7 +217,16 @@ def main() -> int:
     ap.add_argument("--frontier", action="store_true",
                     help="also print, per bound on characters shown (x ba6b5ff's), the held-out recall: "
                          "the price of a first token no slower than before")
+    ap.add_argument("--hold-shipped", action="store_true",
+                    help="fit the title weight alone, every other value kept at what ships: a new title "
+                         "weight then changes only the rows whose ranking it changes")
     args = ap.parse_args()
+    if args.hold_shipped:
+        shipped = shipped_config()
+        missing = [k for k, v in shipped.items() if k != "title" and not any(c[k] == v for c in configs())]
+        if missing:
+            ap.error(f"the shipped {', '.join(missing)} is not on the grid: {shipped}")
+        HELD.update({k: v for k, v in shipped.items() if k != "title"})
     specs = load_suites(args.suites)
     base = Settings.load()
     print(f"CPU: {cpu_model()}", flush=True)
@@ -211,19 +251,24 @@ def main() -> int:
         print(f"{spec.name}: {len(items)} answerable questions measured in {time.perf_counter() - t0:.0f} s", flush=True)
     dev = {s: r for s, r in rows_by_suite.items() if s not in test_only}
     report = {}
-    print("\n| suite | chosen on | evidence recall (ba6b5ff) | chars shown (ba6b5ff) | evidence recall (fitted) | chars shown (fitted) | configuration |")
+    # held, the reference is what ships (BASELINE's sizes were not measured)
+    reference, ref_name = (shipped_config(), "shipped") if HELD else (BASELINE, "ba6b5ff")
+    print(f"\n| suite | chosen on | evidence recall ({ref_name}) | chars shown ({ref_name}) | evidence recall (fitted) "
+          "| chars shown (fitted) | configuration |")
     print("|---|---|---:|---:|---:|---:|---|")
     for suite, rows in rows_by_suite.items():
         train = {s: r for s, r in dev.items() if s != suite}
         cfg, _, _ = choose(train, args.slack)
-        cur = figures(rows, BASELINE)
+        cur = figures(rows, reference)
         fit = figures(rows, cfg)
         report[suite] = {"current": cur, "fitted": fit, "config": cfg, "chosen_on": sorted(train)}
         print(f"| {suite}{' (test only)' if suite in test_only else ''} | {', '.join(sorted(train))} | {cur[0]:.3f} | "
               f"{cur[1]:.0f} | {fit[0]:.3f} | {fit[1]:.0f} | {show(cfg)} |")
     final, recall, chars = choose(dev, args.slack)
-    print_cue_sweep(rows_by_suite, {suite: r["config"] for suite, r in report.items()}, dev, final)
-    if args.frontier:
+    print_sweep("title", TITLE, rows_by_suite, {suite: r["config"] for suite, r in report.items()}, dev, final)
+    if not HELD:  # held, only the shipped cue scale was measured
+        print_sweep("cue", CUE_SCALE, rows_by_suite, {suite: r["config"] for suite, r in report.items()}, dev, final)
+    if args.frontier and not HELD:
         print_frontier(rows_by_suite, dev, args.slack)
     print(f"\nchosen on all development suites: {show(final)} (recall {recall:.3f}, {chars:.0f} chars)")
     if args.json:

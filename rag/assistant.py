@@ -233,6 +233,53 @@ class Assistant(DocumentsMixin):
         assert final is not None  # ask_stream always ends with an answer event
         return final
 
+    def rendered_search(self, question: str, rendered: str) -> str:
+        """What an English question is searched and its evidence ranked with, given the
+        model's Chinese rendering of it (rag.answering.translate)."""
+        if not self.settings.translate_terms:
+            return rendered
+        # the rendering guesses the characters of a name given in pinyin (白羽峰 for
+        # "Bai Yuefeng"); the corpus' own spellings go with it into the search and the
+        # ranking of evidence (rag.retrieval.pinyin), unless it already wrote one of them
+        # (嘉兴 for "Jiaxing" needs no 加行 beside it)
+        spelled = [w for found in self.index.pinyin_spellings(question)
+                   if not any(w in rendered for w in found) for w in found]
+        return " ".join([rendered, *dict.fromkeys(spelled)])
+
+    def search_hits(self, question: str, search: str, opts: AskOptions, timings: dict | None = None) -> list[Hit]:
+        """The passages a question is answered from: those found for `search`, or, when it
+        is another text than the question (a rendering), both searches fused."""
+        from .answering import translate
+
+        if search == question:
+            return self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
+        depth = max(opts.k, translate.FUSION_DEPTH)
+        return translate.fuse(self.retrieve(question, k=depth, mode=opts.retrieval, timings=timings),
+                              self.retrieve(search, k=depth, mode=opts.retrieval, timings=timings), opts.k)
+
+    def evidence_state(self, question: str, *, generator: str | None = None):
+        """What a question's answer would be made from, short of the model's reply: the
+        answering state (rag.answering.state.AnswerState) once SelectEvidence has run, with
+        its hits, every ranked sentence and the shown ones, as ask_stream builds it for this
+        generator (no history; an English question through the model's rendering, which is
+        a model call). For tools that measure the ranking (benchmarks/evidence_variants.py)."""
+        from .answering import translate
+        from .answering.stages import SelectEvidence
+        from .answering.state import AnswerState
+
+        q = self.check_question(question)
+        opts = self.options(generator=generator)
+        gen = self.generator(opts.generator)
+        search = q
+        if translate.wanted(q, gen, self.settings.translate_questions, self.corpus_is_chinese):
+            rendered = translate.search_text(q, gen)  # cached per model and question
+            if rendered:
+                search = self.rendered_search(q, rendered)
+        hits = self.search_hits(q, search, opts)
+        state = AnswerState.start(q, hits, gen, opts, decision=self.decisions[decision_key(gen.is_language_model)],
+                                  embedder=self.embedder, weights=self.unit_weights, search_text=search)
+        return SelectEvidence().run(state)
+
     def ask_stream(
         self,
         question: str,
@@ -297,23 +344,10 @@ class Assistant(DocumentsMixin):
                 rendered = translate.search_text(standalone, gen)
                 timings["translate"] = time.perf_counter() - t_tr
                 if rendered:
-                    search = rendered
                     yield StreamEvent("status", text=rendered)
-                    if self.settings.translate_terms:
-                        # the rendering guesses the characters of a name given in pinyin (白羽峰 for
-                        # "Bai Yuefeng"); the corpus' own spellings go with it into the search and
-                        # the ranking of evidence (rag.retrieval.pinyin), unless it already wrote
-                        # one of them (嘉兴 for "Jiaxing" needs no 加行 beside it)
-                        spelled = [w for found in self.index.pinyin_spellings(standalone)
-                                   if not any(w in rendered for w in found) for w in found]
-                        search = " ".join([rendered, *dict.fromkeys(spelled)])
+                    search = self.rendered_search(standalone, rendered)
             t1 = time.perf_counter()
-            if search != standalone:  # both searches, fused (rag.answering.translate)
-                depth = max(opts.k, translate.FUSION_DEPTH)
-                hits = translate.fuse(self.retrieve(standalone, k=depth, mode=opts.retrieval, timings=timings),
-                                      self.retrieve(search, k=depth, mode=opts.retrieval, timings=timings), opts.k)
-            else:
-                hits = self.retrieve(search, k=opts.k, mode=opts.retrieval, timings=timings)
+            hits = self.search_hits(standalone, search, opts, timings)
             timings["retrieve"] = time.perf_counter() - t1
             for event in answering.answer_stream(
                 standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,

@@ -13,7 +13,7 @@ from rag.answering.pipeline import AskOptions
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.answering.generators import make_generator
-from rag.answering.selection import UnitWeights
+from rag.answering.selection import UnitWeights, rank as rank_sentences
 from rag.types import Chunk, Hit
 
 DATA = (
@@ -341,6 +341,30 @@ def test_assistant_ask_stream_with_a_registered_fake(shared_hash_assistant):
     assert answer.timings["first_visible"] <= answer.timings["total"]
     cited = answer.citations[0]
     assert "95%" in cited.text and cited.supported
+
+
+def test_evidence_state_is_what_the_answer_is_made_from(shared_hash_assistant):
+    from rag.answering import extractive_pick
+
+    q = "重庆公共数据资源体系的数据需求满足率是多少？"
+    state = shared_hash_assistant.evidence_state(q, generator="extractive")
+    answer = shared_hash_assistant.ask(q, generator="extractive")
+    assert [h.chunk.id for h in state.hits] == [h.chunk.id for h in answer.hits]
+    assert [(s.n, s.text) for s in state.shown] == [(e.n, e.text) for e in answer.evidence]
+    assert state.ranked[0].text == state.shown[0].text and "95%" in extractive_pick(state)[0].text
+
+
+def test_title_weight_set_holds_only_inside_its_block():
+    from rag.answering import ranking_weights, title_weight_set
+
+    shipped = ranking_weights()["title"]
+    passages = [(1, "前肛鳗", "前肛鳗属于底栖鱼类，多分布在海底，以小型鱼类为食，数量多但无经济价值。体长可达52公分。")]
+    ranked = lambda: [s.text for s in rank_sentences("前肛鳗的体长是多少？", passages, cue_scale=0.0)]  # noqa: E731
+    with title_weight_set(1.0):
+        assert ranking_weights()["title"] == 1.0 and ranked()[0] == "体长可达52公分。"
+    with title_weight_set(0.0):
+        assert ranked()[0] != "体长可达52公分。"
+    assert ranking_weights()["title"] == shipped
 
 
 def test_options_are_resolved_once_at_the_facade(shared_hash_assistant):

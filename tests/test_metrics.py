@@ -88,6 +88,16 @@ def test_supports_ignores_whitespace():
     assert not M.supports("任何文本", ["  "])  # blank evidence supports nothing
 
 
+
+def test_evidence_shown_reads_each_sentence_and_all_of_them_joined():
+    from rag.evaluation import evidence_shown
+
+    evidence = ["体长可达52公分。"]
+    assert evidence_shown(["数量多。", "体长可达52公分。"], evidence)
+    assert evidence_shown(["体长可达", "52公分。"], evidence)  # split by the selection into two
+    assert not evidence_shown(["体长可达", "数量多。", "52公分。"], evidence)
+    assert not evidence_shown([], evidence) and not evidence_shown(["体长可达52公分。"], [])
+
 def test_hit_rr_ndcg_first_rank():
     rel = [True, False, False]
     assert M.hit_at_k(rel, 1) == 1.0

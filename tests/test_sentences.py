@@ -1,4 +1,6 @@
 """Sentence selection (rag.answering.selection): what the model is shown and the user reads first."""
+import pytest
+
 from rag.answering import selection as sentences
 from rag.config import Settings
 from rag.retrieval.embedders.hash import HashEmbedder
@@ -28,11 +30,16 @@ def test_title_weight_one_lets_the_asked_words_choose_within_a_passage():
     passages = [(1, "前肛鳗", "前肛鳗属于底栖鱼类，多分布在海底，以小型鱼类为食，数量多但无经济价值。体长可达52公分。")]
     q = "前肛鳗的体长是多少？"
     fact = "体长可达52公分。"
-    half, full = rank(q, passages, cue_scale=0.0), rank(q, passages, cue_scale=0.0, title_weight=1.0)
-    lexical = lambda ranked: {s.text == fact: s.lexical for s in ranked}  # noqa: E731
-    assert lexical(half)[False] >= lexical(half)[True]  # the name's two bigrams outweigh 体长 at half weight
-    assert full[0].text == fact and lexical(full)[True] > lexical(full)[False]
+    half, full = rank(q, passages, cue_scale=0.0, title_weight=0.5), rank(q, passages, cue_scale=0.0, title_weight=1.0)
+    assert half[0].text != fact  # the name's two bigrams outweigh 体长 at half weight
+    assert full[0].text == fact and full[0].score > full[1].score
     assert [s.score for s in rank(q, passages, title_weight=sentences.W_TITLE)] == [s.score for s in rank(q, passages)]
+    # what the refusal decision reads (Scored.lexical, its lex_best) does not move with the
+    # ranking's weight: the decision was fitted with the title at TITLE_IN_LEXICAL_SIGNAL
+    lexical = lambda ranked: {s.text: s.lexical for s in ranked}  # noqa: E731
+    assert lexical(half) == lexical(full)
+    assert lexical(full) == pytest.approx(dict(zip((s.text for s in full), sentences.lexical_scores(
+        q, [s.text for s in full], titles=["前肛鳗"] * len(full), title_weight=sentences.TITLE_IN_LEXICAL_SIGNAL))))
 
 
 def test_figure_question_prefers_a_sentence_with_a_figure():

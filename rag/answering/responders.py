@@ -91,6 +91,11 @@ class ExtractiveResponder(Responder):
                 for p in picked]
 
 
+def extractive_pick(state: AnswerState) -> list[sentences.Scored]:
+    """The sentences the extractive path answers with (and the model path falls back to)."""
+    return ExtractiveResponder().pick(state)
+
+
 def responder_for(generator) -> Responder:
     """A generator that is not a language model picks text from the passages: the
     extractive responder answers for it; any other is prompted."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -50,7 +51,14 @@ MIN_PIECE_CHARS = 30  # a sentence cut shorter than this says too little to be w
 W_LEX = 1.0
 W_DENSE = 0.3  # fitted with the evidence budget (benchmarks/fit_evidence.py); was 0.45 by hand
 W_DENSE_EN = 0.6
-W_TITLE = 0.5  # weight of question units found only in the passage's title
+# Weight of question units found only in the passage's title, set by hand. Fitted leave one
+# suite out (benchmarks/fit_evidence.py --hold-shipped, grid 0.5 / 0.75 / 1.0): every fold
+# chose 1.0; it ships once the stored rows it changes are asked again (README).
+W_TITLE = 0.5
+# the title's weight inside Scored.lexical, the share the refusal decision reads as lex_best:
+# the weight that signal was fitted with, kept apart from the ranking's W_TITLE so that a
+# change in how sentences are ordered is not a change in what the decision measures
+TITLE_IN_LEXICAL_SIGNAL = 0.5
 # Cue bonuses, set by hand and checked by benchmarks/fit_evidence.py (leave one suite out,
 # as a scale on these values, grid 0 / 0.5 / 1 / 2): no scale beats them on the development
 # suites by more than the fit's slack (mean evidence recall 0.842 here, 0.844 at 2x, flat up
@@ -137,23 +145,50 @@ def lexical_query(question: str, glossary: bilingual.Glossary | None = None) -> 
     return " ".join(terms + [question])
 
 
+def ranking_weights() -> dict[str, float]:
+    """The ranking's weights as they ship, read when called (inside title_weight_set, the
+    weight set there): for the tools that fit them (benchmarks/fit_evidence.py)."""
+    return {"dense": W_DENSE, "dense_en": W_DENSE_EN, "title": W_TITLE, "cue": 1.0}
+
+
+@contextmanager
+def title_weight_set(weight: float):
+    """W_TITLE set to `weight` inside the block, for a tool measuring what another weight
+    does (benchmarks/evidence_variants.py): the ranking and the given-passage suites'
+    passage order both read it. Process-wide, so not for a serving process."""
+    global W_TITLE
+    shipped = W_TITLE
+    W_TITLE = weight
+    try:
+        yield
+    finally:
+        W_TITLE = shipped
+
+
 def lexical_scores(question: str, sentences: Sequence[str], weights: UnitWeights = UNIFORM,
                    titles: Sequence[str] | None = None, title_weight: float | None = None) -> list[float]:
     """IDF-weighted share of the question's key units found in each sentence, in [0, 1];
     units found only in the sentence's title (when given) count W_TITLE, or `title_weight`."""
     w_title = W_TITLE if title_weight is None else title_weight
+    return [own + w_title * title for own, title in _lexical_parts(question, sentences, weights, titles)]
+
+
+def _lexical_parts(question: str, sentences: Sequence[str], weights: UnitWeights,
+                   titles: Sequence[str] | None) -> list[tuple[float, float]]:
+    """Per sentence, the IDF-weighted shares of the question's key units it holds itself and
+    that only its title holds (0 without titles)."""
     terms = evidence.question_terms(lexical_query(question, weights.glossary))
     if not terms:
-        return [0.0] * len(sentences)
+        return [(0.0, 0.0)] * len(sentences)
     w = {t: weights.weight(t) for t in terms}
     total = sum(w.values()) or 1.0
     out = []
     for k, s in enumerate(sentences):
         own = terms & evidence.units(s)
-        score = sum(w[t] for t in own)
+        title = 0.0
         if titles is not None and titles[k]:
-            score += w_title * sum(w[t] for t in (terms & evidence.units(titles[k])) - own)
-        out.append(score / total)
+            title = sum(w[t] for t in (terms & evidence.units(titles[k])) - own)
+        out.append((sum(w[t] for t in own) / total, title / total))
     return out
 
 
@@ -179,15 +214,20 @@ def rank(
     (sentence vectors are cached process-wide, see rag.retrieval.sentence_vectors), with
     `dense_weight` in place of W_DENSE / W_DENSE_EN when given, and the cue bonuses
     (FIGURE_BONUS, BYLINE_BONUS, NAME_BONUS) times `cue_scale` (benchmarks/fit_evidence.py
-    fits both), and `title_weight` in place of W_TITLE (benchmarks/evidence_variants.py)."""
+    fits all three with `title_weight` in place of W_TITLE)."""
     items = [(n, i, s) for n, _section, text in passages if not carries_instructions(text)  # no injected orders
              for i, s in enumerate(split_units(text))]
     if not items:
         return []
     titles = {n: section for n, section, _ in passages}
     texts = [s for _, _, s in items]
-    lex = np.array(lexical_scores(question, texts, weights, [titles[n] for n, _, _ in items], title_weight),
-                   dtype=np.float32)
+    parts = np.array(_lexical_parts(question, texts, weights, [titles[n] for n, _, _ in items]),
+                     dtype=np.float64).reshape(-1, 2)
+    w_title = W_TITLE if title_weight is None else title_weight
+    lex = (parts[:, 0] + w_title * parts[:, 1]).astype(np.float32)  # what orders the sentences
+    # what Scored.lexical carries to the refusal decision (lex_best), with the title at the
+    # weight the decision was fitted with, whatever weight the ranking gives it
+    lex_signal = (parts[:, 0] + TITLE_IN_LEXICAL_SIGNAL * parts[:, 1]).astype(np.float32)
     dense = np.zeros(len(items), dtype=np.float32)
     english = not evidence.is_cjk(question)
     if embedder is not None:
@@ -214,7 +254,7 @@ def rank(
     score -= (RANK_PRIOR_EN if english else RANK_PRIOR) * np.array([ranks[n] for n, _, _ in items], dtype=np.float32)
     order = sorted(range(len(items)), key=lambda k: (-float(score[k]), items[k][0], items[k][1]))
     return [
-        Scored(float(score[k]), items[k][0], items[k][1], items[k][2], float(lex[k]), float(dense[k]))
+        Scored(float(score[k]), items[k][0], items[k][1], items[k][2], float(lex_signal[k]), float(dense[k]))
         for k in order
     ]
 

@@ -154,6 +154,13 @@ def supports(passage: str, evidence: Iterable[str]) -> bool:
     return any((e := _squash(ev)) and e in p for ev in evidence)
 
 
+def evidence_shown(shown: Sequence[str], evidence: Iterable[str]) -> bool:
+    """Is the gold evidence inside the sentences a generator was shown: in one of them, or
+    across them joined (an evidence string the selection split into two sentences)?"""
+    evidence = tuple(evidence)
+    return supports("".join(shown), evidence) or any(supports(s, evidence) for s in shown)
+
+
 def hit_at_k(relevant: Sequence[bool], k: int) -> float:
     """1.0 when a supporting passage is among the first k (0.0 for an empty list)."""
     return 1.0 if any(relevant[:k]) else 0.0

@@ -55,8 +55,7 @@ def score_row(item: GoldItem, retrieved: list[dict], answer: str, refused: bool,
             scores["correct_cited"] = bool(scores["contains"]) and any(c["supports"] for c in citations)
             if shown_evidence is not None and item.evidence:
                 # is the gold evidence inside the sentences the generator was shown?
-                scores["evidence_recall"] = M.supports("".join(shown_evidence), item.evidence) or any(
-                    M.supports(s, item.evidence) for s in shown_evidence)
+                scores["evidence_recall"] = M.evidence_shown(shown_evidence, item.evidence)
     return scores
 
 

@@ -62,30 +62,34 @@ class SuiteResult:
                    d.get("note", ""))
 
 
-class _Assistants:
+class SuiteAssistants:
     """One Assistant per corpus (loading it builds or reuses its index through the same code
     as `rag index`), and one instance of each generator shared by all of them: a language
     model is loaded once per run, not once per suite."""
 
-    def __init__(self, log: Log):
+    def __init__(self, log: Log | None = None):
         self.by_folder: dict[tuple[str, str], Any] = {}
         self.generators: dict[str, Any] = {}
-        self.log = log
+        self.log = log or (lambda msg: None)
 
     def for_suite(self, built: BuiltSuite, base: Settings, generators: Sequence[str]):
-        from ..assistant import Assistant
-
-        if built.passages is not None:
-            from .nomiracl import OwnPassagesAssistant
-
-            assistant = OwnPassagesAssistant(self._load(base, Assistant), built.passages)
-        else:
-            assistant = self._load(built.settings, Assistant)
+        assistant = self.assistant(built, base)
         for name in generators:
             if name not in self.generators:
                 self.generators[name] = assistant.generator(name)
             assistant.register_generator(self.generators[name], name)
         return assistant
+
+    def assistant(self, built: BuiltSuite, base: Settings):
+        """The Assistant a suite's questions are asked through: its corpus', or for a
+        given-passage suite one that answers each question from its own passages."""
+        from ..assistant import Assistant
+
+        if built.passages is not None:
+            from .nomiracl import OwnPassagesAssistant
+
+            return OwnPassagesAssistant(self._load(base, Assistant), built.passages)
+        return self._load(built.settings, Assistant)
 
     def _load(self, settings: Settings, assistant_cls):
         key = (str(settings.corpus_path), str(settings.index_path))
@@ -110,7 +114,7 @@ def run_suites(specs: Sequence[SuiteSpec], base: Settings, *, generators: Sequen
     if not generators:
         raise ConfigError("Name at least one generator for the suites (e.g. --generator extractive).")
     out = Path(out_dir)
-    loaded = _Assistants(log)
+    loaded = SuiteAssistants(log)
     results: list[SuiteResult] = []
     for spec in specs:
         if only and spec.name not in only:
