@@ -80,12 +80,12 @@ def measure(assistant: Assistant, items) -> list[dict]:
         # a held value (--hold-shipped) is the only one measured
         dense = (HELD["dense"],) if "dense" in HELD else DENSE_ZH
         cues = (HELD["cue"],) if "cue" in HELD else CUE_SCALE
+        ratios = (HELD["min_ratio"],) if "min_ratio" in HELD else MIN_RATIO
+        sizes = (HELD[kind],) if kind in HELD else OPTIONS[kind]
         for w, title, cue in itertools.product(dense if is_cjk(q) else (None,), TITLE, cues):
             ranked = rank_sentences(q, passages, embedder=assistant.embedder, weights=assistant.unit_weights,
                                     dense_weight=w, cue_scale=cue, title_weight=title)
-            held = HELD.get(kind), HELD.get("min_ratio")
-            for mr, (chars, n) in itertools.product((held[1],) if held[1] else MIN_RATIO,
-                                                    (held[0],) if held[0] else OPTIONS[kind]):
+            for mr, (chars, n) in itertools.product(ratios, sizes):
                 shown = [s.text for s in select_sentences(ranked, chars, question=q, max_sentences=n, min_ratio=mr)]
                 table[(w, title, cue, mr, (chars, n))] = (evidence_shown(shown, item.evidence),
                                                           sum(len(s) for s in shown))
@@ -103,7 +103,7 @@ def shipped_config() -> dict:
     import inspect
 
     s, weights = Settings.load(), ranking_weights()
-    return {"dense": weights["dense"], "title": weights["title"], "cue": weights["cue"],
+    return {"dense": weights["dense"], "title": weights["title"], "cue": SHIPPED_CUE,
             "min_ratio": inspect.signature(select_sentences).parameters["min_ratio"].default,
             "one": (s.context_chars_one, s.context_sentences_one), "some": (s.context_chars, s.context_sentences),
             "many": (s.context_chars_wide, s.context_sentences_wide)}

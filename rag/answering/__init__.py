@@ -29,4 +29,3 @@ __all__ = [
     "lexical_scores", "numbered_passages", "rank_sentences", "save_decisions",
     "select_sentences", "budget_for", "question_kind", "title_weight_set", "extractive_pick", "ranking_weights",
 ]
-

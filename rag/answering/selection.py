@@ -148,7 +148,7 @@ def lexical_query(question: str, glossary: bilingual.Glossary | None = None) -> 
 def ranking_weights() -> dict[str, float]:
     """The ranking's weights as they ship, read when called (inside title_weight_set, the
     weight set there): for the tools that fit them (benchmarks/fit_evidence.py)."""
-    return {"dense": W_DENSE, "dense_en": W_DENSE_EN, "title": W_TITLE, "cue": 1.0}
+    return {"dense": W_DENSE, "title": W_TITLE}
 
 
 @contextmanager
