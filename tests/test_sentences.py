@@ -18,7 +18,7 @@ def test_rare_phrase_outweighs_common_words():
     assert ranked[0].lexical > ranked[1].lexical
 
 
-def test_title_words_count_at_half_weight():
+def test_title_words_count_for_the_passage_whose_title_holds_them():
     passages = [(1, "数据资源开发利用", "要完善激励机制。"), (2, "平台经济", "要完善激励机制。")]
     ranked = rank("数据资源开发利用一文怎样完善激励机制？", passages)
     assert ranked[0].n == 1 and ranked[0].lexical > ranked[1].lexical
