@@ -271,6 +271,37 @@ def test_the_clause_is_given_to_chinese_spans_only():
     assert widened == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑[1]。" and notes
 
 
+def test_an_answer_drawn_from_the_best_sentence_is_given_it_whole():
+    from rag.answering import wording
+
+    best = "2017年林俊贤再次加盟《邵氏兄弟电影公司》，参演《风林火山》。"
+    other = "林俊贤于香港出生，是香港男演员。"
+    question = "2017年林俊贤参与了什么剧？"
+    # the model found the right sentence but cut out the wrong part of it
+    whole, notes = wording.give_clause("2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", question, [best, other])
+    assert whole == "2017年林俊贤再次加盟《邵氏兄弟电影公司》，参演《风林火山》[1]。" and "best sentence" in notes[0]
+    # traditional passages keep their script: the sentence is the passage's own
+    trad = "2017年林俊賢再次加盟《邵氏兄弟電影公司》，參演《風林火山》。"
+    assert wording.give_clause("2017年林俊賢加盟《邵氏兄弟電影公司》[1]。", "2017年林俊賢參與了什麼劇？", [trad])[0] == \
+        trad[:-1] + "[1]。"
+    # from a sentence ranked lower: the clause it stands in, as before; so for a bare span
+    # of the best sentence (its clause says it briefly)
+    assert wording.give_clause("香港男演员[1]。", "林俊贤的职业是什么？", [best, other])[0] == "是香港男演员[1]。"
+    assert wording.give_clause("风林火山[1]。", question, [best, other])[0] == "参演《风林火山》[1]。"
+    # left alone: an answer under half the sentence's length, a yes/no answer (its verdict
+    # would be lost), an English question's answer, an answer that is already the sentence,
+    # an answer drawn from no sentence
+    long_best = "2017年林俊贤再次加盟《邵氏兄弟电影公司》，参演《风林火山》，" + "并在多部电视剧中担任主要角色，" * 3 + "广受好评。"
+    assert wording.give_clause("2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", question, [long_best]) == \
+        ("2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", [])
+    assert wording.give_clause("是的，他加盟了《邵氏兄弟电影公司》[1]。", "林俊贤加盟过邵氏兄弟电影公司吗？", [best])[0] == \
+        "是的，他加盟了《邵氏兄弟电影公司》[1]。"
+    assert wording.give_clause("\"邵氏兄弟电影公司\" [1].", "Which company did he join in 2017?", [best])[0] == \
+        "\"邵氏兄弟电影公司\" [1]."
+    assert wording.give_clause(best[:-1] + "[1]。", question, [best]) == (best[:-1] + "[1]。", [])
+    assert wording.give_clause("他拍过很多电影[1]。", question, [best]) == ("他拍过很多电影[1]。", [])
+
+
 def test_a_reason_is_given_the_whole_sentence_it_comes_from():
     from rag.answering import wording
 
@@ -289,9 +320,9 @@ def test_a_reason_is_given_the_whole_sentence_it_comes_from():
         "由於建春門院的作梗，以仁王最終未能成為太子[2]。"
     assert wording.give_clause("以仁王最終未能成為太子[2]。", "Why did Mochihito not become crown prince?",
                                [trad])[0] == "由於建春門院的作梗，以仁王最終未能成為太子[2]。"
-    # not a reason question: the clause only, as before
-    assert wording.give_clause("卫星无法提供通信广播传输服务[1]。", "鑫诺二号出了什么事？", [sentence])[0] == \
-        "卫星无法提供通信广播传输服务[1]。"
+    # not a reason question, and a sentence ranked below the best one: the clause only
+    assert wording.give_clause("卫星无法提供通信广播传输服务[1]。", "鑫诺二号出了什么事？",
+                               ["该卫星于10月29日发射。", sentence])[0] == "卫星无法提供通信广播传输服务[1]。"
     # left alone: already the whole sentence, drawn from no sentence, two sentences, an English answer
     assert wording.whole_sentence(sentence[:-1] + "[1]。", [sentence]) is None
     assert wording.whole_sentence("因为资金不足[1]。", [sentence]) is None
