@@ -21,7 +21,8 @@ figures. Signals the pipeline reads off what a row stores (lead_missing, subject
 are measured again on every row by the pipeline's own rule (stored_lead_missing).
 
 `export` writes a collection's rows to evals/fit_rows/<generator>.jsonl.gz (suites collected
-apart add up there), and `--rows evals/fit_rows` runs fit, score, rank and fallback on them
+apart add up there), and `--rows evals/fit_rows` runs fit, score, rank, fallback and
+best-sentence on them
 without collecting: a fresh machine need not spend 90-180 minutes of the model first
 (evals/fit_rows/README.md says which collection the files hold).
 """
@@ -517,6 +518,66 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                    help="a signal this decision does not read (weight 0; repeatable)")
 
 
+GROWTH_GRID = (1.5, 2.0, 2.5, 3.0, 4.0, float("inf"))
+
+
+def _growth_changes(rows_by_suite: dict[str, list[dict]]) -> dict[str, list[tuple[float, int]]]:
+    """Per suite, each stored model answer the best-sentence rule (rag.answering.wording.
+    give_clause) would change with no length limit: (the sentence's length over the answer's,
+    +1 when a wrong answer would hold a gold answer, -1 when a right one would no longer hold
+    one, else 0). The rows must be from before the rule (it has already changed those after it)."""
+    import re
+
+    from rag.answering import answer_length, give_clause
+
+    def squeezed(text: str) -> str:  # for "holds a gold answer": no markers, no spaces, any case
+        return re.sub(r"\s+|\[\d+\]", "", text).lower()
+
+    out: dict[str, list[tuple[float, int]]] = {}
+    for suite, rows in rows_by_suite.items():
+        changes = []
+        for r in rows:
+            if not r.get("evidence") or r.get("refused") or refused_by_rule(r):
+                continue
+            whole, notes = give_clause(r["answer"], r["question"], [e["text"] for e in r["evidence"]],
+                                       max_growth=float("inf"))
+            if whole == r["answer"] or not any("best sentence" in n for n in notes):
+                continue
+            effect = 0
+            if r["answerable"] and r.get("gold_answers"):
+                holds = any(squeezed(g) in squeezed(whole) for g in r["gold_answers"])
+                effect = int(holds and not rc(r)) - int(rc(r) and not holds)
+            changes.append((answer_length(whole) / max(1, answer_length(r["answer"])), effect))
+        out[suite] = changes
+    return out
+
+
+def best_sentence_cmd(args) -> int:
+    """The length limit of the best-sentence rule (wording.BEST_SENTENCE_MAX_GROWTH), chosen
+    on stored answers (the rule changes only wording, so no grid value needs the rows asked
+    again): the smallest limit on the grid with no right answer made wrong and, among those,
+    the most wrong answers made right, leaving each development suite out in turn and on all of
+    them. Run it on rows from before the rule: `git show 451e2ee:evals/fit_rows/llama-cpp.jsonl.gz`."""
+    rows_by_suite, test_only = _rows(args)
+    changes = _growth_changes({s: r for s, r in rows_by_suite.items() if s not in test_only})
+
+    def totals(names: list[str], limit: float) -> tuple[int, int, int]:
+        picked = [e for n in names for ratio, e in changes[n] if ratio <= limit]
+        return len(picked), sum(e > 0 for e in picked), sum(e < 0 for e in picked)
+
+    def choose(names: list[str]) -> float:
+        return max(GROWTH_GRID, key=lambda g: (totals(names, g)[2] == 0, totals(names, g)[1] - totals(names, g)[2], -g))
+
+    dev = list(changes)
+    print("| left out | chosen on the others | " + " | ".join(f"{g}x: changed / made right / made wrong" for g in GROWTH_GRID) + " |")
+    print("|---|---:|" + "---|" * len(GROWTH_GRID))
+    for suite in [*dev, None]:
+        names = [n for n in dev if n != suite]
+        cells = " | ".join("{} / {} / {}".format(*totals(names, g)) for g in GROWTH_GRID)
+        print(f"| {suite or '(none: all development suites)'} | {choose(names)} | {cells} |")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suites", default=str(SUITES))
@@ -563,6 +624,9 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(func=export_cmd)
     b = sub.add_parser("fallback", help="the draft-support level under which the extractive answer replaces the model's")
     b.set_defaults(func=fallback_cmd)
+    g = sub.add_parser("best-sentence", help="the length limit under which an answer drawn from the best sentence is "
+                                             "given that whole sentence")
+    g.set_defaults(func=best_sentence_cmd)
     return ap
 
 

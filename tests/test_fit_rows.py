@@ -132,3 +132,17 @@ def test_export_by_id_replaces_only_the_rows_asked_again(tmp_path):
     merged = fit_suites.read_shipped_rows(tmp_path / "shipped", "llama-cpp")
     assert [r["id"] for r in merged["cmrc-split"]] == ["s-1", "s-2", "s-3", "s-9"]
     assert merged["cmrc-split"][1]["question"] == "苏镜宇后来转会去了哪里？"  # kept: not asked again
+
+
+def test_best_sentence_changes_are_read_off_stored_answers():
+    best = "2017年林俊贤再次加盟《邵氏兄弟电影公司》，参演《风林火山》。"
+    base = {"question": "2017年林俊贤参与了什么剧？", "answerable": True, "refused": False,
+            "evidence": [{"n": 1, "text": best}, {"n": 2, "text": "林俊贤于香港出生，是香港男演员。"}],
+            "citations": [{"n": 1}]}
+    made_right = {**base, "answer": "2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", "gold_answers": ["《风林火山》"],
+                  "scores": {"correct_cited": False}}
+    stays_right = {**made_right, "gold_answers": ["邵氏兄弟电影公司"], "scores": {"correct_cited": True}}
+    untouched = {**made_right, "answer": "是香港男演员[2]。"}  # from a sentence ranked lower
+    changes = fit_suites._growth_changes({"s": [made_right, stays_right, untouched]})["s"]
+    ratio = len(best) / len("2017年林俊贤再次加盟《邵氏兄弟电影公司》。")  # the answers' lengths, markers left out
+    assert changes == [(pytest.approx(ratio), 1), (pytest.approx(ratio), 0)]

@@ -20,6 +20,7 @@ from .check import unverified as check_answer
 from .selection import UnitWeights, budget_for, in_reading_order, question_kind, lexical_scores, rank as rank_sentences, select as select_sentences
 from .selection import ranking_weights, title_weight_set
 from .responders import extractive_pick
+from .wording import answer_length, give_clause
 
 __all__ = [
     "AskOptions", "answer_stream", "render_evidence",
@@ -28,4 +29,5 @@ __all__ = [
     "check_answer", "figures_missing", "in_reading_order", "lead_missing_in_shown", "load_decision",
     "lexical_scores", "numbered_passages", "rank_sentences", "save_decisions",
     "select_sentences", "budget_for", "question_kind", "title_weight_set", "extractive_pick", "ranking_weights",
+    "answer_length", "give_clause",
 ]

@@ -234,13 +234,15 @@ def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, li
     return answer, notes
 
 
-def give_clause(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, list[str]]:
+def give_clause(answer: str, question: str, sentences: Sequence[str], *,
+                max_growth: float = BEST_SENTENCE_MAX_GROWTH) -> tuple[str, list[str]]:
     """`widen` where it applies (a Chinese question's answer, or a Chinese span answering an
     English question; never an English answer); `whole_sentence` instead for a reason; and
     then `whole_sentence` for a Chinese question's answer (or the clause it was widened to)
     drawn from the best-ranked sentence (`sentences` best first) when it is at least
-    1 / BEST_SENTENCE_MAX_GROWTH of that sentence, but not a yes/no question's, whose verdict
-    a quoted sentence would lose."""
+    1 / `max_growth` of that sentence, but not a yes/no question's, whose verdict a quoted
+    sentence would lose (`max_growth` other than BEST_SENTENCE_MAX_GROWTH: for the tool that
+    chooses it, benchmarks/fit_suites.py best-sentence)."""
     if not (evidence.is_cjk(question) or evidence.is_cjk(answer)):
         return answer, []
     if evidence.asks_reason(question):
@@ -254,13 +256,15 @@ def give_clause(answer: str, question: str, sentences: Sequence[str]) -> tuple[s
         answer = widened
     if evidence.is_cjk(question) and sentences and not polar.is_polar(question):
         whole = _whole(whole_sentence(answer, sentences[:1]), question)
-        if whole and whole != answer and _chars(whole) <= BEST_SENTENCE_MAX_GROWTH * _chars(answer):
+        if whole and whole != answer and answer_length(whole) <= max_growth * answer_length(answer):
             notes.append(f"gave the answer the whole best sentence it comes from: {evidence.strip_markers(whole)[:40]!r}")
             answer = whole
     return answer, notes
 
 
-def _chars(text: str) -> int:
+def answer_length(text: str) -> int:
+    """Characters of an answer, its citation markers and spaces left out: what the best-sentence
+    rule's length limit compares."""
     return len("".join(evidence.strip_markers(text).split()))
 
 
