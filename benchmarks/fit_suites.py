@@ -522,16 +522,13 @@ GROWTH_GRID = (1.5, 2.0, 2.5, 3.0, 4.0, float("inf"))
 
 
 def _growth_changes(rows_by_suite: dict[str, list[dict]]) -> dict[str, list[tuple[float, int]]]:
-    """Per suite, each stored model answer the best-sentence rule (rag.answering.wording.
-    give_clause) would change with no length limit: (the sentence's length over the answer's,
-    +1 when a wrong answer would hold a gold answer, -1 when a right one would no longer hold
-    one, else 0). The rows must be from before the rule (it has already changed those after it)."""
-    import re
-
+    """Per suite, each stored model answer the best-sentence rule (rag.answering.give_clause)
+    would change with no length limit: (the sentence's length over the answer's as the rule
+    compares them, +1 when a wrong answer would hold a gold answer by the metric's own check
+    (rag.evaluation.contains), -1 when a right one would no longer, else 0). The rows must be
+    from before the rule (it has already changed those after it)."""
     from rag.answering import answer_length, give_clause
-
-    def squeezed(text: str) -> str:  # for "holds a gold answer": no markers, no spaces, any case
-        return re.sub(r"\s+|\[\d+\]", "", text).lower()
+    from rag.evaluation import contains
 
     out: dict[str, list[tuple[float, int]]] = {}
     for suite, rows in rows_by_suite.items():
@@ -539,15 +536,17 @@ def _growth_changes(rows_by_suite: dict[str, list[dict]]) -> dict[str, list[tupl
         for r in rows:
             if not r.get("evidence") or r.get("refused") or refused_by_rule(r):
                 continue
-            whole, notes = give_clause(r["answer"], r["question"], [e["text"] for e in r["evidence"]],
-                                       max_growth=float("inf"))
-            if whole == r["answer"] or not any("best sentence" in n for n in notes):
+            shown = [e["text"] for e in r["evidence"]]
+            # the rule off (no sentence is at most 0x an answer) and with no limit: what it adds
+            before, _ = give_clause(r["answer"], r["question"], shown, max_growth=0.0)
+            whole, _ = give_clause(r["answer"], r["question"], shown, max_growth=float("inf"))
+            if whole == before:
                 continue
             effect = 0
             if r["answerable"] and r.get("gold_answers"):
-                holds = any(squeezed(g) in squeezed(whole) for g in r["gold_answers"])
+                holds = bool(contains(whole, r["gold_answers"]))
                 effect = int(holds and not rc(r)) - int(rc(r) and not holds)
-            changes.append((answer_length(whole) / max(1, answer_length(r["answer"])), effect))
+            changes.append((answer_length(whole) / max(1, answer_length(before)), effect))
         out[suite] = changes
     return out
 
@@ -566,7 +565,10 @@ def best_sentence_cmd(args) -> int:
         return len(picked), sum(e > 0 for e in picked), sum(e < 0 for e in picked)
 
     def choose(names: list[str]) -> float:
-        return max(GROWTH_GRID, key=lambda g: (totals(names, g)[2] == 0, totals(names, g)[1] - totals(names, g)[2], -g))
+        def merit(limit: float) -> tuple[bool, int, float]:
+            _, right, wrong = totals(names, limit)
+            return wrong == 0, right - wrong, -limit
+        return max(GROWTH_GRID, key=merit)
 
     dev = list(changes)
     print("| left out | chosen on the others | " + " | ".join(f"{g}x: changed / made right / made wrong" for g in GROWTH_GRID) + " |")

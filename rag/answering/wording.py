@@ -46,10 +46,11 @@ from ..text.variants import in_script_of
 SNAP_MAX_CHARS = 40  # longer answers are sentences, not spans: leave them alone
 # the best-ranked sentence replaces an answer drawn from it when it is at most this many times
 # the answer's length: it completes an answer that is most of it, and does not turn a short
-# answer into a long sentence. Chosen on the development suites' stored answers (session 24,
-# the test-only suites left out): at 1.5x it changes 66 answers, 5 wrong ones to right; at 2x
-# 111 and 7, none the other way; 2.5x and 3x change up to 211 for no more; with no limit 324,
-# 12 and 1 right made wrong: most of what it changes then is a right answer made long
+# answer into a long sentence. Set by hand from the grid benchmarks/fit_suites.py best-sentence
+# prints on the development suites' stored answers (session 24): at 1.5x it changes 66 answers,
+# 5 wrong ones to right; at 2x 111 and 7; 3x 211 and 7; no limit 324 and 12; none right made
+# wrong. 2x keeps 7 of the 12 at a third of the changes: most of what a larger limit adds is a
+# short right answer made a long sentence
 BEST_SENTENCE_MAX_GROWTH = 2.0
 SNAP_MIN_COVER = 0.8  # share of the answer's characters that must match the stretch in order
 SNAP_MAX_STRETCH = 1.5  # the stretch may be at most this much longer than the answer
