@@ -195,6 +195,13 @@ def test_the_questions_opening_phrase_is_what_it_is_asked_about():
     assert leading_phrase("哪一个人是美国第一位黑人总统？") == ""
     assert leading_phrase("谁发现了青霉素？") == ""
     assert leading_phrase("88年那部《林投姐》电影是谁当的导演？") == ""
+    # jieba guesses a rare name's first word to be a verb (主泣/v 教堂/n): a rare word with a
+    # noun after it opens the name; a common verb, or an instruction to the reader, does not
+    assert leading_phrase("主泣教堂最多可以容纳多少名信众？") == "主泣教堂"
+    assert leading_phrase("攀梗狸藻在亚洲能在哪些国家找到？") == "攀梗狸藻"
+    assert leading_phrase("发现青霉素的是谁？") == ""
+    assert leading_phrase("简述黄埔港的重要性？") == ""
+    assert leading_phrase("请问黄埔港在哪里？") == ""
     # a kind of work before its title: the title is the name
     assert leading_phrase("电视剧《无字碑歌》是哪年开机拍的？") == "无字碑歌"
     assert leading_phrase("《铁拳男人》由哪位导演掌镜？") == "铁拳男人"

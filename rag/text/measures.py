@@ -310,14 +310,17 @@ _NAME_END_TAGS = ("v", "t", "m", "d", "p", "c", "u", "r", "f", "q", "y", "e", "o
 # names no subject of its own: the reader asks about the text they were given. (_DOC_REFERENCE
 # above is the word-level twin that content words skip; 文章 and 作者 stay content words there.)
 _DOCUMENT_REFERENCES = ("文章", "文中", "本文", "该文", "此文", "原文", "全文", "这篇", "该篇", "文档", "作者", "笔者")
+# ...nor one that opens with an instruction to the reader ("简述黄埔港的重要性", "请问…")
+_INSTRUCTIONS = ("简述", "试述", "略述", "概述", "详述", "描述", "阐述", "论述", "列举", "请问", "说说", "谈谈", "介绍",
+                 "说明", "解释")
 _BOOK_TITLE = re.compile(r"《([^《》]{2,})》")
 
 
 def leading_phrase(question: str) -> str:
     """A Chinese question's opening name, in simplified characters: what it is asked about
     when it opens with it ("交叉笛鲷哪里…" -> "交叉笛鲷", "唐于渝在哪所大学…" -> "唐于渝");
-    "" when it opens with its question word, a figure or a verb, a reference to the document
-    ("文章…", "文中…"), or the name is one character. A title in 《》 that the opening leads
+    "" when it opens with its question word, a figure or a common verb, a reference to the
+    document ("文章…", "文中…") or an instruction ("简述…"), or the name is one character. A title in 《》 that the opening leads
     into is the name ("电视剧《无字碑歌》是哪年…" -> "无字碑歌": 电视剧 only says what kind).
     jieba's tags cut some rare names short ("黑尾前肛鳗" -> "黑尾"): the rest is still looked up."""
     text = fold(question).strip()
@@ -326,10 +329,14 @@ def leading_phrase(question: str) -> str:
         if w in _LEAD_STOP or w.startswith(_LEAD_STOP_START) or not re.search(rf"[\w{IDEOGRAPHS}]", w):
             break  # a function or question word, or punctuation and white space
         lead += w
-    if lead.startswith(_DOCUMENT_REFERENCES):
+    if lead.startswith(_DOCUMENT_REFERENCES + _INSTRUCTIONS):
         return ""
     name = ""
-    for w, flag in _jieba().posseg.cut(lead):
+    tagged = [(p.word, p.flag) for p in _jieba().posseg.cut(lead)]
+    for i, (w, flag) in enumerate(tagged):
+        if i == 0 and _rare_word_opening_a_name(w, flag, tagged[1:2]):
+            name += w
+            continue
         if (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in w):
             break
         name += w
@@ -337,6 +344,17 @@ def leading_phrase(question: str) -> str:
     if title and name == lead:  # nothing but the kind of work before it ("88年那部《…》" opens with a figure)
         return title.group(1)
     return name if len(name) >= 2 else ""
+
+
+def _rare_word_opening_a_name(word: str, flag: str, following: Sequence[tuple[str, str]]) -> bool:
+    """Is a question's first word, tagged a verb, the start of a rare name instead? jieba tags a
+    word it barely knows by guess ("截尾鹦嘴鱼" -> 截尾/v 鹦嘴/n 鱼/n), and the name would end
+    before it began. A question that opens with a real verb ("发现青霉素的是谁") opens with a
+    common one; a rare one (under _COMMON_WORD_FREQ in jieba's dictionary) of two or more
+    characters with a noun after it is read as the name's first word."""
+    return (flag == "v" and bool(re.fullmatch(rf"[{IDEOGRAPHS}]{{2,}}", word))
+            and _dictionary_frequency(word) < _COMMON_WORD_FREQ
+            and bool(following) and following[0][1].startswith("n"))
 
 
 _ORDINAL = re.compile(r"^第(?:[一二三四五六七八九十百千]+|\d+)")
