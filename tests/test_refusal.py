@@ -202,6 +202,9 @@ def test_the_questions_opening_phrase_is_what_it_is_asked_about():
     assert leading_phrase("发现青霉素的是谁？") == ""
     assert leading_phrase("简述黄埔港的重要性？") == ""
     assert leading_phrase("请问黄埔港在哪里？") == ""
+    # a Latin word or code is part of the name (jieba's tag "eng"), a figure still ends it
+    assert leading_phrase("城巴E23P线什么时候投入使用？") == "城巴E23P线"
+    assert leading_phrase("JR集团总部在哪里？") == "JR集团总部"
     # a kind of work before its title: the title is the name
     assert leading_phrase("电视剧《无字碑歌》是哪年开机拍的？") == "无字碑歌"
     assert leading_phrase("《铁拳男人》由哪位导演掌镜？") == "铁拳男人"

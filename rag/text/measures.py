@@ -337,6 +337,9 @@ def leading_phrase(question: str) -> str:
         if i == 0 and _rare_word_opening_a_name(w, flag, tagged[1:2]):
             name += w
             continue
+        if flag == "eng" and re.search(r"[A-Za-z]", w):
+            name += w  # a Latin word or code inside the name ("TVB", "JR", "城巴E23P线"), not the tag e's interjection
+            continue
         if (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in w):
             break
         name += w
