@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import abc
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -257,25 +258,49 @@ class Assistant(DocumentsMixin):
         return translate.fuse(self.retrieve(question, k=depth, mode=opts.retrieval, timings=timings),
                               self.retrieve(search, k=depth, mode=opts.retrieval, timings=timings), opts.k)
 
+    def _search(self, question: str, gen: Generator, opts: AskOptions, timings: dict[str, float],
+                wait_turn) -> abc.Generator[StreamEvent, None, tuple[str, list[Hit]]]:
+        """The search step, ask_stream's and evidence_state's alike: an English question over a
+        Chinese corpus rendered in Chinese by the model first (a model call: `wait_turn` queues
+        for it, and a "status" event shows the rendering), then the passages found. Its value
+        (`search, hits = yield from ...`) is the text searched and the hits."""
+        from .answering import translate
+
+        search = question
+        if translate.wanted(question, gen, self.settings.translate_questions, self.corpus_is_chinese):
+            # the rendering is a model call: it waits in line like an answer, and the turn is
+            # kept for the answer (retrieval and evidence take milliseconds)
+            yield from wait_turn()
+            t_tr = time.perf_counter()
+            rendered = translate.search_text(question, gen)  # cached per model and question
+            timings["translate"] = time.perf_counter() - t_tr
+            if rendered:
+                yield StreamEvent("status", text=rendered)
+                search = self.rendered_search(question, rendered)
+        t1 = time.perf_counter()
+        hits = self.search_hits(question, search, opts, timings)
+        timings["retrieve"] = time.perf_counter() - t1
+        return search, hits
+
     def evidence_state(self, question: str, *, generator: str | None = None):
         """What a question's answer would be made from, short of the model's reply: the
         answering state (rag.answering.state.AnswerState) once SelectEvidence has run, with
         its hits, every ranked sentence and the shown ones, as ask_stream builds it for this
         generator (no history; an English question through the model's rendering, which is
         a model call). For tools that measure the ranking (benchmarks/evidence_variants.py)."""
-        from .answering import translate
         from .answering.stages import SelectEvidence
         from .answering.state import AnswerState
 
         q = self.check_question(question)
         opts = self.options(generator=generator)
         gen = self.generator(opts.generator)
-        search = q
-        if translate.wanted(q, gen, self.settings.translate_questions, self.corpus_is_chinese):
-            rendered = translate.search_text(q, gen)  # cached per model and question
-            if rendered:
-                search = self.rendered_search(q, rendered)
-        hits = self.search_hits(q, search, opts)
+        steps = self._search(q, gen, opts, {}, wait_turn=lambda: iter(()))  # no queue: a tool's own process
+        while True:
+            try:
+                next(steps)  # the rendering's status event: nobody to show it to
+            except StopIteration as done:
+                search, hits = done.value
+                break
         state = AnswerState.start(q, hits, gen, opts, decision=self.decisions[decision_key(gen.is_language_model)],
                                   embedder=self.embedder, weights=self.unit_weights, search_text=search)
         return SelectEvidence().run(state)
@@ -299,7 +324,7 @@ class Assistant(DocumentsMixin):
         model's slots at a time (rag.answering.model_line). `cancel`: an event another
         thread sets (a stop button) to end the model's generation at once, even while no
         piece is arriving, for a generator with supports_cancel."""
-        from .answering import pipeline as answering, condense, translate
+        from .answering import pipeline as answering, condense
 
         t0 = time.perf_counter()
         q = self.check_question(question)
@@ -335,20 +360,7 @@ class Assistant(DocumentsMixin):
                 timings["condense"] = time.perf_counter() - t_c
                 if standalone != q:
                     yield StreamEvent("status", text=standalone)
-            search = standalone
-            if translate.wanted(standalone, gen, self.settings.translate_questions, self.corpus_is_chinese):
-                # the rendering is a model call: it waits in line like an answer, and the
-                # turn is kept for the answer (retrieval and evidence take milliseconds)
-                yield from wait_turn()
-                t_tr = time.perf_counter()
-                rendered = translate.search_text(standalone, gen)
-                timings["translate"] = time.perf_counter() - t_tr
-                if rendered:
-                    yield StreamEvent("status", text=rendered)
-                    search = self.rendered_search(standalone, rendered)
-            t1 = time.perf_counter()
-            hits = self.search_hits(standalone, search, opts, timings)
-            timings["retrieve"] = time.perf_counter() - t1
+            search, hits = yield from self._search(standalone, gen, opts, timings, wait_turn)
             for event in answering.answer_stream(
                 standalone, hits, gen, opts, embedder=self.embedder, weights=self.unit_weights,
                 decision=self.decisions[decision_key(gen.is_language_model)], wait_turn=wait_turn, cancel=cancel,

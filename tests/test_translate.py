@@ -132,3 +132,14 @@ def test_the_rendering_is_shown_only_beside_an_english_question():
     assert "The question in Chinese" not in prompts.user_turn(QUESTION, passages, True, QUESTION)  # nothing rendered
     chinese = prompts.user_turn(RENDERING, passages, False, RENDERING)
     assert chinese.endswith(f"问题：{RENDERING}") and "The question in Chinese" not in chinese
+
+
+def test_evidence_state_searches_an_english_question_as_ask_stream_does(hash_assistant):
+    lm = FakeGenerator([RENDERING, "\"优化算力资源布局\" [1]."])
+    hash_assistant.register_generator(lm, "fake")
+    state = hash_assistant.evidence_state(QUESTION, generator="fake")
+    answer = hash_assistant.ask(QUESTION, generator="fake")  # the rendering is cached: one model call each
+    assert len(lm.prompts) == 2
+    assert [h.chunk.id for h in state.hits] == [h.chunk.id for h in answer.hits]
+    assert [h.chunk.id for h in state.hits] != [h.chunk.id for h in hash_assistant.retrieve(QUESTION)]
+    assert [(s.n, s.text) for s in state.shown] == [(e.n, e.text) for e in answer.evidence]
