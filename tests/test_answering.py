@@ -267,8 +267,11 @@ def test_the_clause_is_given_to_chinese_spans_only():
     passage = ["《世纪大崩解》是美国乐队Green Day的第八张录音专辑，于2009年发行。"]
     english = "Which band recorded 21st Century Breakdown?"
     assert wording.give_clause("Green Day [1].", english, passage) == ("Green Day [1].", [])
+    # a Chinese span answering it is widened to its clause, and that clause, most of the best
+    # sentence, is given the whole sentence as for a Chinese question
     widened, notes = wording.give_clause("第八张[1]。", english, passage)
-    assert widened == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑[1]。" and notes
+    assert widened == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑，于2009年发行[1]。"
+    assert "clause" in notes[0] and "best sentence" in notes[1]
 
 
 def test_an_answer_drawn_from_the_best_sentence_is_given_it_whole():
@@ -288,14 +291,19 @@ def test_an_answer_drawn_from_the_best_sentence_is_given_it_whole():
     # of the best sentence (its clause says it briefly)
     assert wording.give_clause("香港男演员[1]。", "林俊贤的职业是什么？", [best, other])[0] == "是香港男演员[1]。"
     assert wording.give_clause("风林火山[1]。", question, [best, other])[0] == "参演《风林火山》[1]。"
+    # an English question's Chinese answer too
+    assert wording.give_clause("2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", "What did he do in 2017?", [best])[0] == \
+        best[:-1] + "[1]。"
     # left alone: an answer under half the sentence's length, a yes/no answer (its verdict
-    # would be lost), an English question's answer, an answer that is already the sentence,
-    # an answer drawn from no sentence
+    # would be lost), an English answer, a span under half the sentence answering an English
+    # question, an answer that is already the sentence, an answer drawn from no sentence
     long_best = "2017年林俊贤再次加盟《邵氏兄弟电影公司》，参演《风林火山》，" + "并在多部电视剧中担任主要角色，" * 3 + "广受好评。"
     assert wording.give_clause("2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", question, [long_best]) == \
         ("2017年林俊贤再次加盟《邵氏兄弟电影公司》[1]。", [])
     assert wording.give_clause("是的，他加盟了《邵氏兄弟电影公司》[1]。", "林俊贤加盟过邵氏兄弟电影公司吗？", [best])[0] == \
         "是的，他加盟了《邵氏兄弟电影公司》[1]。"
+    assert wording.give_clause("Shaw Brothers [1].", "Which company did he join in 2017?", [best]) == \
+        ("Shaw Brothers [1].", [])
     assert wording.give_clause("\"邵氏兄弟电影公司\" [1].", "Which company did he join in 2017?", [best])[0] == \
         "\"邵氏兄弟电影公司\" [1]."
     assert wording.give_clause(best[:-1] + "[1]。", question, [best]) == (best[:-1] + "[1]。", [])

@@ -239,10 +239,10 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
                 max_growth: float = BEST_SENTENCE_MAX_GROWTH) -> tuple[str, list[str]]:
     """`widen` where it applies (a Chinese question's answer, or a Chinese span answering an
     English question; never an English answer); `whole_sentence` instead for a reason; and
-    then `whole_sentence` for a Chinese question's answer (or the clause it was widened to)
-    drawn from the best-ranked sentence (`sentences` best first) when it is at least
-    1 / `max_growth` of that sentence, but not a yes/no question's, whose verdict a quoted
-    sentence would lose (`max_growth` other than BEST_SENTENCE_MAX_GROWTH: for the tool that
+    then `whole_sentence` for a Chinese answer (or the clause it was widened to), to a Chinese
+    or an English question, drawn from the best-ranked sentence (`sentences` best first) when
+    it is at least 1 / `max_growth` of that sentence, but not a yes/no question's, whose
+    verdict a quoted sentence would lose (`max_growth` other than BEST_SENTENCE_MAX_GROWTH: for the tool that
     chooses it, benchmarks/fit_suites.py best-sentence)."""
     if not (evidence.is_cjk(question) or evidence.is_cjk(answer)):
         return answer, []
@@ -255,7 +255,9 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
     if widened:  # a span copied verbatim: its clause says it in the documents' words
         notes.append(f"gave the answer the clause it stands in: {evidence.strip_markers(widened)[:40]!r}")
         answer = widened
-    if evidence.is_cjk(question) and sentences and not polar.is_polar(question):
+    # past the guard above the answer is Chinese, or the question is: a Chinese answer to an
+    # English question quotes the passages as one to a Chinese question does
+    if sentences and not polar.is_polar(question):
         whole = _whole(whole_sentence(answer, sentences[:1]), question)
         if whole and whole != answer and answer_length(whole) <= max_growth * answer_length(answer):
             notes.append(f"gave the answer the whole best sentence it comes from: {evidence.strip_markers(whole)[:40]!r}")
