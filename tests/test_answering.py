@@ -272,6 +272,10 @@ def test_the_clause_is_given_to_chinese_spans_only():
     widened, notes = wording.give_clause("第八张[1]。", english, passage)
     assert widened == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑，于2009年发行[1]。"
     assert "clause" in notes[0] and "best sentence" in notes[1]
+    # the model's own English gloss, which no passage holds, does not keep a span from it
+    glossed, notes = wording.give_clause("《世纪大崩解》(The Century Breakdown) [1].", english, passage)
+    assert glossed == "《世纪大崩解》是美国乐队Green Day的第八张录音专辑，于2009年发行[1]." and notes
+    assert wording.give_clause("Green Day (the band) [1].", english, passage) == ("Green Day (the band) [1].", [])
 
 
 def test_an_answer_drawn_from_the_best_sentence_is_given_it_whole():

@@ -244,15 +244,19 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
     it is at least 1 / `max_growth` of that sentence, but not a yes/no question's, whose
     verdict a quoted sentence would lose (`max_growth` other than BEST_SENTENCE_MAX_GROWTH: for the tool that
     chooses it, benchmarks/fit_suites.py best-sentence)."""
+    # an English question's answer may carry the model's own English gloss ("《世纪大崩解》(The
+    # Century Breakdown)"), which no passage holds: the answer is read, and its span matched,
+    # without it (an answer to a Chinese question has had its glosses dropped already, by `shape`)
+    original, answer = answer, drop_glosses(answer)
     if not (evidence.is_cjk(question) or evidence.is_cjk(answer)):
-        return answer, []
+        return original, []
     if evidence.asks_reason(question):
         whole = _whole(whole_sentence(answer, sentences), question)
         if whole and whole != answer:
             return whole, [f"gave the reason the whole sentence it comes from: {evidence.strip_markers(whole)[:40]!r}"]
     notes = []
     widened = widen(answer, sentences)
-    if widened:  # a span copied verbatim: its clause says it in the documents' words
+    if widened and widened != original:  # a span copied verbatim: its clause says it in the documents' words
         notes.append(f"gave the answer the clause it stands in: {evidence.strip_markers(widened)[:40]!r}")
         answer = widened
     # past the guard above the answer is Chinese, or the question is: a Chinese answer to an
@@ -262,7 +266,7 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
         if whole and whole != answer and answer_length(whole) <= max_growth * answer_length(answer):
             notes.append(f"gave the answer the whole best sentence it comes from: {evidence.strip_markers(whole)[:40]!r}")
             answer = whole
-    return answer, notes
+    return (answer, notes) if notes else (original, [])
 
 
 def answer_length(text: str) -> int:
