@@ -490,6 +490,16 @@ def test_a_draft_whose_words_are_not_in_the_passages_is_replaced_by_the_evidence
     assert any("not in the passages" in n for n in answer.notes)
 
 
+def test_a_draft_without_the_asked_figure_is_answered_with_the_sentence_that_gives_it():
+    _, _, answer = run("重庆公共数据资源体系的数据需求满足率是多少？", "重庆已实现秒级数据共享[1]。", decision=ANSWER_ALL)
+    assert "95%" in answer.text and not answer.refused
+    assert any("asks for a figure" in n for n in answer.notes)
+    assert answer.citations and answer.citations[0].supported
+    # a draft that gives it is kept
+    _, _, kept = run("重庆公共数据资源体系的数据需求满足率是多少？", "数据需求满足率95%[1]。", decision=ANSWER_ALL)
+    assert kept.text == "数据需求满足率95%[1]。"
+
+
 def test_without_an_embedder_the_decision_reads_the_cosine_as_its_training_mean():
     # the shipped decision weighs dense_best, which stays 0 when no embedder ranks the
     # sentences: read as a cosine of 0 it refused an obvious answer before asking the model

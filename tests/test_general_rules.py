@@ -118,3 +118,18 @@ def test_no_character_is_converted_away_from_its_passages_script():
     assert variants.in_script_of("臺灣大學", ["台湾大学位于台北市。"]) == "台湾大学"  # and the reverse
     assert variants.in_script_of("重庆", [TRADITIONAL + "重庆"]) in ("重慶", "重庆")
     assert variants.converted_away("联合国", [TRADITIONAL]) == ["联", "国"]
+
+
+def test_a_reply_without_the_asked_figure_is_given_the_sentence_that_gives_it():
+    from rag.answering import prompts, review, selection as S
+
+    question = "这种海蛇的毒性约为眼镜蛇的多少倍？"
+    shown = [S.Scored(1.0, 1, 0, "约1.5毫克的毒素已足以致命。"), S.Scored(0.9, 1, 1, "这种海蛇的毒性约为眼镜蛇的四至八倍。")]
+    # a figure, but not in the unit asked for: the sentence that gives one in it
+    assert review.figure_sentence(question, "约1.5毫克的毒素已足以致命[1]。", shown) is shown[1]
+    # left alone: a reply that gives the figure, a question that asks for none, a declined
+    # reply (the decision handles it), and no sentence giving the figure either
+    assert review.figure_sentence(question, "约为眼镜蛇的四至八倍[1]。", shown) is None
+    assert review.figure_sentence("这种海蛇生活在哪里？", "约1.5毫克的毒素已足以致命[1]。", shown) is None
+    assert review.figure_sentence(question, prompts.NO_ANSWER, shown) is None
+    assert review.figure_sentence(question, "约1.5毫克的毒素已足以致命[1]。", shown[:1]) is None

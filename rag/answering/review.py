@@ -48,6 +48,20 @@ def name_repair(question: str, reply: str, shown: Sequence[sentences.Scored]) ->
             "the question wants a name and the model gave none; answering with the sentence that names it")
 
 
+def figure_sentence(question: str, reply: str, shown: Sequence[sentences.Scored]) -> sentences.Scored | None:
+    """The best-ranked shown sentence that gives the figure a question asks for, when the reply
+    gives none (refusal.answers_figure: a figure from the passages, in the unit the question
+    names): "钩鼻海蛇的毒素烈度约为眼镜蛇的多少倍？" answered "约1.5毫克的钩鼻海蛇毒素已足以致命", the
+    neighbouring sentence of the answer's own passage, where the shown "…约为眼镜蛇的四至八倍" gives
+    it. None when the question asks for no figure, the reply gives one, or no sentence does."""
+    if prompts.is_refusal_reply(reply) or not evidence.asks_quantity(question):
+        return None
+    text = " ".join(s.text for s in shown)
+    if refusal.answers_figure(question, reply, text):
+        return None
+    return next((s for s in shown if refusal.answers_figure(question, s.text, text)), None)
+
+
 def review_reply(state: AnswerState, reply: str, probe: Mapping[str, float] | None = None
                  ) -> tuple[str, Signals, list[str]]:
     """(reply, its signals, notes): a model's nameless answer to a name question repaired

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import check, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
-from .review import has_content, review_reply
+from .review import figure_sentence, has_content, review_reply
 from .signals import Signals
 from .state import AnswerState
 
@@ -235,6 +235,12 @@ class DecideAfter(StreamingStage):
             state.notes.append(f"the model's answer {state.reply[:40]!r} is not in the passages; "
                                "answering with the best evidence sentence")
             state.reply = evidence_reply(state)
+        elif lm and (figure := figure_sentence(state.question, state.reply, state.shown)) is not None:
+            # after the decision, which read the draft: a draft without the asked figure is a
+            # sign the documents do not hold it, and the repair should not hide that sign
+            state.notes.append("the question asks for a figure and the model's answer gives none; "
+                               "answering with the sentence that gives one")
+            state.reply = evidence_reply(state, figure)
         return state
 
 
