@@ -534,7 +534,7 @@ def _growth_changes(rows_by_suite: dict[str, list[dict]]) -> dict[str, list[tupl
     for suite, rows in rows_by_suite.items():
         changes = []
         for r in rows:
-            if not r.get("evidence") or r.get("refused") or refused_by_rule(r):
+            if not r.get("evidence") or refused_by_rule(r):
                 continue
             shown = [e["text"] for e in r["evidence"]]
             # the rule off (no sentence is at most 0x an answer) and with no limit: what it adds

@@ -54,10 +54,10 @@ def figure_sentence(question: str, reply: str, shown: Sequence[sentences.Scored]
     names): "钩鼻海蛇的毒素烈度约为眼镜蛇的多少倍？" answered "约1.5毫克的钩鼻海蛇毒素已足以致命", the
     neighbouring sentence of the answer's own passage, where the shown "…约为眼镜蛇的四至八倍" gives
     it. None when the question asks for no figure, the reply gives one, or no sentence does."""
-    if prompts.is_refusal_reply(reply) or not evidence.asks_quantity(question):
+    if prompts.is_refusal_reply(reply):
         return None
     text = " ".join(s.text for s in shown)
-    if refusal.answers_figure(question, reply, text):
+    if refusal.answers_figure(question, reply, text):  # also when the question asks for no figure
         return None
     return next((s for s in shown if refusal.answers_figure(question, s.text, text)), None)
 

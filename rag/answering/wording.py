@@ -25,9 +25,9 @@ These repairs run after the answer-or-refuse decision and change only wording:
   that whole sentence. A sentence often states the cause before its consequence ("“鑫诺二号”
   发生技术故障，致使太阳帆板……未能完成，卫星无法提供……服务"), and a small model copies
   the consequence, the part that shares the question's words, leaving the reason out;
-- best sentence: an answer to a Chinese question (or the clause a span was widened to) that is
-  drawn from the best-ranked evidence sentence and is at least half that sentence's length is
-  given that whole sentence. The model finds the right sentence more often
+- best sentence: a Chinese answer, to a Chinese or an English question (or the clause a span
+  was widened to), that is drawn from the best-ranked evidence sentence and is at least half
+  that sentence's length is given that whole sentence. The model finds the right sentence more often
   than it cuts the right part out of it ("2017年林俊贤再次加盟《邵氏兄弟电影公司》" to
   "2017年林俊贤参与了什么剧？" from "…加盟《邵氏兄弟电影公司》，参演《风林火山》"): its
   answers drawn from the best sentence were right and cited 0.88, the extractive path's
@@ -242,8 +242,8 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
     then `whole_sentence` for a Chinese answer (or the clause it was widened to), to a Chinese
     or an English question, drawn from the best-ranked sentence (`sentences` best first) when
     it is at least 1 / `max_growth` of that sentence, but not a yes/no question's, whose
-    verdict a quoted sentence would lose (`max_growth` other than BEST_SENTENCE_MAX_GROWTH: for the tool that
-    chooses it, benchmarks/fit_suites.py best-sentence)."""
+    verdict a quoted sentence would lose (`max_growth` other than BEST_SENTENCE_MAX_GROWTH:
+    for the tool that chooses it, benchmarks/fit_suites.py best-sentence)."""
     # an English question's answer may carry the model's own English gloss ("《世纪大崩解》(The
     # Century Breakdown)"), which no passage holds: the answer is read, and its span matched,
     # without it (an answer to a Chinese question has had its glosses dropped already, by `shape`)

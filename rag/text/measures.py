@@ -320,8 +320,9 @@ def leading_phrase(question: str) -> str:
     """A Chinese question's opening name, in simplified characters: what it is asked about
     when it opens with it ("交叉笛鲷哪里…" -> "交叉笛鲷", "唐于渝在哪所大学…" -> "唐于渝");
     "" when it opens with its question word, a figure or a common verb, a reference to the
-    document ("文章…", "文中…") or an instruction ("简述…"), or the name is one character. A title in 《》 that the opening leads
-    into is the name ("电视剧《无字碑歌》是哪年…" -> "无字碑歌": 电视剧 only says what kind).
+    document ("文章…", "文中…") or an instruction ("简述…"), or the name is one character. A
+    title in 《》 that the opening leads into is the name ("电视剧《无字碑歌》是哪年…" -> "无字碑歌":
+    电视剧 only says what kind).
     jieba's tags cut some rare names short ("黑尾前肛鳗" -> "黑尾"): the rest is still looked up."""
     text = fold(question).strip()
     lead = ""
@@ -334,19 +335,22 @@ def leading_phrase(question: str) -> str:
     name = ""
     tagged = [(p.word, p.flag) for p in _jieba().posseg.cut(lead)]
     for i, (w, flag) in enumerate(tagged):
-        if i == 0 and _rare_word_opening_a_name(w, flag, tagged[1:2]):
-            name += w
-            continue
-        if flag == "eng" and re.search(r"[A-Za-z]", w):
-            name += w  # a Latin word or code inside the name ("TVB", "JR", "城巴E23P线"), not the tag e's interjection
-            continue
-        if (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in w):
+        if _ends_name(w, flag) and not (i == 0 and _rare_word_opening_a_name(w, flag, tagged[1:2])):
             break
         name += w
     title = _BOOK_TITLE.match(text, len(lead))
     if title and name == lead:  # nothing but the kind of work before it ("88年那部《…》" opens with a figure)
         return title.group(1)
     return name if len(name) >= 2 else ""
+
+
+def _ends_name(word: str, flag: str) -> bool:
+    """Does this word of a question's opening end the name in it: a word of _NAME_END_TAGS (a
+    verbal noun "vn" stays) or a figure? A Latin word or code ("TVB", "JR", "城巴E23P线") is part
+    of the name: jieba tags it "eng", which the interjection tag "e" would match by its start."""
+    if flag == "eng" and re.search(r"[A-Za-z]", word):
+        return False
+    return (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in word)
 
 
 def _rare_word_opening_a_name(word: str, flag: str, following: Sequence[tuple[str, str]]) -> bool:
