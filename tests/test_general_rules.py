@@ -80,6 +80,30 @@ def test_figures_take_any_unit_word():
     assert measures.asked_unit("面积有多少平方公里？") == "平方公里"
 
 
+def test_customary_and_imperial_units_are_units():
+    found = measures.quantities("水深1至12公尺，体重1.7公斤，长13英寸，距岸3海里，占地1000公顷")
+    assert found == ["1", "12公尺", "1.7公斤", "13英寸", "3海里", "1000公顷"]
+
+
+def test_a_measured_dimension_wants_a_figure_in_one_of_its_units():
+    """"体长是多少？" asks for a length: "体高之15.6倍" gives a figure, not a length (cmrc-split
+    DEV_1173_QUERY_3, where "体长可达52公分" was shown), while any length unit answers a
+    question that names another ("多少米" in 公里)."""
+    shown = "前肛鳗体长可达52公分。体长为体高之15.6倍。"
+    assert measures.asked_dimension("前肛鳗的体长是多少？") == "length"
+    assert measures.asked_dimension("面积有多少平方公里？") == "area"  # not length, for its 公里
+    assert measures.asked_dimension("体重多少？") == "mass"
+    assert measures.asked_dimension("How tall is the tower?") == "length"
+    assert measures.asked_dimension("有多少家企业？") == ""  # a count: its unit alone decides
+    assert measures.asked_dimension("持续了多长时间？") == ""
+    assert not refusal.answers_figure("前肛鳗的体长是多少？", "前肛鳗的体长为体高之15.6倍[1]。", shown)
+    assert refusal.answers_figure("前肛鳗的体长是多少？", "体长可达52公分[1]。", shown)
+    assert refusal.answers_figure("离岸多少米？", "约3公里[1]。", "离岸约3公里。")
+    assert not refusal.answers_figure("有多少家？", "3个[1]。", "共3个。")  # a named counter stays exact
+    scored = [Scored(1.0, 1, 0, "体长为体高之15.6倍。"), Scored(0.9, 1, 1, "前肛鳗体长可达52公分。")]
+    assert review.figure_sentence("前肛鳗的体长是多少？", "体长为体高之15.6倍[1]。", scored) is scored[1]
+
+
 # ---------------------------------------------------------------- the source's script
 TRADITIONAL = "聯合國安全理事會由十五個會員國組成，其中五個為常任理事國。"
 

@@ -14,6 +14,30 @@ def test_verbatim_long_or_unrelated_answers_are_left_alone():
     assert spans.snap("很长的回答" * 10 + "[1]。", EVIDENCE) is None
 
 
+STATE_FISH = "银花鲈鱼原产于大西洋，是马里兰州、罗德岛州、南卡罗莱纳州、以及纽约州的州代表鱼。"
+
+
+def test_a_snapped_stretch_is_whole_words_and_whole_quotations():
+    # the model repeated an item; the stretch it matches starts inside "马里兰州"
+    assert spans.snap("纽约州、罗德岛州、南卡罗莱纳州、以及纽约州[2]。", [STATE_FISH]) == \
+        "马里兰州、罗德岛州、南卡罗莱纳州、以及纽约州[2]。"
+    assert spans.snap("渝策汇平台[1]。", ["增强“渝策汇”平台规范管理和精准服务能力。"]) == "“渝策汇”平台[1]。"
+
+
+def test_snap_keeps_to_one_sentence_and_ignores_white_space():
+    assert spans.snap("1985年[1]。", ["外语学院成立于 1985 年，是重要学院之一。"]) is None  # verbatim already
+    # the answer's words from two sentences of one unit: no stretch of either paraphrases it
+    assert spans.snap("日本狼分布于本州、四国及九州[2]。", ["大家都熟悉的日本狼，是最小的狼。分布于本州、四国及九州。"]) is None
+
+
+def test_a_chinese_answer_to_an_english_question_is_snapped_too():
+    text, notes = spans.shape("纽约州、罗德岛州、南卡罗莱纳州、以及纽约州[2]。", "Which US states have it as state fish?",
+                              [STATE_FISH])
+    assert text.startswith("马里兰州、") and notes
+    text, notes = spans.shape("Maryland and New York [2].", "Which US states have it as state fish?", [STATE_FISH])
+    assert text == "Maryland and New York [2]." and not notes
+
+
 def test_echo_detection():
     assert spans.is_echo("跨境流通机制[2]。", "文章提出要创新哪种跨境流通机制？")
     assert not spans.is_echo("“算力券”跨境流通机制[2]。", "文章提出要创新哪种跨境流通机制？")

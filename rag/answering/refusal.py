@@ -459,12 +459,16 @@ def answers_figure(question: str, reply: str, shown_text: str) -> bool:
     if not evidence.asks_quantity(question):
         return True
     unit = evidence.asked_unit(question)
+    # a measured dimension accepts any unit of it ("多少米" answered in 公尺 or 公里; "体长是多少？"
+    # in 公分, not in 倍); another question only the unit it names, if any
+    dimension = evidence.asked_dimension(question)
     known = evidence.numbers(shown_text)
     years = evidence.asks_year(question)
     # folded: the unit is read in simplified characters ("1個" is one 个)
     for q in evidence.quantities(evidence.fold(evidence.strip_markers(reply)), years=years):
         nums = evidence.numbers(q)
-        if nums and nums <= known and (not unit or unit in q):
+        in_unit = evidence.unit_dimension(q) == dimension if dimension else (not unit or unit in q)
+        if nums and nums <= known and in_unit:
             return True
     return False
 

@@ -6,10 +6,10 @@ answer ("跨境流通机制[1]" for "哪种跨境流通机制"), or carries the 
 a worked example into a Chinese answer ('"长安领航" (Chang'an Leading) and ...').
 These repairs run after the answer-or-refuse decision and change only wording:
 
-- snap: a short answer whose characters appear, in order, in one stretch of an
-  evidence sentence is replaced by that stretch, verbatim; a list answer whose items
-  an evidence clause lists (in another order, or mixed with items from elsewhere) is
-  replaced by that clause;
+- snap: a short Chinese answer (to a Chinese or an English question) whose characters
+  appear, in order, in one stretch of an evidence sentence is replaced by that stretch,
+  verbatim, in whole words and quotations; a list answer whose items an evidence clause
+  lists (in another order, or mixed with items from elsewhere) is replaced by that clause;
 - echo: an answer that adds nothing to the question is replaced by the best
   evidence sentence;
 - gloss: English glosses in parentheses are dropped from an answer to a Chinese
@@ -83,29 +83,55 @@ def _rebuilt(text: str, markers: str, closing: str) -> str:
 
 
 def snap(answer: str, sentences: Sequence[str]) -> str | None:
-    """The verbatim evidence stretch a short answer paraphrases, or None."""
+    """The verbatim evidence stretch a short answer paraphrases, or None. The stretch is whole
+    words and whole quotations ("渝策汇”平台" is given its opening mark, a list's first item
+    "…州" its "马里兰"), and lies within one sentence: one reaching over a sentence end joins
+    pieces of two, which no answer paraphrased."""
     body, core, markers, closing = _parts(answer)
     if not core or len(core) > SNAP_MAX_CHARS or evidence.MARKER.search(body):
         return None
-    if any(core in s for s in sentences):
-        return None  # already verbatim
+    if any(_compact(core) in _compact(s) for s in sentences):
+        return None  # already verbatim, white space aside ("1985年" from "成立于 1985 年")
     best: tuple[float, str] | None = None
     for s in sentences:
-        cover, stretch = _in_order(core, s)
-        if cover >= SNAP_MIN_COVER and len(stretch) <= SNAP_MAX_STRETCH * len(core) and (best is None or cover > best[0]):
+        cover, (i, j) = _matched_span(core, s)
+        if cover < SNAP_MIN_COVER or _SENTENCE_END.search(s, i, j):
+            continue
+        i, j = _outside_quotes(s, *_word_bounds(s, i, j))
+        stretch = s[i:j].strip()
+        if len(stretch) <= SNAP_MAX_STRETCH * len(core) and (best is None or cover > best[0]):
             best = (cover, stretch)
     if best is None:
         return None
     return _rebuilt(best[1], markers, closing)
 
 
-def _in_order(core: str, sentence: str) -> tuple[float, str]:
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def _word_bounds(sentence: str, i: int, j: int) -> tuple[int, int]:
+    """The span sentence[i:j] grown to the words (jieba's) it cuts at either end."""
+    start = end = 0
+    for word in evidence.segment(sentence):
+        start, end = end, end + len(word)
+        if start < i < end:
+            i = start
+        if start < j < end:
+            j = end
+    return i, j
+
+
+def _matched_span(core: str, sentence: str) -> tuple[float, tuple[int, int]]:
     """(share of the answer's characters found in the sentence in order, in runs of two or
-    more; the stretch of the sentence from the first run to the last)."""
+    more; the span of the sentence from the first run to the last)."""
     blocks = [b for b in SequenceMatcher(None, core, sentence, autojunk=False).get_matching_blocks() if b.size >= 2]
     if not blocks:
-        return 0.0, ""
-    return sum(b.size for b in blocks) / len(core), sentence[blocks[0].b:blocks[-1].b + blocks[-1].size]
+        return 0.0, (0, 0)
+    return sum(b.size for b in blocks) / len(core), (blocks[0].b, blocks[-1].b + blocks[-1].size)
 
 
 def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
@@ -118,7 +144,7 @@ def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     # a shown unit may hold several sentences (a short one is kept with its neighbour): only
     # the one the answer is drawn from is given
     for s in (x for unit in sentences for x in split_sentences(unit)):
-        cover = 1.0 if core in s else _in_order(core, s)[0]
+        cover = 1.0 if core in s else _matched_span(core, s)[0]
         if cover >= SNAP_MIN_COVER and (best is None or cover > best[0]):
             best = (cover, s.strip())
     if best is None:
@@ -228,6 +254,9 @@ def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, li
         if cleaned != answer:
             notes.append("dropped English glosses from an answer to a Chinese question")
             answer = cleaned
+    # a Chinese answer to an English question copies the passages as one to a Chinese question
+    # does (give_clause reads it alike); an English answer has no stretch of them to snap to
+    if evidence.is_cjk(question) or evidence.is_cjk(answer):
         snapped = snap(answer, sentences) or snap_list(answer, sentences)
         if snapped:
             notes.append(f"matched the answer to the documents' own words: {evidence.strip_markers(snapped)[:40]!r}")

@@ -37,11 +37,13 @@ _EN_STOP = set(
     "piece article feature document documents text according says say said want wants".split()
 )
 _ZH_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
-# Chinese measure words (a closed class: counters, calendar and metric units) that follow a figure
-MEASURE_WORDS = "个类家名项座倍年月日天时分秒元角条种所人台套户次件位只张本部辆架艘层级期届批份页章节岁周米里克吨升亩度瓦"
+# Chinese measure words (a closed class: counters, calendar, metric and customary units) that follow a figure
+MEASURE_WORDS = "个类家名项座倍年月日天时分秒元角条种所人台套户次件位只张本部辆架艘层级期届批份页章节岁周米里克吨升亩度瓦尺寸斤磅顷"
 # after Chinese numerals only plain counters: "三角", "百度" and "一批" are words, not amounts
 _ZH_COUNTERS = "个类家名项座倍年元条种所人台套户"
-_CJK_UNIT = rf"(?:平方|立方)?(?:千|公|厘|毫)?[{MEASURE_WORDS}]"
+# a unit's prefix: metric (千米, 公里, 厘米, 毫克), the market units' 公 (公尺, 公斤, 公顷) and the
+# imperial and nautical units' 英 and 海 (英尺, 英里, 海里)
+_CJK_UNIT = rf"(?:平方|立方)?(?:千|公|厘|毫|英|海)?[{MEASURE_WORDS}]"
 # a Latin unit word: glued to the number or after a space ("16PFlops", "5 km/h", "3 million");
 # one letter glued to a number names a thing ("5G", "4D"), so a unit has two letters or more
 _LATIN_UNIT = r"[A-Za-z]{2,}(?:/[A-Za-z]+)?"
@@ -172,9 +174,10 @@ def _zh_small_number(s: str) -> int | None:
 
 _ASKS_YEAR = re.compile(r"哪一年|哪年|哪几年|何年|什么时候|何时|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
 # "哪几种/哪几位/哪几个" asks which ones, not how many ("有哪几种颜色？"); "哪几年" still asks for years
-_ASKS_QUANTITY_ZH = re.compile(r"多少|(?<!哪)几[个项类家名种位条所方大]|几年|多大|多高|多长|多久|比例|比重|占比|哪一年|哪年|何年|什么时候|何时")
+_ASKS_QUANTITY_ZH = re.compile(r"多少|(?<!哪)几[个项类家名种位条所方大]|几年|多大|多高|多长|多深|多宽|多远|多重|多久|比例|比重|占比|哪一年|哪年|何年|什么时候|何时")
 _ASKS_QUANTITY_EN = re.compile(
     r"\bhow (?:many|much|long|big|large)\b|\bwhat (?:share|percentage|proportion|amount|number|year)\b"
+    r"|\bhow (?:tall|high|deep|wide|far|heavy)\b"
     r"|\bwhich year\b|\bin what year\b|\bwhen\b|\b(?:rate|ratio)\b",
     re.IGNORECASE,
 )
@@ -196,6 +199,46 @@ def asked_unit(question: str) -> str:
     in simplified characters."""
     m = _ASKED_UNIT.search(fold(question))
     return m.group(1) if m else ""
+
+
+# What a quantity question measures when it names no unit ("体长是多少？", "面积多大？", "how
+# tall"), and the units that measure it: an answer in another unit ("体长为体高之15.6倍") gives
+# a figure, not the one asked for. Only the physical dimensions whose units are a closed class.
+_ASKS_DIMENSION = {
+    "length": re.compile(r"长度|体长|身长|全长|总长|高度|身高|体高|海拔|深度|水深|宽度|直径|半径|翼展|多长(?!的?时间)|多高|多深"
+                         r"|多宽|多远|\bhow (?:tall|high|deep|wide|far)\b"
+                         r"|\b(?:length|height|depth|width|diameter|altitude|elevation)\b", re.IGNORECASE),
+    "area": re.compile(r"面积|占地|\barea\b", re.IGNORECASE),
+    "mass": re.compile(r"重量|体重|多重|\bhow heavy\b|\bweigh", re.IGNORECASE),
+}
+# read in this order: an area's unit holds a length's ("平方公里"), a volume's too ("立方米")
+_UNITS_OF = (
+    ("area", re.compile(r"平方|公?顷|亩|㎡|\d\s*(?:km2|m2|sq)", re.IGNORECASE)),
+    ("volume", re.compile(r"立方|升|\d\s*(?:m3|ml|l)\b", re.IGNORECASE)),
+    ("mass", re.compile(r"[千公毫]?克|[公市]?斤|吨|磅|\d\s*(?:kg|mg|g|lbs?)\b", re.IGNORECASE)),
+    ("length", re.compile(r"[千公厘毫分]?米|[公英市]?尺|[英市]?寸|[公英海市]?里|公分|光年|\d\s*(?:km|cm|mm|m|ft|mi)\b",
+                          re.IGNORECASE)),
+)
+
+
+def unit_dimension(text: str) -> str:
+    """The dimension the unit of a figure (or a unit alone) measures: "length" for "52公分",
+    "area" for "5.6万平方米", "mass" for "1.7公斤", "volume", or ""."""
+    folded = fold(text)
+    return next((d for d, units in _UNITS_OF if units.search(folded)), "")
+
+
+def asked_dimension(question: str) -> str:
+    """The dimension a quantity question measures: the one its unit measures when it names
+    one ("多少公里" -> "length"), else the one its words ask for ("体长是多少？", "how tall");
+    "" for any other question."""
+    if not asks_quantity(question):
+        return ""
+    unit = asked_unit(question)
+    if unit:
+        return unit_dimension(unit)
+    folded = fold(question)
+    return next((d for d, asks in _ASKS_DIMENSION.items() if asks.search(folded)), "")
 
 
 def asks_year(question: str) -> bool:
@@ -231,6 +274,11 @@ def _jieba():
 # so these are neither content an answer adds nor a premise it echoes. (Openings that refer to the
 # document, for the question's leading name, are _DOCUMENT_REFERENCES below.)
 _DOC_REFERENCE = re.compile(r"^(?:第?[一二三四五六七八九十两几首\d]+篇|篇文章|[一本该全原]文)$")
+
+
+def segment(text: str) -> list[str]:
+    """The text cut into jieba's words, as written: the words join back into the text."""
+    return _jieba().lcut(text)
 
 
 def words(text: str) -> list[str]:
