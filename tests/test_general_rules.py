@@ -144,6 +144,17 @@ def test_no_character_is_converted_away_from_its_passages_script():
     assert variants.converted_away("联合国", [TRADITIONAL]) == ["联", "国"]
 
 
+def test_a_character_the_passages_write_unchanged_stays_unchanged():
+    """A traditional corpus converted by rule holds "齣入" (出 taken for the 齣 of a play) beside
+    many a plain 出: the answer's 出 is the passages' 出, not 齣 (cmrc-split-trad DEV_569_QUERY_0,
+    whose "玉桂山齣外" missed the gold "玉桂山出外")."""
+    passages = ["為香港鴨脷洲島上玉桂山出外的必經之路。", "此路一直是利東邨唯一齣入的行車道路，出口在北。"]
+    assert variants.in_script_of("玉桂山出外的必经之路", passages) == "玉桂山出外的必經之路"
+    assert variants.converted_away("玉桂山出外", passages) == []
+    # where the passages write 齣 more often than 出, the answer follows them
+    assert variants.in_script_of("这出戏很长", ["這齣戲很長。", "那齣劇很好，出自名家。", "又一齣新戲。"]) == "這齣戲很長"
+
+
 def test_a_reply_without_the_asked_figure_is_given_the_sentence_that_gives_it():
     from rag.answering import prompts, review, selection as S
 

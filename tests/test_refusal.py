@@ -231,6 +231,22 @@ def test_lead_missing_catches_a_subject_the_passages_do_not_hold():
     assert refusal.lead_missing("哪种鱼的体侧有一大黑斑？", "北山大学图书馆") == 0.0
 
 
+def test_a_transliterated_name_is_read_across_its_middle_dots():
+    """Before, the name ended at its first dot: "拉姆·巴兰·亚达夫是谁？" looked up "拉姆" only, which a
+    passage on 姆拉登·佩特里奇 (cmrc-split DEV_630_QUERY_0, unanswerable) did not contradict. The
+    last part is read two characters deep: jieba runs it into the next word ("霍顿效力")."""
+    from rag.text.measures import leading_phrase
+
+    assert leading_phrase("拉姆·巴兰·亚达夫是谁？") == "拉姆·巴兰·亚达"
+    assert leading_phrase("罗伯特·霍顿效力于哪两个俱乐部？") == "罗伯特·霍顿"
+    assert leading_phrase("巴拉克·奥巴马是哪一年当选的？") == "巴拉克·奥巴"
+    other_player = "姆拉登·佩特里奇（，），是一名克罗地亚职业足球运动员，司职前锋或影子前锋。"
+    assert refusal.lead_missing("拉姆·巴兰·亚达夫是谁？", other_player) > 0.6
+    # the passage may join the parts with another dot, or none
+    assert refusal.lead_missing("罗伯特·霍顿效力于哪两个俱乐部？", "罗伯特・霍顿（Robert Houghton）效力于…") == 0.0
+    assert refusal.lead_missing("巴拉克·奥巴马是哪一年当选的？", "巴拉克奥巴马于2008年当选。") == 0.0
+
+
 def test_context_signals_read_the_opening_phrase_in_the_shown_sentences_and_the_titles():
     shown = [sentences.Scored(1.0, 1, 0, "锄骨具三角形齿带。", lexical=0.5)]
     q = "红钻鱼的锄骨具有什么形状的齿带？"

@@ -70,3 +70,19 @@ def test_snap_list_leaves_alone_what_no_clause_lists():
 def test_snap_list_leaves_sentences_and_bylines_alone():
     byline = "（作者系重庆市中国特色社会主义理论体系研究中心研究员、重庆社会科学院城市与区域经济研究所副所长）"
     assert spans.snap_list(byline + " （作者：唐于渝）[1]。", [byline]) is None
+
+
+def test_an_answer_restating_the_question_is_given_the_sentence_it_copies_from():
+    """The restated words ("阿马里洛是根据…改名的") are in no sentence; what the answer adds is
+    all in one, which the best-sentence rule then gives whole (cmrc-split DEV_1672_QUERY_2)."""
+    question = "阿马里洛是根据什么来改名的？"
+    answer = "阿马里洛是根据西班牙语「黄色」的意思改名的[1]。"
+    sentence = "后来取郊外黄色野花改名（Amarillo是西班牙语「黄色」的意思）。"
+    core = "阿马里洛是根据西班牙语「黄色」的意思改名的"
+    assert spans.drawn_share(core, sentence) < spans.SNAP_MIN_COVER  # read as a whole
+    assert spans.drawn_share(core, sentence, question) == 1.0
+    text, notes = spans.give_clause(answer, question, [sentence])
+    assert text == "后来取郊外黄色野花改名（Amarillo是西班牙语「黄色」的意思）[1]。" and notes
+    # what it adds must be in the sentence: an answer whose new words are elsewhere is not drawn
+    # from it, however much of the question it restates
+    assert spans.drawn_share("阿马里洛是根据当地的一种鸟改名的", sentence, question) < spans.SNAP_MIN_COVER

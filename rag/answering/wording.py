@@ -31,7 +31,9 @@ These repairs run after the answer-or-refuse decision and change only wording:
   than it cuts the right part out of it ("2017年林俊贤再次加盟《邵氏兄弟电影公司》" to
   "2017年林俊贤参与了什么剧？" from "…加盟《邵氏兄弟电影公司》，参演《风林火山》"): its
   answers drawn from the best sentence were right and cited 0.88, the extractive path's
-  answers to the same questions 0.95 (the Chinese development suites, session 24's rows).
+  answers to the same questions 0.95 (the Chinese development suites, session 24's rows). An
+  answer that restates a Chinese question around what it copies is drawn from the sentence
+  that holds what it adds (`drawn_share`).
 """
 from __future__ import annotations
 
@@ -125,18 +127,24 @@ def _word_bounds(sentence: str, i: int, j: int) -> tuple[int, int]:
     return i, j
 
 
+def _blocks(core: str, sentence: str) -> list:
+    """The runs of two or more characters the answer shares with the sentence, in order."""
+    return [b for b in SequenceMatcher(None, core, sentence, autojunk=False).get_matching_blocks() if b.size >= 2]
+
+
 def _matched_span(core: str, sentence: str) -> tuple[float, tuple[int, int]]:
     """(share of the answer's characters found in the sentence in order, in runs of two or
     more; the span of the sentence from the first run to the last)."""
-    blocks = [b for b in SequenceMatcher(None, core, sentence, autojunk=False).get_matching_blocks() if b.size >= 2]
+    blocks = _blocks(core, sentence)
     if not blocks:
         return 0.0, (0, 0)
     return sum(b.size for b in blocks) / len(core), (blocks[0].b, blocks[-1].b + blocks[-1].size)
 
 
-def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
+def whole_sentence(answer: str, sentences: Sequence[str], question: str = "") -> str | None:
     """The evidence sentence a one-sentence answer is drawn from (verbatim, or most of its
-    characters in order), when that sentence says more than the answer; None otherwise."""
+    characters in order, `drawn_share`), when that sentence says more than the answer; None
+    otherwise."""
     body, core, markers, closing = _parts(answer)
     if not core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:  # a list's lines are sentences too
         return None
@@ -144,7 +152,7 @@ def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     # a shown unit may hold several sentences (a short one is kept with its neighbour): only
     # the one the answer is drawn from is given
     for s in (x for unit in sentences for x in split_sentences(unit)):
-        cover = 1.0 if core in s else _matched_span(core, s)[0]
+        cover = 1.0 if core in s else drawn_share(core, s, question)
         if cover >= SNAP_MIN_COVER and (best is None or cover > best[0]):
             best = (cover, s.strip())
     if best is None:
@@ -153,6 +161,29 @@ def whole_sentence(answer: str, sentences: Sequence[str]) -> str | None:
     if len(sentence) <= len(core):
         return None
     return _rebuilt(sentence, markers, closing)
+
+
+# punctuation and spaces: no content of their own, whoever wrote them
+_NOT_CONTENT = set(" \u3000，,。、：:；;！!？?（）()“”‘’「」『』《》\"'")
+_MIN_ADDED = 2  # an answer that adds fewer characters to its question is read as a whole
+
+
+def drawn_share(core: str, sentence: str, question: str = "") -> float:
+    """How much of an answer is drawn from a sentence: the share of its characters found there
+    in order, in runs of two or more; or, when larger, that share of the characters it adds to
+    a Chinese question (at least _MIN_ADDED of them). A small model restates the question
+    around the words it copies ("阿马里洛是根据西班牙语「黄色」的意思改名的" for "阿马里洛是根据什么来
+    改名的？"): the restated words are in no sentence, yet the answer is drawn from the one that
+    holds the rest ("后来取郊外黄色野花改名（Amarillo是西班牙语「黄色」的意思）")."""
+    cover, _ = _matched_span(core, sentence)
+    if not evidence.is_cjk(question):  # an English question is not restated in Chinese words
+        return cover
+    matched = {k for b in _blocks(core, sentence) for k in range(b.a, b.a + b.size)}
+    asked = set(evidence.fold(question))
+    added = [k for k, ch in enumerate(core) if ch not in _NOT_CONTENT and evidence.fold(ch) not in asked]
+    if len(added) < _MIN_ADDED:
+        return cover
+    return max(cover, sum(k in matched for k in added) / len(added))
 
 
 # the clause an answer span stands in ends at these (not at "、": a list stays whole)
@@ -280,7 +311,7 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
     if not (evidence.is_cjk(question) or evidence.is_cjk(answer)):
         return original, []
     if evidence.asks_reason(question):
-        whole = _whole(whole_sentence(answer, sentences), question)
+        whole = _whole(whole_sentence(answer, sentences, question), question)
         if whole and whole != answer:
             return whole, [f"gave the reason the whole sentence it comes from: {evidence.strip_markers(whole)[:40]!r}"]
     notes = []
@@ -291,7 +322,7 @@ def give_clause(answer: str, question: str, sentences: Sequence[str], *,
     # past the guard above the answer is Chinese, or the question is: a Chinese answer to an
     # English question quotes the passages as one to a Chinese question does
     if sentences and not polar.is_polar(question):
-        whole = _whole(whole_sentence(answer, sentences[:1]), question)
+        whole = _whole(whole_sentence(answer, sentences[:1], question), question)
         if whole and whole != answer and answer_length(whole) <= max_growth * answer_length(answer):
             notes.append(f"gave the answer the whole best sentence it comes from: {evidence.strip_markers(whole)[:40]!r}")
             answer = whole

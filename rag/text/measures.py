@@ -353,6 +353,8 @@ _LEAD_STOP_START = ("哪", "什么", "多少", "为什么", "为何", "如何", 
 # preposition, conjunction, particle, pronoun or localiser (jieba's tags; a verbal noun
 # "vn" stays), or a figure. A reader's reworded question opens with more than the name
 # ("汇丰|2005年买下的…", "演员凌云|当年是靠…"), and only the name is looked up.
+# the middle dots that join the parts of a transliterated name ("拉姆·巴兰·亚达夫")
+NAME_DOTS = "·・•‧"
 _NAME_END_TAGS = ("v", "t", "m", "d", "p", "c", "u", "r", "f", "q", "y", "e", "o", "zg")
 # A question that opens with the document itself or its writer ("文章提到…", "文中…", "作者认为…")
 # names no subject of its own: the reader asks about the text they were given. (_DOC_REFERENCE
@@ -369,15 +371,21 @@ def leading_phrase(question: str) -> str:
     when it opens with it ("交叉笛鲷哪里…" -> "交叉笛鲷", "唐于渝在哪所大学…" -> "唐于渝");
     "" when it opens with its question word, a figure or a common verb, a reference to the
     document ("文章…", "文中…") or an instruction ("简述…"), or the name is one character. A
+    transliterated name is read whole, its parts joined by middle dots ("拉姆·巴兰·亚达"), up to
+    two characters into its last part. A
     title in 《》 that the opening leads into is the name ("电视剧《无字碑歌》是哪年…" -> "无字碑歌":
     电视剧 only says what kind).
     jieba's tags cut some rare names short ("黑尾前肛鳗" -> "黑尾"): the rest is still looked up."""
     text = fold(question).strip()
     lead = ""
     for w in _jieba().lcut(text):
+        if lead and w in NAME_DOTS:
+            lead += w  # a transliterated name's parts ("拉姆·巴兰·亚达夫") are one name
+            continue
         if w in _LEAD_STOP or w.startswith(_LEAD_STOP_START) or not re.search(rf"[\w{IDEOGRAPHS}]", w):
             break  # a function or question word, or punctuation and white space
         lead += w
+    lead = lead.rstrip(NAME_DOTS)
     if lead.startswith(_DOCUMENT_REFERENCES + _INSTRUCTIONS):
         return ""
     name = ""
@@ -389,6 +397,11 @@ def leading_phrase(question: str) -> str:
     title = _BOOK_TITLE.match(text, len(lead))
     if title and name == lead:  # nothing but the kind of work before it ("88年那部《…》" opens with a figure)
         return title.group(1)
+    dot = max(name.rfind(d) for d in NAME_DOTS)
+    if dot >= 0:
+        # jieba cannot tell where a transliterated name's last part ends ("罗伯特·霍顿效力",
+        # "尼高·高华以"): its first two characters tell the name apart, and no more is read
+        name = name[: dot + 3]
     return name if len(name) >= 2 else ""
 
 
@@ -396,7 +409,7 @@ def _ends_name(word: str, flag: str) -> bool:
     """Does this word of a question's opening end the name in it: a word of _NAME_END_TAGS (a
     verbal noun "vn" stays) or a figure? A Latin word or code ("TVB", "JR", "城巴E23P线") is part
     of the name: jieba tags it "eng", which the interjection tag "e" would match by its start."""
-    if flag == "eng" and re.search(r"[A-Za-z]", word):
+    if (flag == "eng" and re.search(r"[A-Za-z]", word)) or word in NAME_DOTS:
         return False
     return (flag.startswith(_NAME_END_TAGS) and not flag.startswith("vn")) or any(ch.isdigit() for ch in word)
 

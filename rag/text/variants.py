@@ -72,18 +72,23 @@ def script_of(text: str) -> str | None:
 
 def _forms_in(passages: list[str], script: str) -> dict[str, str]:
     """For each character written differently in the other script, the form the passages use:
-    {other-script form: passage form} (the commonest, when a passage uses several)."""
+    {other-script form: passage form} (the commonest, when a passage uses several). A form the
+    passages write unchanged counts too: a traditional text converted by rule may hold "齣入"
+    beside many a "出", and 出 is then the passages' form of 出."""
     to_other = to_simplified if script == TRADITIONAL else to_traditional
     counts: dict[str, dict[str, int]] = {}
     for text in passages:
         other = to_other(text)
         if len(other) != len(text):
             continue
+        # a passage in the other script (a mixed collection) writes that script's forms
+        # unchanged: they are not the forms of the script the answer is brought to
+        own = script_of(text) in (script, None)
         for mine, theirs in zip(text, other):
-            if mine != theirs:
+            if mine != theirs or own:
                 seen = counts.setdefault(theirs, {})
                 seen[mine] = seen.get(mine, 0) + 1
-    return {k: max(v, key=v.get) for k, v in counts.items()}
+    return {k: max(v, key=v.get) for k, v in counts.items() if len(v) > 1 or k not in v}
 
 
 def in_script_of(answer: str, passages: list[str]) -> str:
