@@ -86,3 +86,18 @@ def test_an_answer_restating_the_question_is_given_the_sentence_it_copies_from()
     # what it adds must be in the sentence: an answer whose new words are elsewhere is not drawn
     # from it, however much of the question it restates
     assert spans.drawn_share("阿马里洛是根据当地的一种鸟改名的", sentence, question) < spans.SNAP_MIN_COVER
+
+
+def test_a_restating_answer_longer_than_its_sentence_is_given_the_sentence():
+    """The model restated the question and dropped the sentence's quotation marks and its 以:
+    its answer is longer than the sentence it copies (cmrc-split DEV_514_QUERY_2). An answer
+    that is the sentence's own words, and longer, keeps them: a shorter sentence says no more."""
+    question = "货币“索莫尼”的名字怎么来的？"
+    sentence = "该货币以“塔吉克民族之父”萨曼王朝创立者伊斯梅尔·索莫尼的名字命名。"
+    answer = "“索莫尼”的名字是由塔吉克民族之父萨曼王朝创立者伊斯梅尔·索莫尼的名字命名的[1]。"
+    assert spans.give_clause(answer, question, [sentence])[0] == sentence.rstrip("。") + "[1]。"
+    # not restated: the answer is the sentence's words and more, which the sentence would lose
+    longer = "以“塔吉克民族之父”萨曼王朝创立者伊斯梅尔·索莫尼的名字命名的货币[1]。"
+    shorter = "以“塔吉克民族之父”萨曼王朝创立者伊斯梅尔·索莫尼的名字命名。"
+    assert spans.drawn_share(longer[:-4], shorter) >= spans.SNAP_MIN_COVER  # drawn from it
+    assert spans.whole_sentence(longer, [shorter], question) is None

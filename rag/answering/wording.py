@@ -143,22 +143,28 @@ def _matched_span(core: str, sentence: str) -> tuple[float, tuple[int, int]]:
 
 def whole_sentence(answer: str, sentences: Sequence[str], question: str = "") -> str | None:
     """The evidence sentence a one-sentence answer is drawn from (verbatim, or most of its
-    characters in order, `drawn_share`), when that sentence says more than the answer; None
-    otherwise."""
+    characters in order, `drawn_share`), when that sentence says more than the answer or the
+    answer restates the question around it; None otherwise."""
     body, core, markers, closing = _parts(answer)
     if not core or evidence.MARKER.search(body) or len(split_sentences(core)) > 1:  # a list's lines are sentences too
         return None
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, bool] | None = None
     # a shown unit may hold several sentences (a short one is kept with its neighbour): only
     # the one the answer is drawn from is given
     for s in (x for unit in sentences for x in split_sentences(unit)):
-        cover = 1.0 if core in s else drawn_share(core, s, question)
+        whole = 1.0 if core in s else _matched_span(core, s)[0]
+        cover = max(whole, drawn_share(core, s, question))
         if cover >= SNAP_MIN_COVER and (best is None or cover > best[0]):
-            best = (cover, s.strip())
+            best = (cover, s.strip(), whole < SNAP_MIN_COVER)
     if best is None:
         return None
-    sentence = best[1].rstrip("。.！!；;")
-    if len(sentence) <= len(core):
+    cover, sentence, restated = best
+    sentence = sentence.rstrip("。.！!；;")
+    # a sentence no longer than the answer says no more than it, unless the answer is drawn
+    # from it only once its restatement of the question is set aside: then the restated words
+    # are the model's and the rest is the sentence's ("“索莫尼”的名字是由…的名字命名的" for
+    # "该货币以“塔吉克民族之父”…的名字命名")
+    if sentence == core or (len(sentence) <= len(core) and not restated):
         return None
     return _rebuilt(sentence, markers, closing)
 
