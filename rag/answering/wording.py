@@ -158,7 +158,7 @@ def whole_sentence(answer: str, sentences: Sequence[str], question: str = "") ->
             best = (cover, s.strip(), whole < SNAP_MIN_COVER)
     if best is None:
         return None
-    cover, sentence, restated = best
+    _, sentence, restated = best
     sentence = sentence.rstrip("。.！!；;")
     # a sentence no longer than the answer says no more than it, unless the answer is drawn
     # from it only once its restatement of the question is set aside: then the restated words
