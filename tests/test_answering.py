@@ -410,6 +410,31 @@ def test_title_weight_set_holds_only_inside_its_block():
     assert ranking_weights()["title"] == shipped
 
 
+def test_title_weight_set_is_seen_by_its_own_thread_only():
+    """A tool's override must not reach another request a serving process answers meanwhile."""
+    import threading
+
+    from rag.answering import ranking_weights, title_weight_set
+
+    shipped = ranking_weights()["title"]
+    seen = {}
+    inside, checked = threading.Event(), threading.Event()
+
+    def other_request():
+        inside.wait(5)
+        seen["other"] = ranking_weights()["title"]
+        checked.set()
+
+    worker = threading.Thread(target=other_request)
+    worker.start()
+    with title_weight_set(shipped + 0.5):
+        seen["own"] = ranking_weights()["title"]
+        inside.set()
+        checked.wait(5)
+    worker.join(5)
+    assert seen == {"own": shipped + 0.5, "other": shipped}
+
+
 def test_options_are_resolved_once_at_the_facade(shared_hash_assistant):
     opts = shared_hash_assistant.options(k=7, generator="extractive")
     assert (opts.k, opts.generator, opts.retrieval) == (7, "extractive", shared_hash_assistant.settings.retrieval)

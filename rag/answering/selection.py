@@ -27,6 +27,7 @@ import math
 import re
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -150,28 +151,36 @@ def lexical_query(question: str, glossary: bilingual.Glossary | None = None) -> 
 def ranking_weights() -> dict[str, float]:
     """The ranking's weights as they ship, read when called (inside title_weight_set, the
     weight set there): for the tools that fit them (benchmarks/fit_evidence.py)."""
-    return {"dense": W_DENSE, "title": W_TITLE}
+    return {"dense": W_DENSE, "title": _title_weight()}
+
+
+# W_TITLE as title_weight_set overrides it, for the thread (or asyncio task) that set it only
+_TITLE_WEIGHT_OVERRIDE: ContextVar[float | None] = ContextVar("title_weight_override", default=None)
+
+
+def _title_weight() -> float:
+    override = _TITLE_WEIGHT_OVERRIDE.get()
+    return W_TITLE if override is None else override
 
 
 @contextmanager
 def title_weight_set(weight: float):
-    """W_TITLE set to `weight` inside the block, for a tool measuring what another weight
+    """W_TITLE read as `weight` inside the block, for a tool measuring what another weight
     does (benchmarks/evidence_variants.py): the ranking and the given-passage suites'
-    passage order both read it. Process-wide, so not for a serving process."""
-    global W_TITLE
-    shipped = W_TITLE
-    W_TITLE = weight
+    passage order both read it. Only the calling thread (or asyncio task) sees it: a serving
+    process's other requests keep the shipped weight."""
+    token = _TITLE_WEIGHT_OVERRIDE.set(weight)
     try:
         yield
     finally:
-        W_TITLE = shipped
+        _TITLE_WEIGHT_OVERRIDE.reset(token)
 
 
 def lexical_scores(question: str, sentences: Sequence[str], weights: UnitWeights = UNIFORM,
                    titles: Sequence[str] | None = None, title_weight: float | None = None) -> list[float]:
     """IDF-weighted share of the question's key units found in each sentence, in [0, 1];
     units found only in the sentence's title (when given) count W_TITLE, or `title_weight`."""
-    w_title = W_TITLE if title_weight is None else title_weight
+    w_title = _title_weight() if title_weight is None else title_weight
     return [own + w_title * title for own, title in _lexical_parts(question, sentences, weights, titles)]
 
 
@@ -225,7 +234,7 @@ def rank(
     texts = [s for _, _, s in items]
     parts = np.array(_lexical_parts(question, texts, weights, [titles[n] for n, _, _ in items]),
                      dtype=np.float64).reshape(-1, 2)
-    w_title = W_TITLE if title_weight is None else title_weight
+    w_title = _title_weight() if title_weight is None else title_weight
     lex = (parts[:, 0] + w_title * parts[:, 1]).astype(np.float32)  # what orders the sentences
     # what Scored.lexical carries to the refusal decision (lex_best), with the title at the
     # weight the decision was fitted with, whatever weight the ranking gives it
