@@ -152,10 +152,10 @@ def whole_sentence(answer: str, sentences: Sequence[str], question: str = "") ->
     # a shown unit may hold several sentences (a short one is kept with its neighbour): only
     # the one the answer is drawn from is given
     for s in (x for unit in sentences for x in split_sentences(unit)):
-        whole = 1.0 if core in s else _matched_span(core, s)[0]
-        cover = max(whole, drawn_share(core, s, question))
+        plain, of_added = (1.0, 1.0) if core in s else _drawn_shares(core, s, question)
+        cover = max(plain, of_added)
         if cover >= SNAP_MIN_COVER and (best is None or cover > best[0]):
-            best = (cover, s.strip(), whole < SNAP_MIN_COVER)
+            best = (cover, s.strip(), plain < SNAP_MIN_COVER)
     if best is None:
         return None
     _, sentence, restated = best
@@ -181,15 +181,23 @@ def drawn_share(core: str, sentence: str, question: str = "") -> float:
     around the words it copies ("阿马里洛是根据西班牙语「黄色」的意思改名的" for "阿马里洛是根据什么来
     改名的？"): the restated words are in no sentence, yet the answer is drawn from the one that
     holds the rest ("后来取郊外黄色野花改名（Amarillo是西班牙语「黄色」的意思）")."""
-    cover, _ = _matched_span(core, sentence)
-    if not evidence.is_cjk(question):  # an English question is not restated in Chinese words
-        return cover
+    return max(_drawn_shares(core, sentence, question))
+
+
+def _drawn_shares(core: str, sentence: str, question: str) -> tuple[float, float]:
+    """(the share of the answer's characters found in the sentence, in order, in runs of two or
+    more; that share of the characters it adds to a Chinese question, or the first share again
+    when the question is not Chinese or the answer adds under _MIN_ADDED characters to it): one
+    match of the two texts for both."""
     matched = {k for b in _blocks(core, sentence) for k in range(b.a, b.a + b.size)}
+    plain = len(matched) / len(core)
+    if not evidence.is_cjk(question):  # an English question is not restated in Chinese words
+        return plain, plain
     asked = set(evidence.fold(question))
     added = [k for k, ch in enumerate(core) if ch not in _NOT_CONTENT and evidence.fold(ch) not in asked]
     if len(added) < _MIN_ADDED:
-        return cover
-    return max(cover, sum(k in matched for k in added) / len(added))
+        return plain, plain
+    return plain, sum(k in matched for k in added) / len(added)
 
 
 # the clause an answer span stands in ends at these (not at "、": a list stays whole)
