@@ -204,8 +204,7 @@ def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | No
     a collection's checks.json (`check`) added: what every command reads."""
     folders = folders or {}
     for suite, rows in rows_by_suite.items():
-        path = folders[suite] / CHECKS_FILE if suite in folders else None
-        checks = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+        checks = {f: _read_json(folders[suite] / name) if suite in folders else {} for f, name in CHECK_FILES.items()}
         for r in rows:
             r["signals"] = r.get("signals") or (r.get("refusal") or {}).get("signals") or {}
             if r["signals"]:
@@ -213,8 +212,9 @@ def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | No
                 merge_lacks_asked(r["signals"])
             if r["signals"] and r["signals"].get("subject_missing") is not None:
                 r["signals"]["subject_missing"] = stored_subject_missing(r)
-            if r["signals"] and checks.get(r["id"]) is not None:
-                r["signals"].setdefault("model_unverified", checks[r["id"]])
+            for f, values in checks.items():
+                if r["signals"] and values.get(r["id"]) is not None:
+                    r["signals"].setdefault(f, values[r["id"]])
             r["suite"] = suite
     return rows_by_suite
 
@@ -310,7 +310,12 @@ def stored_subject_missing(row: dict) -> float:
     return round(max(float(row["signals"].get("subject_missing") or 0.0), figures), 4)
 
 
-CHECKS_FILE = "checks.json"  # per suite folder: row id -> model_unverified, from `check`
+# per suite folder, from `check`: row id -> the answer check's value, one file per check
+CHECK_FILES = {"model_unverified": "checks.json", "model_unanswered": "answered.json"}
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def row_check_inputs(row: dict) -> tuple[list[tuple[int, str]], dict[int, str]]:
@@ -323,14 +328,16 @@ def row_check_inputs(row: dict) -> tuple[list[tuple[int, str]], dict[int, str]]:
 
 
 def check_cmd(args) -> int:
-    """`model_unverified` for rows collected before the Verify stage recorded it: the
-    pipeline's own check (rag.answering.check.unverified) run on each stored row's final
-    answer, written to the suite folder's checks.json (rows already there are skipped)."""
+    """The answer checks (`model_unverified`, `model_unanswered`) for rows collected before the
+    Verify stage recorded them: the pipeline's own functions (rag.answering.check) run on each
+    stored row's final answer, written to the suite folder's CHECK_FILES (rows already there are
+    skipped)."""
     from tqdm import tqdm
 
-    from rag.answering import check_answer as unverified
+    from rag.answering import check_answer, check_answered
     from rag.answering.generators import make_generator
 
+    checks = {"model_unverified": check_answer, "model_unanswered": check_answered}
     gen = make_generator(args.generator, Settings.load())
     if not gen.supports_probe:
         raise SystemExit(f"{args.generator} reports no first-token probabilities: there is nothing to check with.")
@@ -338,16 +345,18 @@ def check_cmd(args) -> int:
     for suite, folder in suite_dirs(Path(args.out) / args.generator, args.generator).items():
         if args.only and suite not in args.only:
             continue
-        path = folder / CHECKS_FILE
-        done = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        rows = [r for r in load_report(folder)["rows"] if r["id"] not in done][: args.limit]
+        done = {f: _read_json(folder / name) for f, name in CHECK_FILES.items()}
+        rows = [r for r in load_report(folder)["rows"] if any(r["id"] not in d for d in done.values())][: args.limit]
         t0 = time.perf_counter()
         for r in tqdm(rows, desc=suite, unit="q", disable=not sys.stderr.isatty()):
             shown, titles = row_check_inputs(r)
-            value = unverified(gen.checker(), r["question"], r.get("answer") or "", shown, titles)
-            done[r["id"]] = None if value is None else round(value, 6)
-        path.write_text(json.dumps(done, ensure_ascii=False, indent=0), encoding="utf-8")
-        print(f"{suite}: {len(rows)} rows checked in {time.perf_counter() - t0:.0f} s -> {path}", flush=True)
+            for f, run in checks.items():  # in the pipeline's order: the second reads the first's cached prefix
+                if r["id"] not in done[f]:
+                    value = run(gen.checker(), r["question"], r.get("answer") or "", shown, titles)
+                    done[f][r["id"]] = None if value is None else round(value, 6)
+        for f, name in CHECK_FILES.items():
+            (folder / name).write_text(json.dumps(done[f], ensure_ascii=False, indent=0), encoding="utf-8")
+        print(f"{suite}: {len(rows)} rows checked in {time.perf_counter() - t0:.0f} s -> {folder}", flush=True)
     return 0
 
 
@@ -613,7 +622,7 @@ def parser() -> argparse.ArgumentParser:
     _model_args(r)
     r.add_argument("--at-most", type=float, default=0.05, help="share of a suite's answerable questions the best threshold may refuse")
     r.set_defaults(func=rank_cmd)
-    k = sub.add_parser("check", help="the model's answer check (model_unverified) for rows collected without it")
+    k = sub.add_parser("check", help="the model's answer checks (model_unverified, model_unanswered) for rows collected without them")
     k.add_argument("--only", nargs="*", help="suite names (default: all)")
     k.add_argument("--limit", type=int, default=None, help="rows per suite")
     k.set_defaults(func=check_cmd)

@@ -67,9 +67,9 @@ def test_evidence_comes_first_then_tokens_then_one_answer():
     assert [(c.n, c.chunk_id, c.supported) for c in answer.citations] == [(1, "doc#p1", True)]
     assert answer.evidence[0] == first.evidence[0]
     assert {"evidence", "first_token", "generate", "prompt_chars"} <= set(answer.timings)
-    # every signal measured but the answer check's: this fake reports no first-token
-    # probabilities, so there is nothing to read it from (a decision reads its training mean)
-    assert set(refusal.FEATURES) - set(answer.signals) == {"model_unverified"}
+    # every signal measured but the answer checks': this fake reports no first-token
+    # probabilities, so there is nothing to read them from (a decision reads their training means)
+    assert set(refusal.FEATURES) - set(answer.signals) == {"model_unverified", "model_unanswered"}
 
 
 def test_prompt_is_the_fixed_prefix_then_the_selected_sentences():

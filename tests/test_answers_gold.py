@@ -77,6 +77,8 @@ def test_llama_answers_are_right_and_cited_and_refusals_hold(assistant, tmp_path
     # 0.733 / 0.028, from the rows (q25 refused by the refit's threshold); with answers that
     # restate the question given their sentence and the refit: 0.861 / 0.986 / 0.733 / 0.014.
     # The same with a restating answer longer than its sentence given it (session 26).
+    # Session 27 (the second answer check, model_unanswered, and the calibration target 0.04):
+    # whole gold set 0.861 / 0.986 / 0.633 / 0.014, from the rows (floors unchanged: 19 of 30).
     assert s["correct_cited"] >= 0.7
     assert s["evidence_recall"] >= 0.94
     # 5 of the 30 under the measured 20: a llama.cpp build for another CPU (AVX2, AMD) moved

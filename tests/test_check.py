@@ -204,3 +204,78 @@ def test_a_yes_no_question_answered_no_is_not_put_to_the_check_which_misreads_th
     # the same reading for a stored row checked offline (benchmarks/fit_suites.py check)
     assert unverified(Checking("", yes=0.05, no=0.95), question, "重庆没有编目20万类[1]。", SHOWN, TITLES) is None
     assert unverified(Checking("", yes=0.05, no=0.95), question, "重庆编目了16万类[1]。", SHOWN, TITLES) == pytest.approx(0.95)
+
+
+# ---------------------------------------------------------------------- the second check
+class TwoChecks(Checking):
+    """A fake that reports one reading to the first check (its prompt shows the answer, "回答：")
+    and another to the second (no answer shown)."""
+
+    def __init__(self, reply, first, second):
+        super().__init__(reply, yes=1.0 - first, no=first)
+        self.readings = {True: {YES: 1.0 - first, NO: first}, False: {YES: 1.0 - second, NO: second}}
+
+    def stream(self, messages, *, max_tokens=None, temperature=None, stop=None, probe=None):
+        if probe == [YES, NO]:
+            self.seen = self.readings["回答：" in messages[-1]["content"]]
+        yield from super().stream(messages, max_tokens=max_tokens, temperature=temperature, stop=stop, probe=probe)
+
+
+def test_the_second_check_shows_the_first_checks_passages_and_question_but_not_the_answer():
+    from rag.answering.check import answered_messages
+
+    first = check_messages("积分可以兑换什么？", "积分可兑换算力资源[2]。", SHOWN, TITLES)[-1]["content"]
+    second = answered_messages("积分可以兑换什么？", "积分可兑换算力资源[2]。", SHOWN, TITLES)[-1]["content"]
+    assert "《算力积分》积分可兑换算力资源。积分由平台发放。" in second and "16万类" not in second  # cited only
+    assert "回答：" not in second and "积分可兑换算力资源。" not in second.split("问题：")[1]
+    # one prefix up to the question: the model reads the second from the first's cached tokens
+    shared = first.index("问题：积分可以兑换什么？") + len("问题：积分可以兑换什么？")
+    assert second[:shared] == first[:shared]
+    trad = answered_messages("聯合國總部設在哪裡？", "在紐約[1]。", [(1, "聯合國總部設在紐約。")], {1: "聯合國"})
+    assert "问题：联合国总部设在哪里？" in trad[-1]["content"]  # read in simplified, like the first
+
+
+def test_the_second_check_reads_no_against_yes_and_is_not_asked_of_a_yes_no_question_answered_no():
+    from rag.answering.check import unanswered
+
+    gen = Checking("", yes=0.3, no=0.1)
+    assert unanswered(gen, "问？", "积分可兑换算力资源[2]。", SHOWN, TITLES) == pytest.approx(0.25)
+    assert unanswered(gen, "问？", prompts.NO_ANSWER, SHOWN, TITLES) == 1.0 and len(gen.prompts) == 1
+    assert unanswered(FakeGenerator(""), "问？", "答[1]。", SHOWN, TITLES) is None
+    # without the answer in its prompt the model still takes the passage's negation for its own 否
+    question = "重庆公共数据资源体系编目了20万类数据吗？"
+    assert unanswered(Checking("", yes=0.1, no=0.9), question, "重庆没有编目20万类[1]。", SHOWN, TITLES) is None
+    assert unanswered(Checking("", yes=0.1, no=0.9), question, "重庆编目了16万类[1]。", SHOWN, TITLES) == pytest.approx(0.9)
+
+
+SECOND = refusal.Decision(weights={"lex_best": -8.0, "model_refuse": 6.0, "model_unverified": 3.0,
+                                   "model_unanswered": 6.0}, bias=1.0, threshold=0.5,
+                          meta={"means": {"model_unverified": 0.2, "model_unanswered": 0.2}})
+
+
+def test_a_decision_that_reads_the_second_check_asks_it_after_the_first_and_refuses_on_it():
+    question = "重庆公共数据资源体系目前编目了多少类数据？"
+    reply = "重庆公共数据资源体系编目了16万类数据[1]。"
+    gen = TwoChecks(reply, first=0.1, second=0.05)
+    kept = list(pipeline.answer_stream(question, HITS, gen, OPTS, weights=WEIGHTS, decision=SECOND))[-1].answer
+    assert not kept.refused and kept.signals["model_unanswered"] == pytest.approx(0.05)
+    assert kept.signals["model_unverified"] == pytest.approx(0.1)
+    assert len(gen.prompts) == 3 and "回答：" in gen.prompts[1][-1]["content"]  # answer, first, second
+    assert "回答：" not in gen.prompts[2][-1]["content"]
+    # the first check confirms the answer, the second finds the passages do not answer the question
+    gone = list(pipeline.answer_stream(question, HITS, TwoChecks(reply, first=0.1, second=0.97), OPTS,
+                                       weights=WEIGHTS, decision=SECOND))[-1].answer
+    assert gone.refused and gone.refusal.code == "not_verified"
+    assert gone.signals["model_unanswered"] == pytest.approx(0.97)
+    # a decision fitted without it (weight 0) does not ask it: the answer's prompt and the first check
+    plain = TwoChecks(reply, first=0.1, second=0.97)
+    _ask(plain)
+    assert len(plain.prompts) == 2
+
+
+def test_a_yes_no_question_answered_no_gets_neither_check():
+    question = "重庆公共数据资源体系编目了20万类数据吗？"
+    gen = TwoChecks("重庆公共数据资源体系没有编目20万类，编目了16万类数据[1]。", first=0.95, second=0.95)
+    answer = list(pipeline.answer_stream(question, HITS, gen, OPTS, weights=WEIGHTS, decision=SECOND))[-1].answer
+    assert not answer.refused and "model_unverified" not in answer.signals and "model_unanswered" not in answer.signals
+    assert len(gen.prompts) == 1  # the answer's prompt only

@@ -128,6 +128,7 @@ def test_stored_checks_are_read_into_the_rows_signals(tmp_path, monkeypatch):
     rows = [{"id": "a", "answerable": True, "signals": {"lex_best": 0.5}},
             {"id": "b", "answerable": False, "signals": {"lex_best": 0.1}}]
     (folder / "checks.json").write_text(json.dumps({"a": 0.1, "b": None}))
+    (folder / "answered.json").write_text(json.dumps({"a": 0.3, "b": 0.9}))
     (out / "suites.json").write_text(json.dumps({"results": [
         {"suite": "s1", "generator": "llama-cpp", "out_dir": str(folder), "test_only": False}]}))
     monkeypatch.setattr(fit_suites, "fit_rows", lambda *a, **k: {"s1": rows})
@@ -136,6 +137,7 @@ def test_stored_checks_are_read_into_the_rows_signals(tmp_path, monkeypatch):
     got, _ = fit_suites._rows(argparse.Namespace(suites="x", out=str(tmp_path), generator="llama-cpp", skip=None))
     assert got["s1"][0]["signals"]["model_unverified"] == 0.1
     assert "model_unverified" not in got["s1"][1]["signals"]  # a backend that could not check: unmeasured
+    assert [r["signals"]["model_unanswered"] for r in got["s1"]] == [0.3, 0.9]  # the second check's own file
 
 
 def test_a_copied_results_folder_reads_its_own_suite_folders_not_the_ones_it_was_written_to(tmp_path):

@@ -31,8 +31,8 @@ def test_the_shipped_rows_hold_every_suite_of_both_generators():
             assert len(ids) == len(set(ids)) > 0, suite
             read = [r for r in suite_rows if not fit_suites.refused_by_rule(r)]
             assert read and all(r["signals"] for r in read), suite
-            if generator == "llama-cpp":  # the model's rows carry its answer check, but where it misreads
-                assert all("model_unverified" in r["signals"] for r in read
+            if generator == "llama-cpp":  # the model's rows carry its answer checks, but where they misread
+                assert all("model_unverified" in r["signals"] and "model_unanswered" in r["signals"] for r in read
                            if not check.misreads(r["question"], r.get("answer") or "")), suite
 
 

@@ -97,17 +97,41 @@ CHECK_PAIRS = [
 ]
 
 
+def _says_no_more_to_the_second(read, checker, pairs) -> list[tuple[float, float]]:
+    """Each pair's two readings by a check (`read`: unverified or unanswered); the second of
+    each pair must draw the larger "no"."""
+    readings = []
+    for q_right, right, q_wrong, wrong in pairs:
+        first, second = (read(checker, q, a, CHECK_SHOWN, CHECK_TITLES) for q, a in ((q_right, right), (q_wrong, wrong)))
+        assert first < second, (q_wrong, first, second)
+        readings.append((first, second))
+    return readings
+
+
 def test_llama_checks_its_answer_against_the_passages_it_cites(assistant):
     from rag.answering.check import unverified
 
     checker = assistant.generator("llama-cpp").checker()
     assert checker is not assistant.generator("llama-cpp")  # its own context: the answering prefix stays cached
-    for q_right, right, q_wrong, wrong in CHECK_PAIRS:
-        stated = unverified(checker, q_right, right, CHECK_SHOWN, CHECK_TITLES)
-        glued = unverified(checker, q_wrong, wrong, CHECK_SHOWN, CHECK_TITLES)
-        # measured 2026-12-05 (AMD EPYC): 0.061 < 0.309, 0.104 < 0.192, 0.035 < 0.113
-        assert stated < glued, (q_wrong, stated, glued)
-    assert unverified(checker, *CHECK_PAIRS[0][:2], CHECK_SHOWN, CHECK_TITLES) < 0.2
+    # measured 2026-12-05 (AMD EPYC): 0.061 < 0.309, 0.104 < 0.192, 0.035 < 0.113
+    readings = _says_no_more_to_the_second(unverified, checker, CHECK_PAIRS)
+    assert readings[0][0] < 0.2
+
+
+# (question the cited passage answers, its answer; a question it does not answer, an answer citing it)
+ANSWERED_PAIRS = [
+    ("重庆公共数据资源体系的数据需求满足率是多少？", "数据需求满足率达到95%[1]。",
+     "成都公共数据资源体系的数据需求满足率是多少？", "数据需求满足率达到95%[1]。"),
+    ("川纹笛鲷身上哪里有大黑斑？", "体侧有一个大黑斑[2]。", "交叉笛鲷哪里有一个大黑斑？", "体侧有一个大黑斑[2]。"),
+    ("川纹笛鲷分布在哪里？", "分布于印度洋[2]。", "川纹笛鲷能长到多长？", "川纹笛鲷体侧有一个大黑斑[2]。"),
+]
+
+
+def test_llama_asks_whether_the_cited_passages_answer_the_question_at_all(assistant):
+    from rag.answering.check import unanswered
+
+    # measured 2026-12-07 (Intel Xeon): 0.017 < 0.622, 0.090 < 0.420, 0.213 < 0.661
+    _says_no_more_to_the_second(unanswered, assistant.generator("llama-cpp").checker(), ANSWERED_PAIRS)
 
 
 def test_llama_answers_no_to_a_yes_no_question_the_passage_negates(tmp_path):

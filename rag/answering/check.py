@@ -7,9 +7,17 @@ own, whether the passages the answer cites state that answer for what the questi
 about, the same model is less easily fooled than while writing: its probability of "否"
 (no) against "是" (yes) on the first token is the decision's signal `model_unverified`.
 
-`check_messages` builds that prompt from what an Answer and a stored evaluation row both
-hold (the question, the final text, the shown sentences with their passage numbers, the
-passages' titles), so a decision fitted on stored rows reads the value the pipeline measures.
+A second question in the same prompt's frame asks whether those passages answer the question
+at all, without the answer: `model_unanswered`. Shown an answer, the small model tends to
+accept it when its words are in the passages ("郭麐号白眉生的原因是运载火箭第三级在轨发生爆炸",
+confirmed at 0.92); asked only whether the passages answer "郭麐号白眉生的原因是什么", it is less
+easily led. Both prompts open with the same passages and question, so the second reads only a
+few new tokens from the model's cached prefix.
+
+`check_messages` and `answered_messages` build those prompts from what an Answer and a stored
+evaluation row both hold (the question, the final text, the shown sentences with their passage
+numbers, the passages' titles), so a decision fitted on stored rows reads the value the
+pipeline measures.
 """
 from __future__ import annotations
 
@@ -24,28 +32,49 @@ from .generators.base import Generator, Message
 CHECK_SYSTEM = "你是严谨的核查员：只根据给出的资料判断，不用自己的知识。"
 CHECK_USER = ("资料：\n{passages}\n\n问题：{question}\n回答：{answer}\n\n"
               "资料有没有明确说出这个回答？回答里说的对象必须就是问题问的对象。只答“是”或“否”。")
+# asked without the answer. Chosen on stored development rows (cmrc-given and NoMIRACL, the
+# suites whose unanswerable answers the first check confirms most): the cited passages rank
+# their unanswerable questions above the others at AUC 0.923 / 0.804 (the first check 0.851 /
+# 0.788), every shown passage at 0.898 / 0.709
+ANSWERED_USER = ("资料：\n{passages}\n\n问题：{question}\n\n"
+                 "资料里有没有直接回答这个问题的话？问题问的对象必须就是资料说的对象。只答“是”或“否”。")
 YES, NO = "是", "否"
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def check_messages(question: str, answer: str, shown: Sequence[tuple[int, str]],
-                   titles: Mapping[int, str]) -> list[Message]:
-    """The check's prompt. `shown`: the sentences the model was shown as (passage number,
-    text), best first; only the passages the answer cites are put in (all, when it cites
-    none of them), each on one line headed by its title."""
+def cited_passages(answer: str, shown: Sequence[tuple[int, str]], titles: Mapping[int, str]) -> str:
+    """What both checks show of the passages. `shown`: the sentences the model was shown as
+    (passage number, text), best first; only the passages the answer cites are put in (all,
+    when it cites none of them), each on one line headed by its title."""
     cited = {int(n) for n in _MARKER.findall(answer)}
     kept = [(n, t) for n, t in shown if n in cited] or list(shown)
     by_passage: dict[int, list[str]] = {}
     for n, text in kept:
         by_passage.setdefault(n, []).append(text)
-    lines = [f"《{titles.get(n, '')}》" + "".join(texts) for n, texts in sorted(by_passage.items())]
+    return "\n".join(f"《{titles.get(n, '')}》" + "".join(texts) for n, texts in sorted(by_passage.items()))
+
+
+def _messages(user: str) -> list[Message]:
     # read in simplified characters, the script the small model knows best: on the traditional
     # CMRC split the check alone ranks the answers to unanswerable questions above the others
-    # with AUC 0.959 as written, 0.971 in simplified. The check only answers 是/否: nothing
-    # it reads is shown to the user, whose answer keeps the passages' script
-    return [{"role": "system", "content": CHECK_SYSTEM},
-            {"role": "user", "content": fold(CHECK_USER.format(passages="\n".join(lines), question=question,
-                                                               answer=_MARKER.sub("", answer).strip()))}]
+    # with AUC 0.959 as written, 0.971 in simplified. The checks only answer 是/否: nothing
+    # they read is shown to the user, whose answer keeps the passages' script
+    return [{"role": "system", "content": CHECK_SYSTEM}, {"role": "user", "content": fold(user)}]
+
+
+def check_messages(question: str, answer: str, shown: Sequence[tuple[int, str]],
+                   titles: Mapping[int, str]) -> list[Message]:
+    """The check's prompt: the cited passages (`cited_passages`), the question, the answer
+    without its citation markers."""
+    return _messages(CHECK_USER.format(passages=cited_passages(answer, shown, titles), question=question,
+                                       answer=_MARKER.sub("", answer).strip()))
+
+
+def answered_messages(question: str, answer: str, shown: Sequence[tuple[int, str]],
+                      titles: Mapping[int, str]) -> list[Message]:
+    """The second check's prompt: the same passages and question as `check_messages`, no answer
+    (the answer only chooses the passages)."""
+    return _messages(ANSWERED_USER.format(passages=cited_passages(answer, shown, titles), question=question))
 
 
 def misreads(question: str, answer: str) -> bool:
@@ -56,17 +85,34 @@ def misreads(question: str, answer: str) -> bool:
     return polar.is_polar(question) and polar.stated_verdict(answer, question) == "no"
 
 
+def _said_no(generator: Generator, messages: list[Message]) -> float:
+    """P("否") / (P("是") + P("否")) on the reply's first token (0.5 when neither is seen)."""
+    generator.complete(messages, max_tokens=1, temperature=0.0, probe=[YES, NO])
+    seen = (generator.last_usage or {}).get("probe") or {}
+    yes, no = float(seen.get(YES, 0.0)), float(seen.get(NO, 0.0))
+    return no / (yes + no) if yes + no > 0 else 0.5
+
+
 def unverified(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
                titles: Mapping[int, str]) -> float | None:
-    """P("否") / (P("是") + P("否")) on the check's first token: 1.0 for an answer that is a
-    refusal or empty (nothing the passages could state), None when the backend reports no
-    first-token probabilities or the check would misread the answer (`misreads`)."""
+    """The check's "no" (`_said_no`): 1.0 for an answer that is a refusal or empty (nothing
+    the passages could state), None when the backend reports no first-token probabilities or
+    the check would misread the answer (`misreads`)."""
     if not answer.strip() or prompts.is_refusal_reply(answer):
         return 1.0
     if not generator.supports_probe or misreads(question, answer):
         return None
-    generator.complete(check_messages(question, answer, shown, titles), max_tokens=1, temperature=0.0,
-                       probe=[YES, NO])
-    seen = (generator.last_usage or {}).get("probe") or {}
-    yes, no = float(seen.get(YES, 0.0)), float(seen.get(NO, 0.0))
-    return no / (yes + no) if yes + no > 0 else 0.5
+    return _said_no(generator, check_messages(question, answer, shown, titles))
+
+
+def unanswered(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
+               titles: Mapping[int, str]) -> float | None:
+    """The second check's "no" (`answered_messages`): 1.0 for a refusal or an empty answer, None
+    when the backend reports no first-token probabilities or for a yes/no question answered
+    no. The prompt holds no answer, yet the model still reads the passage's negation as its
+    own "否" ("青溪市图书馆新馆设立了古籍修复中心吗？" over "新馆没有设立古籍修复中心": 0.90)."""
+    if not answer.strip() or prompts.is_refusal_reply(answer):
+        return 1.0
+    if not generator.supports_probe or misreads(question, answer):
+        return None
+    return _said_no(generator, answered_messages(question, answer, shown, titles))

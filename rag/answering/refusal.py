@@ -37,7 +37,7 @@ EMBEDDING_FEATURES = ("dense_best",)  # signals on the embedder's own cosine sca
 # measured only where the backend reports first-token probabilities: a backend that does not
 # (a plain OpenAI-compatible server) leaves it unmeasured, and a decision reads the training
 # mean (meta "means") for it rather than "checked and confirmed"
-CHECK_FEATURES = ("model_unverified",)
+CHECK_FEATURES = ("model_unverified", "model_unanswered")
 MODEL_FILE = Path(__file__).with_name("refusal_model.json")
 
 

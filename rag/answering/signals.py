@@ -56,6 +56,9 @@ class Signals:
     # the model's own check of the final answer, in a prompt of its own (rag.answering.check):
     # its probability of "no" to "do the cited passages state this answer?"
     model_unverified: float | None = field(default=None, metadata=_REPLY)
+    # the model's second check, in the same prompt's frame without the answer: its
+    # probability of "no" to "do the cited passages answer the question at all?"
+    model_unanswered: float | None = field(default=None, metadata=_REPLY)
 
     def as_dict(self) -> dict[str, float]:
         """The measured signals by name (the JSON shape of Answer.signals)."""

@@ -19,6 +19,7 @@ from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import check, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
 from .review import figure_sentence, has_content, review_reply
+from .refusal import CHECK_FEATURES
 from .signals import Signals
 from .state import AnswerState
 
@@ -88,10 +89,10 @@ def refusal_text(state: AnswerState) -> str:
     return prompts.refusal_text(state.english, section, snippet)
 
 
-def p_with_check(state: AnswerState, unverified: float) -> float:
-    """The decision's probability were the answer check (rag.answering.check) to read
-    `unverified`: 0 for a confirming check, 1 for a flat "no"."""
-    return state.decision.probability({**state.signals.as_dict(), "model_unverified": unverified})
+def p_with_check(state: AnswerState, said_no: float) -> float:
+    """The decision's probability were the answer checks (rag.answering.check) both to read
+    `said_no`: 0 for confirming checks, 1 for a flat "no"."""
+    return state.decision.probability({**state.signals.as_dict(), **{f: said_no for f in CHECK_FEATURES}})
 
 
 def refuse(state: AnswerState, code: str, message: str) -> Iterator[StreamEvent]:
@@ -315,20 +316,25 @@ class Verify(StreamingStage):
         if p_with_check(state, 1.0) < state.decision.threshold and not state.decision.meta.get("record_all"):
             return state  # not even a flat "no" would make the decision refuse: no need to ask
         if check.misreads(state.question, state.text):
-            # a "no" to a yes/no question: the decision goes without the check, as for a backend
-            # that reports no probabilities (its training mean)
+            # a "no" to a yes/no question: the decision goes without the checks, as for a backend
+            # that reports no probabilities (their training means)
             state.notes.append("a yes/no question answered no: the answer check misreads a negative answer, "
                                "so it is not asked")
             return state
         # the answer is on screen: say why it is not final yet (about a second and a half here)
         yield StreamEvent("checking", text=CHECKING_TEXT)
         t0 = time.perf_counter()
-        value = check.unverified(state.generator.checker(), state.question, state.text,
-                                 [(s.n, s.text) for s in state.shown], state.titles())
+        checker, shown, titles = state.generator.checker(), [(s.n, s.text) for s in state.shown], state.titles()
+        measured = {"model_unverified": check.unverified(checker, state.question, state.text, shown, titles)}
+        # the second check only where the decision reads it (a decision fitted before it did not)
+        if state.decision.weights.get("model_unanswered") or state.decision.meta.get("record_all"):
+            # asked after the first: both prompts open alike, so the model reads it from its cached prefix
+            measured["model_unanswered"] = check.unanswered(checker, state.question, state.text, shown, titles)
         state.timings["verify"] = time.perf_counter() - t0
-        if value is None:
+        measured = {f: v for f, v in measured.items() if v is not None}
+        if not measured:
             return state
-        state.signals = state.signals.merged(Signals(model_unverified=value))
+        state.signals = state.signals.merged(Signals(**measured))
         if state.p_no_answer() >= state.decision.threshold:
             yield from refuse(state, "not_verified", "asked afterwards, the model did not find its answer in the passages")
         return state
