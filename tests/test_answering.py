@@ -552,3 +552,16 @@ def test_without_a_decision_answer_stream_reads_the_one_fitted_for_its_kind_of_g
     # ...and the model's decision would have given another value (apart by more than the
     # tolerance above, so the first assertion tells the two decisions apart)
     assert abs(model.probability(answer.signals) - no_model.probability(answer.signals)) > 3e-4
+
+
+def test_an_answer_ending_on_an_opening_mark_goes_out_without_it():
+    # the corpus dropped the English inside the bracket ("（，缩写…"), so the clause the model
+    # copies ends on the bracket it opened (CMRC DEV_1668_QUERY_0)
+    museum = "中国古动物馆（，缩写“PMC”），位于北京市西城区西直门外大街142号，是亚洲最大的古动物博物馆。"
+    hits = [_hit(1, museum, "中国古动物馆")]
+    gen = FakeGenerator("中国古动物馆（[1]。")
+    events = list(answering.answer_stream("亚洲最大的古动物博物馆是哪个？", hits, gen, OPTS, weights=UnitWeights([museum]),
+                                          decision=DECISION))
+    answer = events[-1].answer
+    assert not answer.refused and answer.text == "中国古动物馆[1]。", answer.text
+    assert any("opening mark" in n for n in answer.notes)

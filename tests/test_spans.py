@@ -101,3 +101,14 @@ def test_a_restating_answer_longer_than_its_sentence_is_given_the_sentence():
     shorter = "以“塔吉克民族之父”萨曼王朝创立者伊斯梅尔·索莫尼的名字命名。"
     assert spans.drawn_share(longer[:-4], shorter) >= spans.SNAP_MIN_COVER  # drawn from it
     assert spans.whole_sentence(longer, [shorter], question) is None
+
+
+def test_an_opening_mark_the_answer_ends_on_is_dropped_and_a_closing_one_in_its_glyph_kept():
+    # a sentence cut inside a bracket: the clause ends on its opening mark
+    assert spans.drop_dangling_opener("中国古动物馆（[1]。") == "中国古动物馆[1]。"
+    assert spans.drop_dangling_opener("伏魔录第一单元《雷霆报》）青天衙门第一单元《[2]。") == "伏魔录第一单元《雷霆报》）青天衙门第一单元[2]。"
+    assert spans.drop_dangling_opener("这则称为乏适（") == "这则称为乏适。"
+    # the text before left a quotation open: the last mark closes it, written with the opening glyph
+    assert spans.drop_dangling_opener("他说“有效对抗寄生虫疾病“[1]。") == "他说“有效对抗寄生虫疾病“[1]。"
+    for kept in ("普通的回答[1]。", "（[1]。", "“渝策汇”平台[1]。"):
+        assert spans.drop_dangling_opener(kept) == kept

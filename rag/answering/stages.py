@@ -263,6 +263,10 @@ class RepairWording(Stage):
         else:
             state.reply, notes = wording.give_clause(state.reply, state.question, [s.text for s in state.shown])
             state.notes.extend(notes)
+        trimmed = wording.drop_dangling_opener(state.reply)
+        if trimmed != state.reply:
+            state.notes.append("dropped the opening mark the answer ended on (its sentence was cut inside a bracket)")
+            state.reply = trimmed
         state.timings["check"] = state.timings.get("check", 0.0) + time.perf_counter() - t0
         return state
 

@@ -287,6 +287,23 @@ def drop_glosses(answer: str) -> str:
     return re.sub(r'(["”“」])\s+and\s+(["“”「])', r"\1、\2", out)
 
 
+_OPENERS = {"（": "）", "(": ")", "“": "”", "「": "」", "『": "』", "《": "》", "‘": "’"}
+
+
+def drop_dangling_opener(answer: str) -> str:
+    """The answer without an opening bracket or quotation mark it ends on: a sentence cut
+    inside a bracket leaves "中国古动物馆（。". A mark that the text before it left open is
+    kept: it is a closing one written with the opening glyph ("…疾病“。" after "“这种…")."""
+    body, markers, closing = _split_markers(answer)
+    text = body.rstrip()
+    if not text or text[-1] not in _OPENERS:
+        return answer
+    before = text[:-1]
+    if before.count(text[-1]) > before.count(_OPENERS[text[-1]]):
+        return answer
+    return _rebuilt(before.rstrip(), markers, closing) if before.strip() else answer
+
+
 def shape(answer: str, question: str, sentences: Sequence[str]) -> tuple[str, list[str]]:
     """The answer with the repairs above applied, and a note for each one made."""
     notes: list[str] = []
