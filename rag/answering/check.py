@@ -85,9 +85,17 @@ def misreads(question: str, answer: str) -> bool:
     return polar.is_polar(question) and polar.stated_verdict(answer, question) == "no"
 
 
-def _said_no(generator: Generator, messages: list[Message]) -> float:
-    """P("否") / (P("是") + P("否")) on the reply's first token (0.5 when neither is seen)."""
-    generator.complete(messages, max_tokens=1, temperature=0.0, probe=[YES, NO])
+def _said_no(build, generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
+             titles: Mapping[int, str]) -> float | None:
+    """P("否") / (P("是") + P("否")) on the first token of the reply to `build`'s prompt (0.5
+    when neither is seen): 1.0 for an answer that is a refusal or empty (nothing the passages
+    could state), None when the backend reports no first-token probabilities or the model would
+    misread the answer (`misreads`)."""
+    if not answer.strip() or prompts.is_refusal_reply(answer):
+        return 1.0
+    if not generator.supports_probe or misreads(question, answer):
+        return None
+    generator.complete(build(question, answer, shown, titles), max_tokens=1, temperature=0.0, probe=[YES, NO])
     seen = (generator.last_usage or {}).get("probe") or {}
     yes, no = float(seen.get(YES, 0.0)), float(seen.get(NO, 0.0))
     return no / (yes + no) if yes + no > 0 else 0.5
@@ -95,24 +103,16 @@ def _said_no(generator: Generator, messages: list[Message]) -> float:
 
 def unverified(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
                titles: Mapping[int, str]) -> float | None:
-    """The check's "no" (`_said_no`): 1.0 for an answer that is a refusal or empty (nothing
-    the passages could state), None when the backend reports no first-token probabilities or
-    the check would misread the answer (`misreads`)."""
-    if not answer.strip() or prompts.is_refusal_reply(answer):
-        return 1.0
-    if not generator.supports_probe or misreads(question, answer):
-        return None
-    return _said_no(generator, check_messages(question, answer, shown, titles))
+    """The check's "no" to whether the cited passages state the answer (`check_messages`,
+    read by `_said_no`)."""
+    return _said_no(check_messages, generator, question, answer, shown, titles)
 
 
 def unanswered(generator: Generator, question: str, answer: str, shown: Sequence[tuple[int, str]],
                titles: Mapping[int, str]) -> float | None:
-    """The second check's "no" (`answered_messages`): 1.0 for a refusal or an empty answer, None
-    when the backend reports no first-token probabilities or for a yes/no question answered
-    no. The prompt holds no answer, yet the model still reads the passage's negation as its
-    own "否" ("青溪市图书馆新馆设立了古籍修复中心吗？" over "新馆没有设立古籍修复中心": 0.90)."""
-    if not answer.strip() or prompts.is_refusal_reply(answer):
-        return 1.0
-    if not generator.supports_probe or misreads(question, answer):
-        return None
-    return _said_no(generator, answered_messages(question, answer, shown, titles))
+    """The second check's "no" to whether the cited passages answer the question at all
+    (`answered_messages`, read by `_said_no`). Its prompt holds no answer, yet the model still
+    reads the passage's negation in a yes/no question answered no as its own "否"
+    ("青溪市图书馆新馆设立了古籍修复中心吗？" over "新馆没有设立古籍修复中心": 0.90), so it is not asked
+    of those either."""
+    return _said_no(answered_messages, generator, question, answer, shown, titles)

@@ -287,7 +287,9 @@ def drop_glosses(answer: str) -> str:
     return re.sub(r'(["”“」])\s+and\s+(["“”「])', r"\1、\2", out)
 
 
-_OPENERS = {"（": "）", "(": ")", "“": "”", "「": "」", "『": "』", "《": "》", "‘": "’"}
+# the marks `_outside_quotes` keeps whole, and the ASCII bracket and single quotation mark an
+# answer may also end on
+_OPENERS = {**_QUOTE_PAIRS, "(": ")", "‘": "’"}
 
 
 def drop_dangling_opener(answer: str) -> str:
