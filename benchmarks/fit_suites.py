@@ -106,8 +106,10 @@ def rc(row: dict) -> bool:
 
 def refused_by_rule(row: dict) -> bool:
     """Refused whatever the decision: a refusal in the never-refusing run is a rule's (no
-    passage retrieved; an answer no passage supports, stage Cite). Rows collected before
-    that rule (session 14) hold such an answer as text that cites nothing."""
+    passage retrieved; at stage Cite an answer no passage supports, a figure question no shown
+    sentence can answer, an answer about another thing of the kind asked about). Rows
+    collected before the first Cite rule (session 14) hold such an answer as text that cites
+    nothing."""
     return bool(row.get("refused")) or (bool((row.get("answer") or "").strip()) and not row.get("citations"))
 
 

@@ -350,3 +350,19 @@ def test_subject_missing_is_the_larger_of_the_missing_names_and_the_missing_figu
     assert held.subject_missing == 0.0
     # the names part: a name the cited passage lacks, the figure held
     assert refusal.subject_missing("张学友在1991年演了谁？", "钟文轩[1]。", {1: "林俊贤在1991年演男主角钟文轩。"}) == 1.0
+
+
+def test_a_figure_question_over_sentences_without_figures_answered_without_one_is_not_answered():
+    dated_nothing = ["这座桥横跨长江，连接南北两岸。", "桥面宽阔，是城市的地标。"]
+    assert refusal.shows_no_figure("这座桥是哪一年建成的？", dated_nothing)
+    assert refusal.figure_not_given("这座桥是哪一年建成的？", "这座桥横跨长江，连接南北两岸[1]。", dated_nothing)
+    # a figure in any shown sentence (not one the question states) might be the answer: left to the decision
+    dated = [*dated_nothing, "大桥于1957年建成通车。"]
+    assert not refusal.shows_no_figure("这座桥是哪一年建成的？", dated)
+    assert not refusal.figure_not_given("这座桥是哪一年建成的？", "这座桥横跨长江[1]。", dated)
+    # the question's own figure is no answer to it
+    assert refusal.shows_no_figure("2008年这座桥有多少车道？", ["2008年，桥面重新铺设。"])
+    # an answer with a figure the sentences hold answers; a question asking for no figure is not read
+    assert not refusal.figure_not_given("桥长多少米？", "全长1670米[1]。", ["大桥全长1670米。"])
+    assert not refusal.figure_not_given("这座桥横跨哪条河？", "长江[1]。", dated_nothing)
+    assert refusal.figure_not_given("How many lanes does the bridge have?", "The documents say: 桥面宽阔[1]。", dated_nothing)

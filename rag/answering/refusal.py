@@ -246,13 +246,7 @@ def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Se
     rendering); the lexical shares read it, the names and figures the question itself.
     `titles`: the retrieved passages' titles (lead_missing reads them with the shown sentences)."""
     english = not evidence.is_cjk(question)
-    figure_missing = 0.0
-    if evidence.asks_quantity(question):
-        years = evidence.asks_year(question)
-        asked = evidence.numbers(question)
-        near = [s.text for s in ranked[:3]]
-        has = any(not evidence.numbers(q) <= asked for t in near for q in evidence.quantities(t, years=years))
-        figure_missing = 0.0 if has else 1.0
+    figure_missing = 1.0 if shows_no_figure(question, [s.text for s in ranked[:3]]) else 0.0
     return Signals(
         entity_missing=entity_missing(question, passages_text),
         lex_best=max((s.lexical for s in ranked), default=0.0),
@@ -263,6 +257,23 @@ def context_signals(question: str, ranked: Sequence[sentences.Scored], shown: Se
         figure_missing=figure_missing,
         lead_missing=lead_missing_in_shown(question, (s.text for s in shown), titles),
     )
+
+
+def shows_no_figure(question: str, texts: Iterable[str]) -> bool:
+    """Does the question ask for a figure (an amount, a count, a year) that none of the texts
+    can give: none holds a figure other than those the question states itself?"""
+    if not evidence.asks_quantity(question):
+        return False
+    years, stated = evidence.asks_year(question), evidence.numbers(question)
+    return not any(not evidence.numbers(q) <= stated for t in texts for q in evidence.quantities(t, years=years))
+
+
+def figure_not_given(question: str, answer: str, shown: Sequence[str]) -> bool:
+    """The question asks for a figure, no shown sentence holds one (shows_no_figure) and the
+    answer gives none (answers_figure): whatever it says, it does not answer. "这座桥是哪一年
+    建成的？" over sentences that date nothing, answered with the one that names the bridge, is
+    refused (stage Cite)."""
+    return shows_no_figure(question, shown) and not answers_figure(question, answer, " ".join(shown))
 
 
 def draft_support(question: str, reply: str, shown_text: str) -> float:
