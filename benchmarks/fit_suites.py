@@ -42,7 +42,7 @@ from retrieval import cpu_model  # noqa: E402  (one copy, in benchmarks/retrieva
 sys.path.insert(0, str(ROOT))
 
 from rag import ConfigError, Settings  # noqa: E402
-from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, decision_key, figures_missing, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
+from rag.answering import DECISIONS_FILE, PRIOR_DECISION, REFUSAL_FEATURES, Decision, cite_rule_refusal, decision_key, figures_missing, fit_decision, lead_missing_in_shown, load_decision, save_decisions  # noqa: E402
 from rag.evaluation import fit_rows, load_report, load_suites, run_suites, suite_dirs  # noqa: E402
 
 SUITES = ROOT / "evals" / "suites.toml"
@@ -80,11 +80,12 @@ def _scales(args) -> dict[str, str]:
 
 def _fit(train: list[dict], args, level: float | None = None) -> tuple[Decision, list[str]]:
     """The decision fitted on `train`, its threshold refusing at most `level` (default
-    args.max_false_refusal) of the answerable training rows. Rows a rule refuses whatever
-    the decision says (refused_by_rule) are left out: their outcome does not depend on it,
-    and the answer check never ran on them."""
+    args.max_false_refusal) of the answerable training rows. Rows refused in the
+    never-refusing run (refused_in_run) are left out: the answer check never ran on them.
+    Rows a Cite rule refuses (cite_rule) are fitted on as if the rule did not exist
+    (rag.answering.cite_rules): they are much of what teaches the decision its weights."""
     level = args.max_false_refusal if level is None else level
-    train = [r for r in train if not refused_by_rule(r)]
+    train = [r for r in train if not refused_in_run(r)]
     kept = set(_firing(train, list(REFUSAL_FEATURES))) - set(getattr(args, "without", None) or ())
     # a dropped feature is zero on every training row: its weight stays exactly 0 in the fit
     rows = [{f: (v if f in kept else 0.0) for f, v in r["signals"].items()} for r in train]
@@ -104,13 +105,34 @@ def rc(row: dict) -> bool:
     return bool((row.get("scores") or {}).get("correct_cited"))
 
 
-def refused_by_rule(row: dict) -> bool:
-    """Refused whatever the decision: a refusal in the never-refusing run is a rule's (no
-    passage retrieved; at stage Cite an answer no passage supports, a figure question no shown
-    sentence can answer, an answer about another thing of the kind asked about). Rows
-    collected before the first Cite rule (session 14) hold such an answer as text that cites
-    nothing."""
+def refused_in_run(row: dict) -> bool:
+    """Refused in the never-refusing run, so by a rule that stops the answer before its
+    signals are all measured (no passage retrieved; at stage Cite, an answer no passage
+    supports). Rows collected before that Cite rule (session 14) hold such an answer as text
+    that cites nothing. Such rows are not fitted on."""
     return bool(row.get("refused")) or (bool((row.get("answer") or "").strip()) and not row.get("citations"))
+
+
+def cite_rule(row: dict) -> str | None:
+    """The refusal code of the rag.answering.cite_rules rule that refuses this stored answer,
+    read off what the row holds (the shown sentences, the retrieved titles, the citations),
+    or None. The pipeline reads the retrieved passages whole where a row holds their shown
+    sentences and titles, so here the subject rule can reach a row the pipeline would not;
+    on the rows it reaches in session 28, the pipeline refused every one live."""
+    if refused_in_run(row):
+        return None
+    shown, titles = row_check_inputs(row)
+    sections = {h["chunk_id"]: h.get("section") or "" for h in row.get("retrieved") or []}
+    cited = dict.fromkeys(sections[c["chunk_id"]] for c in row.get("citations") or [] if c.get("chunk_id") in sections)
+    retrieved = [text for _, text in shown] + list(sections.values())
+    ruled = cite_rule_refusal(row["question"], row.get("answer") or "", shown, titles, retrieved, cited)
+    return ruled[0] if ruled else None
+
+
+def refused_by_rule(row: dict) -> bool:
+    """Refused whatever the decision: in the never-refusing run (refused_in_run), or by a rule
+    of stage Cite that the run notes and goes past (cite_rule, measured on every read)."""
+    return refused_in_run(row) or bool(row.get("cite_rule"))
 
 
 def score(decision: Decision, rows: list[dict]) -> dict:
@@ -202,8 +224,9 @@ def _rows(args) -> tuple[dict[str, list[dict]], set[str]]:
 
 def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | None = None) -> dict[str, list[dict]]:
     """The rows with the signals the pipeline reads off what a row stores measured again by
-    its current rules (stored_lead_missing, stored_subject_missing), and the answer checks of
-    a collection's checks.json (`check`) added: what every command reads."""
+    its current rules (stored_lead_missing, stored_subject_missing), the rule of stage Cite
+    that refuses the row, if any (`cite_rule`), and the answer checks of a collection's
+    checks.json (`check`) added: what every command reads."""
     folders = folders or {}
     for suite, rows in rows_by_suite.items():
         checks = {f: _read_json(folders[suite] / name) if suite in folders else {} for f, name in CHECK_FILES.items()}
@@ -214,6 +237,7 @@ def measured(rows_by_suite: dict[str, list[dict]], folders: dict[str, Path] | No
                 merge_lacks_asked(r["signals"])
             if r["signals"] and r["signals"].get("subject_missing") is not None:
                 r["signals"]["subject_missing"] = stored_subject_missing(r)
+            r["cite_rule"] = cite_rule(r) if r.get("question") else None
             for f, values in checks.items():
                 if r["signals"] and values.get(r["id"]) is not None:
                     r["signals"].setdefault(f, values[r["id"]])
@@ -400,9 +424,12 @@ def fit_cmd(args) -> int:
         Path(args.json).write_text(json.dumps({"generator": args.generator, "figures": figures}, ensure_ascii=False,
                                               indent=1) + "\n", encoding="utf-8")
     if args.write:
-        ruled = sum(refused_by_rule(r) for r in dev_rows)
+        ruled = sum(refused_in_run(r) for r in dev_rows)
+        cited_rule = sum(bool(r.get("cite_rule")) for r in dev_rows)
         meta = {"fitted_on": f"{len(dev_rows) - ruled} rows of the development suites "
-                             f"{', '.join(dev)} ({args.generator}; {ruled} more refused by a rule whatever it says)",
+                             f"{', '.join(dev)} ({args.generator}; {ruled} more refused by a rule before their "
+                             f"signals were all measured; {cited_rule} of the fitted rows refused by a rule of "
+                             f"stage Cite whatever the decision says)",
                 "leave_one_suite_out": {s: {k: f[k] for k in cols[:3]} for s, f in figures.items()},
                 "dropped_features": dropped, "max_false_refusal": level, "l2": args.l2,
                 "calibrated": ({"target_refused": args.target_refused, "levels": list(LEVELS), "by": args.calibrate_by}

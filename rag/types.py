@@ -153,6 +153,7 @@ REFUSAL_CODES = (
     "unsupported_answer",  # the draft answer is not backed by the passages (invented figures, content), or no one passage backs it, so it would cite none
     "not_verified",  # asked afterwards (rag.answering.check), the model did not find its answer in the passages
     "other_subject",  # the answer cites a passage on another thing of the kind asked about (rag.answering.subject)
+    "false_premise",  # the question states a figure the answer's passage does not give, or contradicts
 )
 
 

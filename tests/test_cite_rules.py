@@ -3,7 +3,9 @@
   kind (交叉笛鲷 asked, 火斑笛鲷 cited), code "other_subject"; a question about the thing a
   passage is titled with, or named in anything retrieved, is not;
 - refusal.figure_not_given: a question asking for a figure that no shown sentence holds,
-  answered without one, code "not_in_documents"."""
+  answered without one, code "not_in_documents";
+- refusal.premise_figure_missing: a question resting on a figure the answer's passage does
+  not give (1944 asked, 1934 written), code "false_premise"."""
 import pytest
 
 from fakes import FakeGenerator
@@ -95,3 +97,35 @@ def test_the_pipeline_refuses_a_figure_question_no_shown_sentence_can_answer(mak
     events = list(answering.answer_stream("这座桥横跨哪条河？", hits, make(), OPTS, weights=UnitWeights([BRIDGE]),
                                           decision=NEVER_REFUSES))
     assert not events[-1].answer.refused and "长江" in events[-1].answer.text
+
+
+OPERA = "王金璐出身北京中华戏曲学校，1934年经校长焦菊隐推荐，拜马连良先生门下。1948年起自行组班演出。"
+
+
+@pytest.mark.parametrize("make", [lambda: FakeGenerator("经校长焦菊隐推荐[1]。"),
+                                  lambda: make_generator("extractive", Settings())], ids=["model", "extractive"])
+def test_the_pipeline_refuses_a_question_resting_on_a_figure_the_passage_does_not_give(make):
+    hits = [_hit(1, OPERA, "王金璐")]
+
+    def ask(question):
+        events = list(answering.answer_stream(question, hits, make(), OPTS, weights=UnitWeights([OPERA]),
+                                              decision=NEVER_REFUSES))
+        return events[-1].answer
+
+    wrong = ask("王金璐1944年经谁推荐拜入马连良门下？")
+    assert "false_premise" in REFUSAL_CODES
+    assert wrong.refused and wrong.refusal.code == "false_premise" and wrong.citations == ()
+    right = ask("王金璐1934年经谁推荐拜入马连良门下？")
+    assert not right.refused and "焦菊隐" in right.text
+
+
+def test_a_collection_for_the_fit_notes_the_rule_and_records_the_answer_whole():
+    """Under a decision that records every signal (benchmarks/fit_suites.py collect), the rules
+    do not stop the answer: the decision is fitted as if they did not exist."""
+    hits = [_hit(1, FIRE_SNAPPER, "火斑笛鲷")]
+    record_all = refusal.Decision(weights={}, bias=-10.0, threshold=2.0, meta={"record_all": True})
+    events = list(answering.answer_stream(ASKED, hits, FakeGenerator("体侧在背鳍软条部的下方具一大黑斑[1]。"), OPTS,
+                                          weights=UnitWeights([FIRE_SNAPPER]), decision=record_all))
+    answer = events[-1].answer
+    assert not answer.refused and answer.citations and "draft_support" in answer.signals
+    assert any("stage Cite would refuse this (other_subject" in n for n in answer.notes)

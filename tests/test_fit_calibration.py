@@ -205,3 +205,33 @@ def test_rank_puts_a_row_a_rule_refuses_at_the_top_whatever_its_probability(monk
     assert s2_auc(s2) == "1.000"
     # 5 x 5 pairs: the answerable answer that cites nothing ranks above all 5 unanswerable ones
     assert s2_auc([{**s2[0], "citations": []}, *s2[1:]]) == "0.800"
+
+
+def test_a_row_a_cite_rule_refuses_counts_as_refused_and_is_still_fitted_on():
+    """rag.answering.cite_rules read off a stored row: the row is refused whatever the decision
+    (score), yet fitted on as if the rule did not exist (_fit), unlike a row refused in the run."""
+    from rag.answering import Decision
+
+    fish = {"id": "f", "suite": "s", "answerable": False, "question": "交叉笛鲷哪里有一个大黑斑？",
+            "answer": "体侧在背鳍软条部的下方具一大黑斑[1]。", "citations": [{"n": 1, "chunk_id": "d#1"}],
+            "retrieved": [{"chunk_id": "d#1", "section": "火斑笛鲷"}],
+            "evidence": [{"n": 1, "chunk_id": "d#1", "text": "成鱼体色偏黄，体侧在背鳍软条部的下方具一大黑斑。"}],
+            "signals": {"lex_best": 0.3, "lead_missing": 1.0}, "scores": {}, "timings": {}}
+    same_fish = {**fish, "id": "g", "retrieved": [{"chunk_id": "d#1", "section": "交叉笛鲷"}]}
+    rows = fit_suites.measured({"s": [fish, same_fish]})["s"]
+    assert [r["cite_rule"] for r in rows] == ["other_subject", None]
+    assert fit_suites.refused_by_rule(rows[0]) and not fit_suites.refused_in_run(rows[0])
+    never = Decision({}, -9.0, threshold=0.5)
+    assert fit_suites.score(never, rows)["unanswerable_refused"] == 0.5
+    # fitted on: both rows reach the regression (a row refused in the run would not)
+    seen = []
+    original = fit_suites.fit_decision
+    def spy(rows_, labels, **kw):
+        seen.append(len(rows_))
+        return original(rows_, labels, **kw)
+    try:
+        fit_suites.fit_decision = spy
+        fit_suites._fit(rows + [{**fish, "id": "h", "refused": True}], _args(without=None))
+    finally:
+        fit_suites.fit_decision = original
+    assert seen == [2]

@@ -366,3 +366,14 @@ def test_a_figure_question_over_sentences_without_figures_answered_without_one_i
     assert not refusal.figure_not_given("桥长多少米？", "全长1670米[1]。", ["大桥全长1670米。"])
     assert not refusal.figure_not_given("这座桥横跨哪条河？", "长江[1]。", dated_nothing)
     assert refusal.figure_not_given("How many lanes does the bridge have?", "The documents say: 桥面宽阔[1]。", dated_nothing)
+
+
+def test_a_question_resting_on_a_figure_its_answers_passage_does_not_give_is_a_false_premise():
+    shown = [(1, "出身北京中华戏曲学校，1934年经校长焦菊隐推荐，拜马连良先生门下。"), (2, "1948年起自行组班演出。")]
+    asked = "王金璐1944年经谁推荐拜入马连良门下？"
+    assert refusal.premise_figure_missing(asked, "经校长焦菊隐推荐[1]。", shown)  # the passage says 1934
+    # the stated figure held by the answer's passage: a true premise
+    assert not refusal.premise_figure_missing("王金璐1934年经谁推荐拜入马连良门下？", "经校长焦菊隐推荐[1]。", shown)
+    # no figure stated, or a yes/no question (there the wrong figure is the answer "no")
+    assert not refusal.premise_figure_missing("王金璐经谁推荐拜入马连良门下？", "经校长焦菊隐推荐[1]。", shown)
+    assert not refusal.premise_figure_missing("王金璐是1944年拜入马连良门下的吗？", "不是，是1934年[1]。", shown)

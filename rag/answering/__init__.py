@@ -17,6 +17,7 @@ from .pipeline import numbered_passages
 from .refusal import MODEL_FILE as DECISIONS_FILE, PRIOR as PRIOR_DECISION, Decision, decision_key, load_decision, save_decisions
 from .refusal import FEATURES as REFUSAL_FEATURES, figures_missing, fit as fit_decision, lead_missing_in_shown
 from .check import unanswered as check_answered, unverified as check_answer
+from .cite_rules import rule_refusal as cite_rule_refusal
 from .selection import UnitWeights, budget_for, in_reading_order, question_kind, lexical_scores, rank as rank_sentences, select as select_sentences
 from .selection import ranking_weights, title_weight_set
 from .responders import extractive_pick
@@ -26,7 +27,7 @@ __all__ = [
     "AskOptions", "answer_stream", "render_evidence",
     "NO_ANSWER", "answer_markdown", "conversation_markdown", "number_context", "parse_markers",
     "DECISIONS_FILE", "Decision", "PRIOR_DECISION", "REFUSAL_FEATURES", "UnitWeights", "decision_key", "fit_decision",
-    "check_answer", "check_answered", "figures_missing", "in_reading_order", "lead_missing_in_shown", "load_decision",
+    "check_answer", "check_answered", "cite_rule_refusal", "figures_missing", "in_reading_order", "lead_missing_in_shown", "load_decision",
     "lexical_scores", "numbered_passages", "rank_sentences", "save_decisions",
     "select_sentences", "budget_for", "question_kind", "title_weight_set", "extractive_pick", "ranking_weights",
     "answer_length", "give_clause",

@@ -380,6 +380,16 @@ def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
     return sum(v not in held for v in stated) / len(stated)
 
 
+def premise_figure_missing(question: str, answer: str, shown: Sequence[tuple[int, str]],
+                           titles: Mapping[int, str] | None = None) -> bool:
+    """Every figure the question states is missing from the passage the answer was drawn
+    from, or that passage's sentence gives another value for it (figures_missing = 1): the
+    question rests on a figure the documents do not give ("王金璐1944年经谁推荐…" answered from
+    "1934年经校长焦菊隐推荐…"), so whatever the answer says, it answers another question. Not for
+    a yes/no question, whose premise being wrong is the answer "no"."""
+    return not polar.is_polar(question) and figures_missing(question, answer, shown, titles) >= 1.0
+
+
 def _with_short_years(values: set[str]) -> set[str]:
     """The values with each year also said in two digits ("1988" also as "88")."""
     return values | {v[2:] for v in values if len(v) == 4 and v[:2] in ("19", "20")}

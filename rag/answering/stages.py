@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from ..errors import ConfigError
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
-from . import check, citations, prompts, refusal, selection as sentences, subject, wording
+from . import check, cite_rules, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
 from .review import figure_sentence, has_content, review_reply
 from .refusal import CHECK_FEATURES
@@ -277,10 +277,12 @@ class Cite(StreamingStage):
     that no shown passage supports, so that it would go out citing nothing, is refused
     instead: every answer cites what it rests on (a small model can join words from
     several passages into a claim none of them makes, "教协会长冯伟华" becoming the head of
-    another association). So is an answer that gives no figure to a question asking for one
-    that no shown sentence holds (refusal.figure_not_given), and an answer about another thing
-    of the kind asked about (rag.answering.subject: the question opens with 交叉笛鲷, which
-    nothing retrieved names, and the answer cites the article on 火斑笛鲷)."""
+    another association). So is an answer one of rag.answering.cite_rules refuses: a figure
+    question no shown sentence can answer, a false premise by figure ("1944年…" asked,
+    "1934年…" written), a passage on another thing of the kind asked about (交叉笛鲷 asked,
+    火斑笛鲷 cited). Under a decision that records every signal (a collection for the fit),
+    those rules are noted and the answer goes on to be checked: the decision is fitted as if
+    they did not exist."""
 
     needs = frozenset({"question", "reply", "context", "embedder", "options", "signals", "decision"})
     gives = frozenset({"text", "citations"})
@@ -289,20 +291,20 @@ class Cite(StreamingStage):
         state = self.cite(state)
         if not state.citations and has_content(state.text):
             yield from refuse(state, "unsupported_answer", "no passage supports the answer, so it could cite none")
-        elif has_content(state.text) and refusal.figure_not_given(state.question, state.text,
-                                                                  [s.text for s in state.shown]):
-            yield from refuse(state, "not_in_documents", "the question asks for a figure that no passage shown gives")
-        elif (other := self.other_subject(state)) is not None:
-            asked, cited = other
-            state.notes.append(f"the question asks about {asked}, which no retrieved passage names; the answer "
-                               f"cites the passage on {cited}, another of its kind")
-            yield from refuse(state, "other_subject", f"the passages are about {cited}, not {asked}")
+        elif (ruled := self.rule_refusal(state)) is not None:
+            code, reason = ruled
+            if state.decision.meta.get("record_all"):
+                state.notes.append(f"stage Cite would refuse this ({code}: {reason}); recorded whole for the fit")
+            else:
+                yield from refuse(state, code, reason)
         return state
 
     @staticmethod
-    def other_subject(state: AnswerState) -> tuple[str, str] | None:
-        cited = dict.fromkeys(state.context[c.n].chunk.section for c in state.citations if c.n in state.context)
-        return subject.other_subject(state.question, [state.passages_text()], cited)
+    def rule_refusal(state: AnswerState) -> tuple[str, str] | None:
+        titles = state.titles()
+        cited = dict.fromkeys(titles[c.n] for c in state.citations if c.n in titles)
+        return cite_rules.rule_refusal(state.question, state.text, [(s.n, s.text) for s in state.shown], titles,
+                                       [state.passages_text()], cited)
 
     def cite(self, state: AnswerState) -> AnswerState:
         t0 = time.perf_counter()
