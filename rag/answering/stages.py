@@ -301,10 +301,9 @@ class Cite(StreamingStage):
 
     @staticmethod
     def rule_refusal(state: AnswerState) -> tuple[str, str] | None:
-        titles = state.titles()
-        cited = dict.fromkeys(titles[c.n] for c in state.citations if c.n in titles)
-        return cite_rules.rule_refusal(state.question, state.text, [(s.n, s.text) for s in state.shown], titles,
-                                       [state.passages_text()], cited)
+        cited = dict.fromkeys(c.section for c in state.citations)  # each cited passage's title
+        return cite_rules.rule_refusal(state.question, state.text, [(s.n, s.text) for s in state.shown],
+                                       state.titles(), [state.passages_text()], cited)
 
     def cite(self, state: AnswerState) -> AnswerState:
         t0 = time.perf_counter()

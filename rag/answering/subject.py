@@ -46,10 +46,9 @@ def other_subject(question: str, seen: Iterable[str], cited_titles: Iterable[str
     the same thing said with more words ("漫画家张静美" and 张静美): None."""
     if not measures.is_cjk(question):
         return None
-    opening = measures.squeeze(measures.leading_phrase(question))
-    if len(opening) < MODIFIER_MIN + 2 or not _ONLY_IDEOGRAPHS.fullmatch(opening):
-        return None  # no opening name, or a transliterated or Latin one
-    lead = _plain(opening)
+    lead = measures.squeeze(measures.leading_phrase(question))
+    if len(lead) < MODIFIER_MIN + 2 or not _ONLY_IDEOGRAPHS.fullmatch(lead):
+        return None  # no opening name, or a transliterated or Latin one (its dots are not ideographs)
     held = _plain(" ".join(seen))
     for title in cited_titles:
         plain_title = _plain(title)
