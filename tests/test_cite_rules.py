@@ -115,6 +115,9 @@ def test_the_pipeline_refuses_a_question_resting_on_a_figure_the_passage_does_no
     wrong = ask("王金璐1944年经谁推荐拜入马连良门下？")
     assert "false_premise" in REFUSAL_CODES
     assert wrong.refused and wrong.refusal.code == "false_premise" and wrong.citations == ()
+    # the refusal names the figure asked about and shows the sentence giving the documents' own
+    assert wrong.text.startswith("文档中没有找到问题所说的“1944年”。最接近的内容在《王金璐》")
+    assert "1934年经校长焦菊隐推荐" in wrong.text and "1948年" not in wrong.text
     right = ask("王金璐1934年经谁推荐拜入马连良门下？")
     assert not right.refused and "焦菊隐" in right.text
 
@@ -129,3 +132,28 @@ def test_a_collection_for_the_fit_notes_the_rule_and_records_the_answer_whole():
     answer = events[-1].answer
     assert not answer.refused and answer.citations and "draft_support" in answer.signals
     assert any("stage Cite would refuse this (other_subject" in n for n in answer.notes)
+
+
+FIRE_SNAPPER_TRAD = "火斑笛鯛為輻鰭魚綱鱸形目笛鯛科的其中一種。體側在背鰭軟條部的下方具一大黑斑。分布於印度西太平洋區。"
+
+
+@pytest.mark.parametrize("make", [lambda: FakeGenerator("體側在背鰭軟條部的下方具一大黑斑[1]。"),
+                                  lambda: make_generator("extractive", Settings())], ids=["model", "extractive"])
+def test_a_refusal_to_a_traditional_question_is_written_in_traditional_characters(make):
+    hits = [_hit(1, FIRE_SNAPPER_TRAD, "火斑笛鯛")]
+    events = list(answering.answer_stream("交叉笛鯛哪裡有一個大黑斑？", hits, make(), OPTS,
+                                          weights=UnitWeights([FIRE_SNAPPER_TRAD]), decision=NEVER_REFUSES))
+    answer = events[-1].answer
+    assert answer.refused and answer.refusal.code == "other_subject"
+    assert answer.text.startswith("文檔中沒有找到這個問題的答案。最接近的內容在《火斑笛鯛》")
+    assert "體側在背鰭軟條部的下方具一大黑斑" in answer.text  # the snippet as its passage writes it
+
+
+def test_a_false_premise_in_traditional_characters_is_refused_in_them():
+    opera = "王金璐出身北京中華戲曲學校，1934年經校長焦菊隱推薦，拜馬連良先生門下。1948年起自行組班演出。"
+    events = list(answering.answer_stream("王金璐1944年經誰推薦拜入馬連良門下？", [_hit(1, opera, "王金璐")],
+                                          FakeGenerator("經校長焦菊隱推薦[1]。"), OPTS, weights=UnitWeights([opera]),
+                                          decision=NEVER_REFUSES))
+    answer = events[-1].answer
+    assert answer.refused and answer.refusal.code == "false_premise"
+    assert answer.text.startswith("文檔中沒有找到問題所說的“1944年”。最接近的內容在《王金璐》：“王金璐出身北京中華戲曲學校，1934年經校長焦菊隱推薦")

@@ -90,3 +90,14 @@ def test_refusal_text_follows_language_and_names_the_closest_passage():
     assert zh.startswith("文档中没有找到这个问题的答案") and "《深化数据资源开发利用》" in zh and "数据编目16万类" in zh
     en = prompts.refusal_text(True)
     assert en == "The documents do not contain the answer to this question."
+
+
+def test_refusal_text_in_traditional_keeps_the_passage_and_question_as_written():
+    """Only the refusal's own words are converted (OpenCC): the title and snippet are the
+    passage's, the figures the question's; an English refusal is unchanged."""
+    zh = prompts.refusal_text(False, "数据资源", "数据编目16万类", traditional=True)
+    assert zh == "文檔中沒有找到這個問題的答案。最接近的內容在《数据资源》：“数据编目16万类”"
+    premise = prompts.refusal_text(False, "王金璐", "1934年經校長推薦", traditional=True, figures=["1944年", "3次"])
+    assert premise == "文檔中沒有找到問題所說的“1944年”、“3次”。最接近的內容在《王金璐》：“1934年經校長推薦”"
+    assert prompts.refusal_text(False) == "文档中没有找到这个问题的答案。"
+    assert prompts.refusal_text(True, traditional=True) == "The documents do not contain the answer to this question."

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..text import variants
 from ..text.script import has_cjk
 
 # The reply that means "the passages do not answer this" (the model is shown it in the
@@ -78,6 +79,10 @@ _FENCE_IN_TEXT = re.compile(r"<\s*/?\s*documents\s*>", re.IGNORECASE)
 # with CLOSEST_* when there is a passage worth pointing at, else left empty.
 REFUSAL_ZH = "文档中没有找到这个问题的答案。{closest}"
 REFUSAL_EN = "The documents do not contain the answer to this question.{closest}"
+# a question resting on a figure the documents do not give (code false_premise): it is named,
+# and the closest sentence is the one the answer would have come from, which gives the figure
+# the documents do hold ("1944年" asked, "1934年经校长焦菊隐推荐…" shown)
+PREMISE_ZH = "文档中没有找到问题所说的{figures}。{closest}"
 CLOSEST_ZH = "最接近的内容在《{section}》：“{snippet}”"
 CLOSEST_EN = " The closest passage is in \"{section}\": \"{snippet}\""
 
@@ -147,11 +152,20 @@ def build_messages(question: str, passages: Sequence[tuple[int, str, str]], engl
     return prefix_messages() + [{"role": "user", "content": user_turn(question, passages, english, rendering)}]
 
 
-def refusal_text(english: bool, section: str = "", snippet: str = "") -> str:
-    closest = ""
-    if snippet:
-        closest = (CLOSEST_EN if english else CLOSEST_ZH).format(section=section or "-", snippet=snippet)
-    return (REFUSAL_EN if english else REFUSAL_ZH).format(closest=closest)
+def refusal_text(english: bool, section: str = "", snippet: str = "", *, traditional: bool = False,
+                 figures: Sequence[str] = ()) -> str:
+    """The refusal: in English for an English question; else in Chinese, its own words in
+    traditional characters for a reader of traditional text (OpenCC: the section and snippet
+    keep their passage's script, the figures the question's). `figures`: the figures a false
+    premise states, named in place of "the answer"."""
+    if english:
+        closest = CLOSEST_EN.format(section=section or "-", snippet=snippet) if snippet else ""
+        return REFUSAL_EN.format(closest=closest)
+    lead, closest = (PREMISE_ZH if figures else REFUSAL_ZH), (CLOSEST_ZH if snippet else "")
+    if traditional:  # placeholders are ASCII: the conversion leaves them as they are
+        lead, closest = variants.to_traditional(lead), variants.to_traditional(closest)
+    closest = closest.format(section=section or "-", snippet=snippet)
+    return lead.format(figures="、".join(f"“{f}”" for f in figures), closest=closest)
 
 
 # Other ways the model says the passages do not answer (it paraphrases NO_ANSWER at times,

@@ -365,12 +365,12 @@ def figures_missing(question: str, reply: str, shown: Sequence[tuple[int, str]],
     stored rows (benchmarks/fit_suites.py)."""
     if not evidence.is_cjk(question) or not shown:
         return 0.0
-    stated = {n for q in evidence.quantities(question) if re.search(r"\d", q) for n in evidence.numbers(q)}
+    stated = {n for q in stated_figures(question) for n in evidence.numbers(q)}
     body = evidence.units(evidence.strip_markers(reply))
     if not stated or not body:
         return 0.0
     texts = [t for _, t in shown]
-    source, text = shown[evidence.sharing_most(body, texts)]
+    source, text = shown[drawn_from(reply, texts)]
     if not body & evidence.units(text):
         return 0.0
     if figure_contradicted(question, text, drawn_on(reply, texts)):
@@ -388,6 +388,18 @@ def premise_figure_missing(question: str, answer: str, shown: Sequence[tuple[int
     "1934年经校长焦菊隐推荐…"), so whatever the answer says, it answers another question. Not for
     a yes/no question, whose premise being wrong is the answer "no"."""
     return not polar.is_polar(question) and figures_missing(question, answer, shown, titles) >= 1.0
+
+
+def drawn_from(reply: str, texts: Sequence[str]) -> int:
+    """Index of the text the reply was taken from: the one sharing most of its words (the
+    first on ties), whatever its citation markers say."""
+    return evidence.sharing_most(evidence.units(evidence.strip_markers(reply)), texts)
+
+
+def stated_figures(question: str) -> list[str]:
+    """The figures a question states, as it writes them ("1944年", "12秒91"): what a false
+    premise's refusal names."""
+    return list(dict.fromkeys(q for q in evidence.quantities(question) if re.search(r"\d", q)))
 
 
 def _with_short_years(values: set[str]) -> set[str]:

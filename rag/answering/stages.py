@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from ..errors import ConfigError
+from ..text import variants
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import check, cite_rules, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
@@ -78,15 +79,25 @@ def evidence_reply(state: AnswerState, sentence: sentences.Scored | None = None)
     return render(picked or [state.shown[0]], state.english)
 
 
-def refusal_text(state: AnswerState) -> str:
-    """The refusal in the question's language, pointing at the closest evidence sentence
-    when it shares anything with the question."""
-    if not state.shown or (state.shown[0].lexical <= 0 and not state.english):
-        return prompts.refusal_text(state.english)
-    best = state.shown[0]
+def refusal_text(state: AnswerState, code: str = "") -> str:
+    """The refusal in the question's language and script (a question of no definite script:
+    its passages'), pointing at the closest evidence sentence when it shares anything with
+    the question. A false premise (code false_premise) names the figure the question states
+    and points at the sentence the answer was drawn from, which gives the documents' own."""
+    script = variants.script_of(state.question) or variants.script_of("".join(s.text for s in state.shown))
+    traditional = script == variants.TRADITIONAL
+    figures: list[str] = []
+    best = state.shown[0] if state.shown else None
+    if code == "false_premise" and state.shown and not state.english:
+        figures = refusal.stated_figures(state.question)
+        best = state.shown[refusal.drawn_from(state.text, [s.text for s in state.shown])]
+    elif best is not None and best.lexical <= 0 and not state.english:
+        best = None
+    if best is None:
+        return prompts.refusal_text(state.english, traditional=traditional, figures=figures)
     section = state.context[best.n].chunk.section if best.n in state.context else ""
     snippet = best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
-    return prompts.refusal_text(state.english, section, snippet)
+    return prompts.refusal_text(state.english, section, snippet, traditional=traditional, figures=figures)
 
 
 def p_with_check(state: AnswerState, said_no: float) -> float:
@@ -97,7 +108,7 @@ def p_with_check(state: AnswerState, said_no: float) -> float:
 
 def refuse(state: AnswerState, code: str, message: str) -> Iterator[StreamEvent]:
     """Decide the answer as a refusal; its text goes out as one "token" event."""
-    state.text = refusal_text(state)
+    state.text = refusal_text(state, code)  # reads the answer (a false premise's source) before replacing it
     state.citations = ()  # a refusal cites nothing (Verify refuses after Cite)
     state.refusal = Refusal(code, message, round(state.p_no_answer(), 4), state.signals.rounded())
     yield StreamEvent("token", text=state.text)
