@@ -172,23 +172,14 @@ def _opening_name(question: str) -> str:
     English question or one that opens with no name of two characters or more."""
     if not evidence.is_cjk(question):
         return ""
-    lead = _undotted(evidence.squeeze(evidence.leading_phrase(question)))
+    lead = evidence.squeeze_undotted(evidence.leading_phrase(question))
     return lead if len(lead) >= 2 else ""
-
-
-def _undotted(text: str) -> str:
-    """Without a transliterated name's middle dots: passages join its parts with one dot or
-    another ("·", "・"), or with none."""
-    return text.translate(_NO_NAME_DOTS)
-
-
-_NO_NAME_DOTS = str.maketrans("", "", evidence.NAME_DOTS)
 
 
 def _missing_share(lead: str, text: str) -> float:
     if not lead:
         return 0.0
-    squeezed = _undotted(evidence.squeeze(text))
+    squeezed = evidence.squeeze_undotted(text)
     found = 0
     while found < len(lead) and lead[: found + 1] in squeezed:
         found += 1
@@ -212,7 +203,7 @@ _TITLE_QUALIFIER = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 
 def _holds_title(lead: str, titles: Iterable[str]) -> bool:
     for title in titles if lead else ():
-        name = _undotted(evidence.squeeze(_TITLE_QUALIFIER.sub("", title or "")))
+        name = evidence.squeeze_undotted(_TITLE_QUALIFIER.sub("", title or ""))
         if len(name) >= 2 and 2 * len(name) >= len(lead) and name in lead:
             return True
     return False

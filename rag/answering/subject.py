@@ -29,14 +29,6 @@ KIND_WORD_MAX = 5
 # a one-character difference is as often another spelling of one name
 MODIFIER_MIN = 2
 _ONLY_IDEOGRAPHS = re.compile(rf"[{IDEOGRAPHS}]+")
-_NAME_DOTS = str.maketrans("", "", measures.NAME_DOTS)
-
-
-def _plain(text: str) -> str:
-    """Folded to simplified, lower-cased, without white space or middle dots."""
-    return measures.squeeze(text).translate(_NAME_DOTS)
-
-
 def other_subject(question: str, seen: Iterable[str], cited_titles: Iterable[str]) -> tuple[str, str] | None:
     """(the question's subject as it spells it, the cited title) when the question opens with a name that
     `seen` (everything retrieved: the passages' text and titles) never holds, and a cited
@@ -49,9 +41,9 @@ def other_subject(question: str, seen: Iterable[str], cited_titles: Iterable[str
     lead = measures.squeeze(measures.leading_phrase(question))
     if len(lead) < MODIFIER_MIN + 2 or not _ONLY_IDEOGRAPHS.fullmatch(lead):
         return None  # no opening name, or a transliterated or Latin one (its dots are not ideographs)
-    held = _plain(" ".join(seen))
+    held = measures.squeeze_undotted(" ".join(seen))
     for title in cited_titles:
-        plain_title = _plain(title)
+        plain_title = measures.squeeze_undotted(title)
         if len(plain_title) < 3 or plain_title in lead:
             continue
         kind = _shared_kind_word(lead, plain_title)

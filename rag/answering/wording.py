@@ -92,7 +92,7 @@ def snap(answer: str, sentences: Sequence[str]) -> str | None:
     body, core, markers, closing = _parts(answer)
     if not core or len(core) > SNAP_MAX_CHARS or evidence.MARKER.search(body):
         return None
-    if any(_compact(core) in _compact(s) for s in sentences):
+    if any(evidence.unspaced(core) in evidence.unspaced(s) for s in sentences):
         return None  # already verbatim, white space aside ("1985年" from "成立于 1985 年")
     best: tuple[float, str] | None = None
     for s in sentences:
@@ -109,10 +109,6 @@ def snap(answer: str, sentences: Sequence[str]) -> str | None:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?]")
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
 
 
 def _word_bounds(sentence: str, i: int, j: int) -> tuple[int, int]:

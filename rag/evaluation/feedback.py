@@ -29,7 +29,8 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..text.measures import strip_markers
-from .metrics import _squash, text_lang
+from ..text.measures import unspaced
+from .metrics import text_lang
 from ..types import Answer
 
 RATINGS = ("up", "down")
@@ -148,7 +149,7 @@ def gold_candidate(entry: dict[str, Any]) -> dict[str, Any]:
 def gold_candidates(entries: Iterable[dict[str, Any]], known_questions: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Candidates for every rated question not already in `known_questions` (white space
     ignored); a question rated several times gives one candidate, from its latest rating."""
-    key = _squash  # white space ignored
+    key = unspaced  # white space ignored
     known = {key(q) for q in known_questions}
     latest: dict[str, dict[str, Any]] = {}
     for entry in entries:

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from ..text.measures import unspaced
 from ..text.script import is_ideograph
 
 # The CMRC 2018 scorer's own punctuation list (sp_char), kept verbatim for reference.
@@ -144,14 +145,10 @@ def text_lang(text: str) -> str:
     return "zh" if any(is_ideograph(c) for c in text) else "en"
 
 
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
 def supports(passage: str, evidence: Iterable[str]) -> bool:
     """Does the passage contain one of the evidence strings, white space ignored?"""
-    p = _squash(passage)
-    return any((e := _squash(ev)) and e in p for ev in evidence)
+    p = unspaced(passage)
+    return any((e := unspaced(ev)) and e in p for ev in evidence)
 
 
 def evidence_shown(shown: Sequence[str], evidence: Iterable[str]) -> bool:

@@ -67,10 +67,21 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
+def unspaced(text: str) -> str:
+    """Without any white space (a passage's line breaks and a PDF's spacing fall away)."""
+    return "".join(text.split())
+
+
 def squeeze(text: str) -> str:
     """Folded, lower-cased, without white space: the form in which a phrase is looked up
     in a passage."""
-    return "".join(fold(text).lower().split())
+    return unspaced(fold(text).lower())
+
+
+def squeeze_undotted(text: str) -> str:
+    """squeeze() without a transliterated name's middle dots: passages join its parts with
+    one dot or another ("·", "・"), or with none."""
+    return squeeze(text).translate(_NO_NAME_DOTS)
 
 
 def units(text: str) -> set[str]:
@@ -355,6 +366,7 @@ _LEAD_STOP_START = ("哪", "什么", "多少", "为什么", "为何", "如何", 
 # ("汇丰|2005年买下的…", "演员凌云|当年是靠…"), and only the name is looked up.
 # the middle dots that join the parts of a transliterated name ("拉姆·巴兰·亚达夫")
 NAME_DOTS = "·・•‧"
+_NO_NAME_DOTS = str.maketrans("", "", NAME_DOTS)
 _NAME_END_TAGS = ("v", "t", "m", "d", "p", "c", "u", "r", "f", "q", "y", "e", "o", "zg")
 # A question that opens with the document itself or its writer ("文章提到…", "文中…", "作者认为…")
 # names no subject of its own: the reader asks about the text they were given. (_DOC_REFERENCE
