@@ -126,7 +126,7 @@ def cite_rule(row: dict) -> str | None:
     cited = dict.fromkeys(sections[c["chunk_id"]] for c in row.get("citations") or [] if c.get("chunk_id") in sections)
     retrieved = [text for _, text in shown] + list(sections.values())
     ruled = cite_rule_refusal(row["question"], row.get("answer") or "", shown, titles, retrieved, cited)
-    return ruled[0] if ruled else None
+    return ruled.code if ruled else None
 
 
 def refused_by_rule(row: dict) -> bool:

@@ -9,7 +9,7 @@
 import pytest
 
 from fakes import FakeGenerator
-from rag.answering import pipeline as answering, refusal
+from rag.answering import cite_rule_refusal, pipeline as answering, refusal
 from rag.answering.generators import make_generator
 from rag.answering.pipeline import AskOptions
 from rag.answering.selection import UnitWeights
@@ -76,7 +76,9 @@ def test_the_pipeline_refuses_an_answer_about_another_thing_whatever_the_decisio
     answer = _ask(ASKED, "火斑笛鲷", make())
     assert answer.refused and answer.refusal.code == "other_subject" and answer.citations == ()
     assert "火斑笛鲷" in answer.refusal.message and "交叉笛鲷" in answer.refusal.message
-    assert answer.text.startswith("文档中没有找到这个问题的答案")
+    # the refusal names what was asked about and shows the sentence the answer came from
+    assert answer.text.startswith("文档中没有找到关于“交叉笛鲷”的内容。最接近的内容在《火斑笛鲷》")
+    assert "体侧在背鳍软条部的下方具一大黑斑" in answer.text
     # the same question over a passage titled with the fish it asks about is answered from it
     same = _ask(ASKED, "交叉笛鲷", make())
     assert not same.refused and "大黑斑" in same.text and same.citations[0].chunk_id == "fish#p1"
@@ -145,8 +147,9 @@ def test_a_refusal_to_a_traditional_question_is_written_in_traditional_character
                                           weights=UnitWeights([FIRE_SNAPPER_TRAD]), decision=NEVER_REFUSES))
     answer = events[-1].answer
     assert answer.refused and answer.refusal.code == "other_subject"
-    assert answer.text.startswith("文檔中沒有找到這個問題的答案。最接近的內容在《火斑笛鯛》")
-    assert "體側在背鰭軟條部的下方具一大黑斑" in answer.text  # the snippet as its passage writes it
+    # the refusal's own words converted; the name as asked, the snippet as its passage writes it
+    assert answer.text.startswith("文檔中沒有找到關於“交叉笛鯛”的內容。最接近的內容在《火斑笛鯛》")
+    assert "體側在背鰭軟條部的下方具一大黑斑" in answer.text
 
 
 def test_a_false_premise_in_traditional_characters_is_refused_in_them():
@@ -157,3 +160,14 @@ def test_a_false_premise_in_traditional_characters_is_refused_in_them():
     answer = events[-1].answer
     assert answer.refused and answer.refusal.code == "false_premise"
     assert answer.text.startswith("文檔中沒有找到問題所說的“1944年”。最接近的內容在《王金璐》：“王金璐出身北京中華戲曲學校，1934年經校長焦菊隱推薦")
+
+
+def test_a_rule_says_what_the_documents_lack_for_the_refusal_text():
+    shown = [(1, OPERA)]
+    premise = cite_rule_refusal("王金璐1944年经谁推荐拜入马连良门下？", "经校长焦菊隐推荐[1]。", shown, {1: "王金璐"}, [OPERA], ["王金璐"])
+    assert premise.code == "false_premise" and premise.named == ("1944年",)
+    other = cite_rule_refusal(ASKED, "体侧在背鳍软条部的下方具一大黑斑[1]。", [(1, FIRE_SNAPPER)], {1: "火斑笛鲷"},
+                              [FIRE_SNAPPER], ["火斑笛鲷"])
+    assert other.code == "other_subject" and other.named == ("交叉笛鲷",)
+    assert cite_rule_refusal("火斑笛鲷哪里有一个大黑斑？", "体侧在背鳍软条部的下方具一大黑斑[1]。", [(1, FIRE_SNAPPER)],
+                             {1: "火斑笛鲷"}, [FIRE_SNAPPER], ["火斑笛鲷"]) is None

@@ -99,5 +99,7 @@ def test_refusal_text_in_traditional_keeps_the_passage_and_question_as_written()
     assert zh == "文檔中沒有找到這個問題的答案。最接近的內容在《数据资源》：“数据编目16万类”"
     premise = prompts.refusal_text(False, "王金璐", "1934年經校長推薦", traditional=True, figures=["1944年", "3次"])
     assert premise == "文檔中沒有找到問題所說的“1944年”、“3次”。最接近的內容在《王金璐》：“1934年經校長推薦”"
+    other = prompts.refusal_text(False, "火斑笛鲷", "体侧具一大黑斑。", subject="交叉笛鲷")
+    assert other == "文档中没有找到关于“交叉笛鲷”的内容。最接近的内容在《火斑笛鲷》：“体侧具一大黑斑。”"
     assert prompts.refusal_text(False) == "文档中没有找到这个问题的答案。"
     assert prompts.refusal_text(True, traditional=True) == "The documents do not contain the answer to this question."

@@ -22,25 +22,35 @@ session 28). The rules then refuse on top of it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from . import refusal, subject
 from .review import has_content
 
 
+class RuleRefusal(NamedTuple):
+    code: str  # one of rag.types.REFUSAL_CODES
+    reason: str  # for the developer (Refusal.message)
+    # what the question rests on that the documents lack, for the reader's refusal text:
+    # a false premise's figures ("1944年"), the name asked about in place of another
+    named: tuple[str, ...] = ()
+
+
 def rule_refusal(question: str, answer: str, shown: Sequence[tuple[int, str]], titles: Mapping[int, str],
-                 retrieved: Iterable[str], cited_titles: Iterable[str]) -> tuple[str, str] | None:
-    """(refusal code, reason) of the first rule that refuses this answer, or None.
+                 retrieved: Iterable[str], cited_titles: Iterable[str]) -> RuleRefusal | None:
+    """The first rule that refuses this answer, or None.
     `shown`: the (passage number, sentence) pairs the responder was shown, best first;
     `titles`: their passages' titles by number; `retrieved`: the text of everything retrieved
     (passages and titles); `cited_titles`: the titles of the passages the answer cites."""
     if not has_content(answer):
         return None
     if refusal.figure_not_given(question, answer, [text for _, text in shown]):
-        return "not_in_documents", "the question asks for a figure that no passage shown gives"
+        return RuleRefusal("not_in_documents", "the question asks for a figure that no passage shown gives")
     if refusal.premise_figure_missing(question, answer, shown, titles):
-        return "false_premise", "the passage the answer rests on does not give the figure the question states"
+        return RuleRefusal("false_premise", "the passage the answer rests on does not give the figure the question states",
+                           tuple(refusal.stated_figures(question)))
     other = subject.other_subject(question, retrieved, cited_titles)
     if other is not None:
         asked, cited = other
-        return "other_subject", f"the passages are about {cited}, not {asked}"
+        return RuleRefusal("other_subject", f"the passages are about {cited}, not {asked}", (asked,))
     return None

@@ -83,6 +83,9 @@ REFUSAL_EN = "The documents do not contain the answer to this question.{closest}
 # and the closest sentence is the one the answer would have come from, which gives the figure
 # the documents do hold ("1944年" asked, "1934年经校长焦菊隐推荐…" shown)
 PREMISE_ZH = "文档中没有找到问题所说的{figures}。{closest}"
+# a question about a thing the documents never name, answered from a passage on another of its
+# kind (code other_subject): the thing is named, the closest sentence is the other's
+SUBJECT_ZH = "文档中没有找到关于“{subject}”的内容。{closest}"
 CLOSEST_ZH = "最接近的内容在《{section}》：“{snippet}”"
 CLOSEST_EN = " The closest passage is in \"{section}\": \"{snippet}\""
 
@@ -153,19 +156,21 @@ def build_messages(question: str, passages: Sequence[tuple[int, str, str]], engl
 
 
 def refusal_text(english: bool, section: str = "", snippet: str = "", *, traditional: bool = False,
-                 figures: Sequence[str] = ()) -> str:
+                 figures: Sequence[str] = (), subject: str = "") -> str:
     """The refusal: in English for an English question; else in Chinese, its own words in
     traditional characters for a reader of traditional text (OpenCC: the section and snippet
-    keep their passage's script, the figures the question's). `figures`: the figures a false
-    premise states, named in place of "the answer"."""
+    keep their passage's script, the figures and subject the question's). What the documents
+    lack is named in place of "the answer": `figures`, those a false premise states;
+    `subject`, the thing asked about where the passages are on another."""
     if english:
         closest = CLOSEST_EN.format(section=section or "-", snippet=snippet) if snippet else ""
         return REFUSAL_EN.format(closest=closest)
-    lead, closest = (PREMISE_ZH if figures else REFUSAL_ZH), (CLOSEST_ZH if snippet else "")
+    lead = PREMISE_ZH if figures else SUBJECT_ZH if subject else REFUSAL_ZH
+    closest = CLOSEST_ZH if snippet else ""
     if traditional:  # placeholders are ASCII: the conversion leaves them as they are
         lead, closest = variants.to_traditional(lead), variants.to_traditional(closest)
     closest = closest.format(section=section or "-", snippet=snippet)
-    return lead.format(figures="、".join(f"“{f}”" for f in figures), closest=closest)
+    return lead.format(figures="、".join(f"“{f}”" for f in figures), subject=subject, closest=closest)
 
 
 # Other ways the model says the passages do not answer (it paraphrases NO_ANSWER at times,

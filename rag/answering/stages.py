@@ -79,25 +79,27 @@ def evidence_reply(state: AnswerState, sentence: sentences.Scored | None = None)
     return render(picked or [state.shown[0]], state.english)
 
 
-def refusal_text(state: AnswerState, code: str = "") -> str:
+def refusal_text(state: AnswerState, code: str = "", named: Sequence[str] = ()) -> str:
     """The refusal in the question's language and script (a question of no definite script:
     its passages'), pointing at the closest evidence sentence when it shares anything with
-    the question. A false premise (code false_premise) names the figure the question states
-    and points at the sentence the answer was drawn from, which gives the documents' own."""
+    the question. A rule of stage Cite that names what the documents lack (`named`: a false
+    premise's figures, the thing asked about in place of another) has it said, and points at
+    the sentence the answer was drawn from: it gives the documents' own figure, or shows what
+    they are about."""
     script = variants.script_of(state.question) or variants.script_of("".join(s.text for s in state.shown))
     traditional = script == variants.TRADITIONAL
-    figures: list[str] = []
+    named = tuple(named) if state.shown and not state.english else ()
     best = state.shown[0] if state.shown else None
-    if code == "false_premise" and state.shown and not state.english:
-        figures = refusal.stated_figures(state.question)
+    if named:
         best = state.shown[refusal.drawn_from(state.text, [s.text for s in state.shown])]
     elif best is not None and best.lexical <= 0 and not state.english:
         best = None
+    which = {"figures": named} if code == "false_premise" else {"subject": named[0]} if named else {}
     if best is None:
-        return prompts.refusal_text(state.english, traditional=traditional, figures=figures)
+        return prompts.refusal_text(state.english, traditional=traditional, **which)
     section = state.context[best.n].chunk.section if best.n in state.context else ""
     snippet = best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
-    return prompts.refusal_text(state.english, section, snippet, traditional=traditional, figures=figures)
+    return prompts.refusal_text(state.english, section, snippet, traditional=traditional, **which)
 
 
 def p_with_check(state: AnswerState, said_no: float) -> float:
@@ -106,9 +108,9 @@ def p_with_check(state: AnswerState, said_no: float) -> float:
     return state.decision.probability({**state.signals.as_dict(), **{f: said_no for f in CHECK_FEATURES}})
 
 
-def refuse(state: AnswerState, code: str, message: str) -> Iterator[StreamEvent]:
+def refuse(state: AnswerState, code: str, message: str, named: Sequence[str] = ()) -> Iterator[StreamEvent]:
     """Decide the answer as a refusal; its text goes out as one "token" event."""
-    state.text = refusal_text(state, code)  # reads the answer (a false premise's source) before replacing it
+    state.text = refusal_text(state, code, named)  # reads the answer (the sentence it was drawn from) before replacing it
     state.citations = ()  # a refusal cites nothing (Verify refuses after Cite)
     state.refusal = Refusal(code, message, round(state.p_no_answer(), 4), state.signals.rounded())
     yield StreamEvent("token", text=state.text)
@@ -303,15 +305,14 @@ class Cite(StreamingStage):
         if not state.citations and has_content(state.text):
             yield from refuse(state, "unsupported_answer", "no passage supports the answer, so it could cite none")
         elif (ruled := self.rule_refusal(state)) is not None:
-            code, reason = ruled
             if state.decision.meta.get("record_all"):
-                state.notes.append(f"stage Cite would refuse this ({code}: {reason}); recorded whole for the fit")
+                state.notes.append(f"stage Cite would refuse this ({ruled.code}: {ruled.reason}); recorded whole for the fit")
             else:
-                yield from refuse(state, code, reason)
+                yield from refuse(state, ruled.code, ruled.reason, ruled.named)
         return state
 
     @staticmethod
-    def rule_refusal(state: AnswerState) -> tuple[str, str] | None:
+    def rule_refusal(state: AnswerState) -> cite_rules.RuleRefusal | None:
         cited = dict.fromkeys(c.section for c in state.citations)  # each cited passage's title
         return cite_rules.rule_refusal(state.question, state.text, [(s.n, s.text) for s in state.shown],
                                        state.titles(), [state.passages_text()], cited)
