@@ -86,20 +86,22 @@ def refusal_text(state: AnswerState, code: str = "", named: Sequence[str] = ()) 
     premise's figures, the thing asked about in place of another) has it said, and points at
     the sentence the answer was drawn from: it gives the documents' own figure, or shows what
     they are about."""
-    script = variants.script_of(state.question) or variants.script_of("".join(s.text for s in state.shown))
-    traditional = script == variants.TRADITIONAL
-    named = tuple(named) if state.shown and not state.english else ()
+    # an English refusal has no script to choose and names nothing (the rules read Chinese questions)
+    chinese = not state.english
+    traditional = chinese and variants.TRADITIONAL == (
+        variants.script_of(state.question) or variants.script_of("".join(s.text for s in state.shown)))
+    named = tuple(named) if state.shown and chinese else ()
+    figures = named if code == "false_premise" else ()
+    subject = named[0] if named and not figures else ""
     best = state.shown[0] if state.shown else None
     if named:
         best = state.shown[refusal.drawn_from(state.text, [s.text for s in state.shown])]
-    elif best is not None and best.lexical <= 0 and not state.english:
+    elif best is not None and best.lexical <= 0 and chinese:
         best = None
-    which = {"figures": named} if code == "false_premise" else {"subject": named[0]} if named else {}
-    if best is None:
-        return prompts.refusal_text(state.english, traditional=traditional, **which)
-    section = state.context[best.n].chunk.section if best.n in state.context else ""
-    snippet = best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
-    return prompts.refusal_text(state.english, section, snippet, traditional=traditional, **which)
+    section = state.context[best.n].chunk.section if best is not None and best.n in state.context else ""
+    snippet = "" if best is None else best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
+    return prompts.refusal_text(state.english, section, snippet, traditional=traditional, figures=figures,
+                                subject=subject)
 
 
 def p_with_check(state: AnswerState, said_no: float) -> float:

@@ -29,6 +29,8 @@ KIND_WORD_MAX = 5
 # a one-character difference is as often another spelling of one name
 MODIFIER_MIN = 2
 _ONLY_IDEOGRAPHS = re.compile(rf"[{IDEOGRAPHS}]+")
+
+
 def other_subject(question: str, seen: Iterable[str], cited_titles: Iterable[str]) -> tuple[str, str] | None:
     """(the question's subject as it spells it, the cited title) when the question opens with a name that
     `seen` (everything retrieved: the passages' text and titles) never holds, and a cited

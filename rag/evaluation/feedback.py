@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError
-from ..text.measures import strip_markers
-from ..text.measures import unspaced
+from ..text.measures import strip_markers, unspaced
 from .metrics import text_lang
 from ..types import Answer
 
