@@ -413,3 +413,29 @@ def test_a_run_of_one_suite_keeps_the_other_suites_in_the_table(tmp_path):
     rows = json.loads((tmp_path / "suites.json").read_text(encoding="utf-8"))["results"]
     assert [(r["suite"], r["summary"]["correct_cited"]) for r in rows] == [("b", 0.75), ("a", 0.25)]
     assert "0.250" in (tmp_path / "suites.md").read_text(encoding="utf-8")
+
+
+def _given(qid: str, k: int, title: str, text: str):
+    from rag.types import Chunk
+
+    return Chunk(id=f"given:{qid}:{k}", text=text, source="t", section=title, author="", paragraph=k,
+                 char_start=0, char_end=len(text))
+
+
+def test_given_passages_weigh_terms_over_the_whole_suite_not_one_question(shared_hash_assistant):
+    """Nine of the ten passages handed to the question name its subject; counted over those
+    alone the subject weighs little and the passage about another country sharing "国土面积"
+    comes first. Over all the suite's passages (another question's forty too) the subject is
+    rare again and the passage giving Israel's area comes first."""
+    from rag.evaluation.nomiracl import OwnPassagesAssistant
+
+    asked = "以色列国土面积多大？"
+    own = ([_given("a", 1, "俄罗斯旅游", "俄罗斯国土面积1707.54万平方公里，森林面积多达867万平方公里。"),
+            _given("a", 2, "以色列", "以色列面积1.52万平方公里，以色列国土南北狭长。")]
+           + [_given("a", k, "以色列", f"以色列第{k}个行政区的面积和人口。") for k in range(3, 11)])
+    other = [_given("b", k, "重庆", f"重庆第{k}个开发区的国土规划和面积。") for k in range(1, 41)]
+    a = OwnPassagesAssistant(shared_hash_assistant, {asked: own, "重庆有几个开发区？": other})
+    assert a.retrieve(asked, k=2)[0].chunk.id == "given:a:2"
+    assert a.unit_weights.n == 50  # each passage counted once, every question's
+    alone = OwnPassagesAssistant(shared_hash_assistant, {asked: own})
+    assert alone.retrieve(asked, k=2)[0].chunk.id == "given:a:1"

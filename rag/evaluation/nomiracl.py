@@ -1,6 +1,6 @@
 """NoMIRACL (zh) as an evaluation suite: each question is answered from its own 10 passages
 only, the protocol NoMIRACL was measured with before the suites (the passages ranked lexically against the
-question, the top k kept). "relevant" questions have an answering passage among them and
+question, with term weights over all the suite's passages, the top k kept). "relevant" questions have an answering passage among them and
 count as answerable; "non_relevant" ones have none and must be refused. There are no gold
 answer strings: the suite measures the refusal decision, both ways.
 """
@@ -60,14 +60,20 @@ def load_nomiracl(path: str | os.PathLike, *, relevant: int, non_relevant: int,
 
 class OwnPassagesAssistant(Assistant):
     """The Assistant with retrieval replaced: a question's hits are its own passages, ranked
-    lexically with term weights over those passages alone. Everything after retrieval (the
-    answering pipeline, the refusal decision, the generators) is the base assistant's."""
+    lexically against it. Everything after retrieval (the answering pipeline, the refusal
+    decision, the generators) is the base assistant's.
+
+    Term weights (IDF) come from every passage the suite hands out, each once, standing in for
+    the corpus an index would hold. Counted over one question's own passages instead, the
+    question's subject, which nearly all of them name, weighs almost nothing, and a passage
+    about another subject that shares a rarer phrase outranks the answer's ("以色列国土面积多大？"
+    ranked "俄罗斯国土面积1707.54万平方公里" above the passage giving Israel's area)."""
 
     def __init__(self, base: Assistant, passages: dict[str, list[Chunk]]):
         super().__init__(base.settings, base.index, base.embedder)
         self.decisions = base.decisions
         self._passages = passages
-        self._question_weights = None
+        self._pool_weights = None
 
     def retrieve(self, question: str, k: int | None = None, *, mode: str | None = None,
                  timings: dict | None = None) -> list[Hit]:
@@ -77,14 +83,16 @@ class OwnPassagesAssistant(Assistant):
         if chunks is None:
             raise ConfigError(f"No given passages for the question {question[:40]!r}.")
         k = self.settings.k if k is None else k
-        weights = selection.UnitWeights(c.text for c in chunks)
-        scores = selection.lexical_scores(question, [c.text for c in chunks], weights, [c.section for c in chunks])
+        scores = selection.lexical_scores(question, [c.text for c in chunks], self.unit_weights,
+                                          [c.section for c in chunks])
         order = sorted(range(len(chunks)), key=lambda i: -scores[i])[:k]
-        self._question_weights = weights  # ask_stream reads unit_weights right after retrieving
         return [Hit(rank=r, score=float(scores[i]), chunk=chunks[i]) for r, i in enumerate(order, 1)]
 
     @property
     def unit_weights(self):
-        if self._question_weights is None:
-            return super().unit_weights
-        return self._question_weights
+        if self._pool_weights is None:
+            from ..answering import selection
+
+            unique = {c.id: c.text for chunks in self._passages.values() for c in chunks}
+            self._pool_weights = selection.UnitWeights(unique.values())
+        return self._pool_weights
