@@ -434,8 +434,9 @@ def test_given_passages_weigh_terms_over_the_whole_suite_not_one_question(shared
             _given("a", 2, "以色列", "以色列面积1.52万平方公里，以色列国土南北狭长。")]
            + [_given("a", k, "以色列", f"以色列第{k}个行政区的面积和人口。") for k in range(3, 11)])
     other = [_given("b", k, "重庆", f"重庆第{k}个开发区的国土规划和面积。") for k in range(1, 41)]
-    a = OwnPassagesAssistant(shared_hash_assistant, {asked: own, "重庆有几个开发区？": other})
+    again = [_given("c", k, "重庆", c.text) for k, c in enumerate(other[:5])]  # the same texts, other ids
+    a = OwnPassagesAssistant(shared_hash_assistant, {asked: own, "重庆有几个开发区？": other, "重庆的开发区多大？": again})
     assert a.retrieve(asked, k=2)[0].chunk.id == "given:a:2"
-    assert a.unit_weights.n == 50  # each passage counted once, every question's
+    assert a.unit_weights.n == 50  # each passage text counted once, every question's
     alone = OwnPassagesAssistant(shared_hash_assistant, {asked: own})
     assert alone.retrieve(asked, k=2)[0].chunk.id == "given:a:1"

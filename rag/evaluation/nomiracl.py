@@ -93,6 +93,7 @@ class OwnPassagesAssistant(Assistant):
         if self._pool_weights is None:
             from ..answering import selection
 
-            unique = {c.id: c.text for chunks in self._passages.values() for c in chunks}
-            self._pool_weights = selection.UnitWeights(unique.values())
+            # by text: a passage handed to several questions (a NoMIRACL docid, a CMRC piece) is one
+            unique = dict.fromkeys(c.text for chunks in self._passages.values() for c in chunks)
+            self._pool_weights = selection.UnitWeights(unique)
         return self._pool_weights
