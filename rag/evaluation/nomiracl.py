@@ -1,8 +1,9 @@
 """NoMIRACL (zh) as an evaluation suite: each question is answered from its own 10 passages
-only, the protocol NoMIRACL was measured with before the suites (the passages ranked lexically against the
-question, with term weights over all the suite's passages, the top k kept). "relevant" questions have an answering passage among them and
-count as answerable; "non_relevant" ones have none and must be refused. There are no gold
-answer strings: the suite measures the refusal decision, both ways.
+only, the protocol NoMIRACL was measured with before the suites (the passages ranked lexically
+against the question, with term weights over all the suite's passages, the top k kept).
+"relevant" questions have an answering passage among them and count as answerable;
+"non_relevant" ones have none and must be refused. There are no gold answer strings: the suite
+measures the refusal decision, both ways.
 """
 from __future__ import annotations
 
