@@ -1,5 +1,5 @@
 """The shared text primitives (rag.text.script, sentences, names): one rule each."""
-from rag.text import names, script, sentences
+from rag.text import measures, names, script, sentences
 
 
 def test_cjk_class_covers_every_ideograph_block_and_nothing_else():
@@ -52,3 +52,9 @@ def test_list_item_numbers_are_kept_apart_and_are_no_figures():
     assert measures.quantities("增长率为：1.5%；比分2、3") == ["1.5%", "2", "3"]
     assert measures.quantities("1.5万人\n2025年\n-5度") == ["1.5万人", "2025年", "5度"]
 
+
+
+def test_clipped_keeps_short_text_and_ends_a_cut_one_with_an_ellipsis():
+    assert measures.clipped("重庆数字经济", 6) == "重庆数字经济"
+    assert measures.clipped("重庆数字经济发展", 6) == "重庆数字经…"
+    assert len(measures.clipped("x" * 500, 240)) == 240

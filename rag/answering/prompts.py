@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ..text import variants
+from ..text.measures import clipped
 from ..text.script import has_cjk
 
 # The reply that means "the passages do not answer this" (the model is shown it in the
@@ -121,9 +122,7 @@ def shown_lines(sentences: Sequence[tuple[int, str]], titles: Mapping[int, str])
     lines: list[tuple[int, str, str]] = []
     seen: set[int] = set()
     for n, text in sentences:
-        title = "" if n in seen else " ".join(titles.get(n, "").split())
-        if len(title) > MAX_TITLE_CHARS:
-            title = title[:MAX_TITLE_CHARS - 1] + "…"
+        title = "" if n in seen else clipped(" ".join(titles.get(n, "").split()), MAX_TITLE_CHARS)
         lines.append((n, title, text))
         seen.add(n)
     return lines

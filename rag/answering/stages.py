@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from ..errors import ConfigError
 from ..text import variants
+from ..text.measures import clipped
 from ..types import EVIDENCE_SHOWN_FIRST, Evidence, Refusal, StreamEvent
 from . import check, cite_rules, citations, prompts, refusal, selection as sentences, wording
 from .responders import ExtractiveResponder, Responder, render, responder_for
@@ -99,7 +100,7 @@ def refusal_text(state: AnswerState, code: str = "", named: Sequence[str] = ()) 
     elif best is not None and best.lexical <= 0 and chinese:
         best = None
     section = state.context[best.n].chunk.section if best is not None and best.n in state.context else ""
-    snippet = "" if best is None else best.text if len(best.text) <= _SNIPPET_CHARS else best.text[: _SNIPPET_CHARS - 1] + "…"
+    snippet = "" if best is None else clipped(best.text, _SNIPPET_CHARS)
     return prompts.refusal_text(state.english, section, snippet, traditional=traditional, figures=figures,
                                 subject=subject)
 

@@ -12,6 +12,7 @@ import textwrap
 
 from ..assistant import Assistant, check_question
 from ..answering.generators import available
+from ..text.measures import clipped
 from ..types import Answer
 from .common import add_retrieval_args, log_stderr, print_json, settings_from
 
@@ -76,7 +77,7 @@ def render_after_stream(streamed: str, answer: Answer) -> str:
         pages = {h.chunk.id: h.chunk.page for h in answer.hits}
         for c in answer.citations:
             mark = "" if c.supported else "  [UNSUPPORTED: the sentence citing it does not match this passage]"
-            snippet = c.text if len(c.text) <= _SOURCE_CHARS else c.text[: _SOURCE_CHARS - 1] + "…"
+            snippet = clipped(c.text, _SOURCE_CHARS)
             page = f" p. {pages[c.chunk_id]}" if pages.get(c.chunk_id) is not None else ""
             lines.append(f"[{c.n}] 《{c.section}》{page} {c.chunk_id}{mark}")
             lines.append(textwrap.indent(textwrap.fill(snippet, width=60), "    "))

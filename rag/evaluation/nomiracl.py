@@ -12,6 +12,7 @@ import os
 import random
 from pathlib import Path
 
+from ..answering import selection
 from ..assistant import Assistant
 from ..errors import ConfigError, CorpusError
 from ..types import Chunk, Hit
@@ -78,8 +79,6 @@ class OwnPassagesAssistant(Assistant):
 
     def retrieve(self, question: str, k: int | None = None, *, mode: str | None = None,
                  timings: dict | None = None) -> list[Hit]:
-        from ..answering import selection
-
         chunks = self._passages.get(question.strip())
         if chunks is None:
             raise ConfigError(f"No given passages for the question {question[:40]!r}.")
@@ -92,8 +91,6 @@ class OwnPassagesAssistant(Assistant):
     @property
     def unit_weights(self):
         if self._pool_weights is None:
-            from ..answering import selection
-
             # by text: a passage handed to several questions (a NoMIRACL docid, a CMRC piece) is one
             unique = dict.fromkeys(c.text for chunks in self._passages.values() for c in chunks)
             self._pool_weights = selection.UnitWeights(unique)

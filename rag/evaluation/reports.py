@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..text.measures import clipped
 
 
 def fmt(value: Any) -> str:
@@ -48,8 +49,7 @@ def failure_reasons(row: dict) -> list[str]:
 
 
 def _clip(text: str, n: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return clipped(" ".join(str(text).split()), n)
 
 
 def render_markdown(report: dict) -> str:

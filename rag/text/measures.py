@@ -67,6 +67,11 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
+def clipped(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the last of them "…" when anything was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def unspaced(text: str) -> str:
     """Without any white space (a passage's line breaks and a PDF's spacing fall away)."""
     return "".join(text.split())
